@@ -1,0 +1,1 @@
+"""coach_graph: the GraphQL backend of a coaching practice."""

@@ -1,0 +1,3 @@
+from coach_graph.cli import main
+
+main()

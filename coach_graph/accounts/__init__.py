@@ -1,0 +1,1 @@
+"""Users (coaches and clients), logins and bearer tokens."""

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from coach_graph.fields import enum_column, foreign_key, utc_column
+
+
+class Role(StrEnum):
+    COACH = "COACH"
+    CLIENT = "CLIENT"
+
+
+class User(SQLModel, table=True):
+    """A coach or a client. E-mail addresses are stored lower-case and are unique."""
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = enum_column(index=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    name: str | None = Field(default=None, max_length=200)
+    password_hash: str = Field(max_length=255)
+    time_zone: str = Field(default="UTC", max_length=64)
+    avatar_url: str | None = Field(default=None, max_length=500)
+    is_premium: bool = Field(default=False)
+    created_at: datetime = utc_column(now=True)
+    # Updated when a client's token is used, at most once a minute.
+    last_active_at: datetime | None = utc_column(nullable=True)
+
+
+class AuthToken(SQLModel, table=True):
+    """A bearer token, stored only as its SHA-256 hash."""
+
+    __tablename__ = "auth_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = foreign_key("user_account.id")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = utc_column(now=True)
+    expires_at: datetime = utc_column()
+    revoked_at: datetime | None = utc_column(nullable=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, counted per e-mail address to slow down guessing."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    at: datetime = utc_column(now=True, index=True)

@@ -1,0 +1,131 @@
+"""Logging in and out, and creating users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from coach_graph import clock
+from coach_graph.accounts.models import AuthToken, LoginFailure, Role, User
+from coach_graph.auth import Passwords, Viewer, issue_token, require_viewer
+from coach_graph.clients.models import CoachClient, ConsentStatus
+from coach_graph.config import Settings
+from coach_graph.db import Database
+from coach_graph.errors import BadUserInput, Conflict, RateLimited, Unauthenticated
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    expires_at: datetime
+    user: User
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def login(
+    db: Database, passwords: Passwords, settings: Settings, email: str, password: str
+) -> LoginResult:
+    """Check the password and issue a token. Repeated failures for an address are slowed down."""
+    email = normalise_email(email)
+    now = clock.now()
+    async with db.session() as session:
+        failures = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(LoginFailure)
+            .where(
+                col(LoginFailure.email) == email, col(LoginFailure.at) > now - settings.login_window
+            )
+        )
+        if (failures or 0) >= settings.login_max_failures:
+            raise RateLimited("Too many failed logins for this address; try again later.")
+        user = await session.scalar(sa.select(User).where(col(User.email) == email))
+    if not passwords.verify(user.password_hash if user else None, password) or user is None:
+        async with db.transaction() as session:
+            session.add(LoginFailure(email=email, at=now))
+        raise Unauthenticated("Wrong e-mail address or password.")
+    async with db.transaction() as session:
+        await session.execute(sa.delete(LoginFailure).where(col(LoginFailure.email) == email))
+    assert user.id is not None
+    token, row = await issue_token(db, user.id, settings.token_ttl)
+    return LoginResult(token=token, expires_at=row.expires_at, user=user)
+
+
+async def logout(db: Database, viewer: Viewer | None) -> bool:
+    """Revoke the token the viewer used."""
+    viewer = require_viewer(viewer)
+    async with db.transaction() as session:
+        await session.execute(
+            sa.update(AuthToken)
+            .where(col(AuthToken.id) == viewer.token_id)
+            .values(revoked_at=clock.now())
+        )
+    return True
+
+
+def validate_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BadUserInput(
+            f"Unknown time zone {name!r}; use an IANA name like Europe/Paris."
+        ) from exc
+    return name
+
+
+async def add_user(
+    db: Database,
+    passwords: Passwords,
+    *,
+    role: Role,
+    email: str,
+    password: str,
+    name: str | None = None,
+    time_zone: str = "UTC",
+    coach_email: str | None = None,
+    is_premium: bool = False,
+) -> User:
+    """Create a coach or a client; a client given `coach_email` is linked with consent PENDING."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 320:
+        raise BadUserInput("A valid e-mail address is required.")
+    if len(password) < 8:
+        raise BadUserInput("A password needs at least 8 characters.")
+    validate_time_zone(time_zone)
+    async with db.transaction() as session:
+        if await session.scalar(sa.select(col(User.id)).where(col(User.email) == email)):
+            raise Conflict(f"A user with e-mail {email} exists already.")
+        coach: User | None = None
+        if coach_email is not None:
+            coach = await session.scalar(
+                sa.select(User).where(
+                    col(User.email) == normalise_email(coach_email),
+                    col(User.role) == Role.COACH,
+                )
+            )
+            if coach is None:
+                raise BadUserInput(f"No coach with e-mail {coach_email}.")
+            if role != Role.CLIENT:
+                raise BadUserInput("Only a client can be linked to a coach.")
+        user = User(
+            role=role.value,
+            email=email,
+            name=name,
+            password_hash=passwords.hash(password),
+            time_zone=time_zone,
+            is_premium=is_premium,
+        )
+        session.add(user)
+        await session.flush()
+        if coach is not None:
+            assert coach.id is not None and user.id is not None
+            session.add(
+                CoachClient(coach_id=coach.id, client_id=user.id, consent=ConsentStatus.PENDING)
+            )
+    return user

@@ -1,0 +1,63 @@
+"""GraphQL types and operations for logging in and out and for the viewer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from coach_graph.accounts import service
+from coach_graph.accounts.models import Role, User
+from coach_graph.auth import Viewer as ViewerData
+from coach_graph.auth import require_viewer
+from coach_graph.gql import Info
+
+strawberry.enum(Role, description="Whether a user is a coach or a client.")
+
+
+@strawberry.type(description="The logged-in user.")
+class Viewer:
+    id: strawberry.ID
+    role: Role
+    email: str
+    name: str | None
+    time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Paris.")
+
+    @classmethod
+    def of(cls, v: ViewerData | User) -> Viewer:
+        return cls(
+            id=strawberry.ID(str(v.id)),
+            role=Role(v.role),
+            email=v.email,
+            name=v.name,
+            time_zone=v.time_zone,
+        )
+
+
+@strawberry.type(description="A new bearer token and who it belongs to.")
+class AuthPayload:
+    token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
+    expires_at: datetime
+    viewer: Viewer
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Who is logged in (UNAUTHENTICATED without a valid token).")
+    def viewer(self, info: Info) -> Viewer:
+        return Viewer.of(require_viewer(info.context.viewer))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Log in with e-mail and password; returns a bearer token.")
+    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+        r = info.context.resources
+        result = await service.login(r.db, r.passwords, r.settings, email, password)
+        return AuthPayload(
+            token=result.token, expires_at=result.expires_at, viewer=Viewer.of(result.user)
+        )
+
+    @strawberry.mutation(description="Revoke the token of this request; its sockets close too.")
+    async def logout(self, info: Info) -> bool:
+        return await service.logout(info.context.db, info.context.viewer)

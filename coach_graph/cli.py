@@ -1,0 +1,118 @@
+"""The `coach-graph` command: serve, migrate, users add, export-schema, make-migration."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from coach_graph import logs
+from coach_graph.accounts.models import Role
+from coach_graph.config import Settings
+from coach_graph.db import Database
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coach-graph", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then run the service with uvicorn")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1)
+
+    sub.add_parser("migrate", help="bring the database schema up to date")
+
+    users = sub.add_parser("users", help="manage users")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="create a user and print a token")
+    add.add_argument("--role", choices=["coach", "client"], required=True)
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", default=None)
+    add.add_argument("--password", required=True)
+    add.add_argument("--time-zone", default="UTC")
+    add.add_argument("--coach", default=None, help="link the client to this coach (PENDING)")
+
+    rev = sub.add_parser("make-migration", help="autogenerate a migration from the models (dev)")
+    rev.add_argument("rev_id", help="e.g. 0002_sessions")
+    rev.add_argument("message")
+
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("path", nargs="?", default="schema.graphql")
+    return parser
+
+
+async def _migrate(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+    finally:
+        await db.dispose()
+
+
+async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
+    from coach_graph.accounts.service import add_user
+    from coach_graph.auth import Passwords, issue_token
+
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
+        user = await add_user(
+            db,
+            passwords,
+            role=Role(args.role.upper()),
+            email=args.email,
+            password=args.password,
+            name=args.name,
+            time_zone=args.time_zone,
+            coach_email=args.coach,
+        )
+        assert user.id is not None
+        token, _ = await issue_token(db, user.id, settings.token_ttl)
+        print(f"created {args.role} {user.email} (id {user.id})")
+        print(f"token: {token}")
+    finally:
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    logs.configure()
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        print("database is up to date")
+    elif args.command == "users":
+        try:
+            asyncio.run(_add_user(settings, args))
+        except Exception as exc:  # show the refusal, not a traceback
+            sys.exit(f"coach-graph: {exc}")
+    elif args.command == "make-migration":
+        from coach_graph.db import make_revision
+
+        make_revision(args.message, args.rev_id)
+    elif args.command == "export-schema":
+        from coach_graph.schema import export_sdl
+
+        Path(args.path).write_text(export_sdl())
+        print(f"wrote {args.path}")
+    elif args.command == "serve":
+        import uvicorn
+
+        settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
+        asyncio.run(_migrate(settings))
+        print(f"GraphiQL: http://{settings.host}:{settings.port}/graphql", flush=True)
+        uvicorn.run(
+            "coach_graph.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=args.workers,
+            log_config=None,
+        )
+
+
+if __name__ == "__main__":
+    main()

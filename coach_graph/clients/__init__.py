@@ -1,0 +1,1 @@
+"""Clients as their coach sees them: consent, activity, the My Clients table."""

@@ -1,0 +1,90 @@
+"""Settings read from the environment: one object, built once and passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Self
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    return default if raw in (None, "") else float(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service can be configured with. See README.md for each variable."""
+
+    database_url: str = "sqlite+aiosqlite:///./coach_graph.db"
+    broadcast_url: str = "memory://"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token_ttl: timedelta = timedelta(days=7)
+    # Failed logins per e-mail address within `login_window` before RATE_LIMITED.
+    login_max_failures: int = 5
+    login_window: timedelta = timedelta(minutes=15)
+    # argon2id cost; tests lower it, production keeps the library's defaults.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    # Background jobs (journal analysis, alert evaluation, reschedule expiry, reminders).
+    run_jobs: bool = True
+    job_interval_seconds: float = 60.0
+    # Optional OpenAI-compatible endpoint for journal insight; offline analyser when unset.
+    insight_provider_url: str | None = None
+    insight_provider_key: str | None = None
+    insight_provider_model: str = "gpt-4o-mini"
+    insight_provider_timeout_seconds: float = 10.0
+    # GraphQL limits.
+    max_query_depth: int = 12
+    max_query_tokens: int = 4000
+    max_aliases: int = 30
+    max_subscriptions_per_connection: int = 10
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    # Money defaults for a new coach's services (minor units).
+    default_currency: str = "EUR"
+    default_prices_minor: tuple[int, int, int] = (5000, 7000, 9000)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Self:
+        """Read the settings from `env` (default: the process environment)."""
+        env = dict(os.environ if env is None else env)
+        defaults = cls()
+        origins = tuple(o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip())
+        prices = env.get("DEFAULT_PRICES_MINOR")
+        return cls(
+            database_url=env.get("DATABASE_URL") or defaults.database_url,
+            broadcast_url=env.get("BROADCAST_URL") or defaults.broadcast_url,
+            host=env.get("HOST") or defaults.host,
+            port=_int(env, "PORT", defaults.port),
+            token_ttl=timedelta(
+                seconds=_int(env, "TOKEN_TTL_SECONDS", int(defaults.token_ttl.total_seconds()))
+            ),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures),
+            run_jobs=env.get("RUN_JOBS", "1") not in ("0", "false", "no"),
+            job_interval_seconds=_float(env, "JOB_INTERVAL_SECONDS", defaults.job_interval_seconds),
+            insight_provider_url=env.get("INSIGHT_PROVIDER_URL") or None,
+            insight_provider_key=env.get("INSIGHT_PROVIDER_KEY") or None,
+            insight_provider_model=env.get("INSIGHT_PROVIDER_MODEL")
+            or defaults.insight_provider_model,
+            insight_provider_timeout_seconds=_float(
+                env, "INSIGHT_PROVIDER_TIMEOUT_SECONDS", defaults.insight_provider_timeout_seconds
+            ),
+            allowed_origins=origins,
+            default_currency=env.get("DEFAULT_CURRENCY") or defaults.default_currency,
+            default_prices_minor=(
+                tuple(int(p) for p in prices.split(","))  # type: ignore[arg-type]
+                if prices
+                else defaults.default_prices_minor
+            ),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some settings changed (tests use it)."""
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,62 @@
+"""What every resolver can reach: the app's resources, the viewer, and per-request loaders."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from coach_graph.auth import Passwords, Viewer
+from coach_graph.config import Settings
+from coach_graph.db import Database
+from coach_graph.loaders import Loaders
+
+if TYPE_CHECKING:
+    from coach_graph.realtime import Realtime
+
+
+@dataclass
+class Resources:
+    """Opened by the app's lifespan, shared by every request."""
+
+    settings: Settings
+    db: Database
+    passwords: Passwords
+    realtime: Realtime
+
+
+@dataclass
+class Context:
+    """The GraphQL context of one HTTP request or one websocket connection."""
+
+    resources: Resources
+    request: Request | WebSocket
+    response: Response | None
+    viewer: Viewer | None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    connection_params: dict[str, Any] | None = None
+    _loaders: Loaders | None = None
+
+    @property
+    def db(self) -> Database:
+        return self.resources.db
+
+    @property
+    def settings(self) -> Settings:
+        return self.resources.settings
+
+    @property
+    def loaders(self) -> Loaders:
+        """Loaders for this request. A websocket connection lives long: its subscriptions call
+        `fresh_loaders()` per event so cached rows never go stale."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.resources.db)
+        return self._loaders
+
+    def fresh_loaders(self) -> Loaders:
+        self._loaders = Loaders(self.resources.db)
+        return self._loaders

@@ -1,0 +1,58 @@
+"""The error codes of SPEC.md. Services raise these; the GraphQL layer turns them into errors with
+`extensions.code`, and anything else into a masked INTERNAL error with a request id."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    CONFLICT = "CONFLICT"
+    RATE_LIMITED = "RATE_LIMITED"
+    INTERNAL = "INTERNAL"
+
+
+class AppError(Exception):
+    """A refusal the user should see. `extensions` is read by graphql-core when it wraps us."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions: dict[str, object] = {"code": self.code.value, **details}
+
+
+class Unauthenticated(AppError):
+    code = ErrorCode.UNAUTHENTICATED
+
+    def __init__(self, message: str = "Log in first: a valid bearer token is required.") -> None:
+        super().__init__(message)
+
+
+class Forbidden(AppError):
+    code = ErrorCode.FORBIDDEN
+
+
+class NotFound(AppError):
+    code = ErrorCode.NOT_FOUND
+
+    @classmethod
+    def of(cls, what: str, ident: object) -> NotFound:
+        return cls(f"No {what} with id {ident!s}.")
+
+
+class BadUserInput(AppError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class Conflict(AppError):
+    code = ErrorCode.CONFLICT
+
+
+class RateLimited(AppError):
+    code = ErrorCode.RATE_LIMITED

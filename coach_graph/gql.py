@@ -1,0 +1,143 @@
+"""GraphQL pieces every domain's types share: Info, scalars, ids, connections, error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeAlias, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from coach_graph.context import Context
+from coach_graph.errors import AppError, ErrorCode, NotFound
+from coach_graph.pagination import Page
+
+log = logging.getLogger("coach_graph.errors")
+
+Info: TypeAlias = strawberry.Info[Context, None]
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+def _parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO-8601 string with an offset.")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an ISO-8601 date-time.") from exc
+    if parsed.tzinfo is None:
+        raise ValueError(
+            f"{value!r} has no UTC offset; send e.g. 2026-05-01T09:00:00+02:00 or ...Z."
+        )
+    return parsed.astimezone(UTC)
+
+
+def _serialize_datetime(value: datetime) -> str:
+    if value.tzinfo is None:  # stored values are UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+DateTimeScalar = strawberry.scalar(
+    name="DateTime",
+    description="ISO-8601 date-time with an explicit offset; responses are in UTC.",
+    serialize=_serialize_datetime,
+    parse_value=_parse_datetime,
+)
+SCALAR_OVERRIDES: dict[object, Any] = {datetime: DateTimeScalar}
+
+
+def parse_id(value: strawberry.ID | str, what: str) -> int:
+    """Our ids are opaque strings; an id that cannot be ours is simply not found."""
+    try:
+        ident = int(str(value))
+    except ValueError:
+        raise NotFound.of(what, value) from None
+    if ident < 1 or ident > 2**63 - 1:
+        raise NotFound.of(what, value)
+    return ident
+
+
+def parse_optional_id(value: strawberry.ID | None, what: str) -> int | None:
+    return None if value is None else parse_id(value, what)
+
+
+@strawberry.type(description="Where a page of a connection ends.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(description="One item of a connection and the cursor that points at it.")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a list, in the Relay cursor convention.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list holds (all pages).")
+    async def total_count(self) -> int:
+        return await self._count()
+
+    @classmethod
+    def of(cls, page: Page[M], convert: Callable[[M], T]) -> Connection[T]:
+        return cls(
+            edges=[Edge(cursor=c, node=convert(item)) for c, item in page.items],
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            _count=page.count,
+        )
+
+
+class ErrorCodes(SchemaExtension):
+    """Gives every error an `extensions.code`. A refusal raised by a service keeps its message;
+    an error before execution (syntax, validation, bad variables) is BAD_USER_INPUT; anything
+    else is masked as INTERNAL and logged with the request id, never shown to the client."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not getattr(result, "errors", None):
+            return
+        result.errors = [self._coded(e) for e in result.errors or []]
+
+    def _coded(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, AppError):
+            return error
+        if original is None or error.path is None:
+            if error.extensions and "code" in error.extensions:
+                return error
+            code = ErrorCode.BAD_USER_INPUT.value
+            return GraphQLError(
+                error.message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={**(error.extensions or {}), "code": code},
+            )
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "-")
+        log.error(
+            "internal error (request %s) at %s",
+            request_id,
+            ".".join(str(p) for p in error.path),
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        return GraphQLError(
+            f"Internal error; quote request id {request_id} when reporting it.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": ErrorCode.INTERNAL.value, "requestId": request_id},
+        )

@@ -1,0 +1,1 @@
+"""Modules, lessons, and homework: lessons a coach assigns to a client."""

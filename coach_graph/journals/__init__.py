@@ -1,0 +1,1 @@
+"""Journal entries, their AI analysis, summaries and emotion trends."""

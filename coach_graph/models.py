@@ -1,0 +1,12 @@
+"""Every table, imported once so the metadata (and Alembic) sees the whole schema."""
+
+from sqlmodel import SQLModel
+
+from coach_graph import jobs  # noqa: F401
+from coach_graph.accounts import models as accounts  # noqa: F401
+from coach_graph.clients import models as clients  # noqa: F401
+from coach_graph.homework import models as homework  # noqa: F401
+from coach_graph.journals import models as journals  # noqa: F401
+from coach_graph.surveys import models as surveys  # noqa: F401
+
+metadata = SQLModel.metadata

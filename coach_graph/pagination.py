@@ -1,0 +1,85 @@
+"""Cursor pagination for services: opaque keyset cursors and a page of results.
+
+A cursor is the sort key of the last row seen, encoded; services turn it back into a
+`WHERE (key) > (cursor)` condition, so pages stay stable while rows are added.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from coach_graph.errors import BadUserInput
+
+T = TypeVar("T")
+MAX_PAGE = 100
+
+
+def page_size(first: int | None, default: int) -> int:
+    """`first` checked against the page-size cap of SPEC.md (1 to 100)."""
+    size = default if first is None else first
+    if size < 1 or size > MAX_PAGE:
+        raise BadUserInput(f"`first` must be between 1 and {MAX_PAGE}; got {size}.")
+    return size
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"t"}:
+        return datetime.fromisoformat(value["t"])
+    return value
+
+
+def encode_cursor(*key: Any) -> str:
+    raw = json.dumps([_encode_value(v) for v in key], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, arity: int) -> tuple[Any, ...] | None:
+    """The key inside a cursor; a malformed or foreign cursor is BAD_USER_INPUT."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != arity:
+            raise ValueError
+        return tuple(_decode_value(v) for v in values)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadUserInput("That `after` cursor is not valid here.") from exc
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page: items with their cursors, whether more follow, and a lazy total count."""
+
+    items: list[tuple[str, T]]
+    has_next: bool
+    count: Callable[[], Awaitable[int]]
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.items[-1][0] if self.items else None
+
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Sequence[T],
+        size: int,
+        key: Callable[[T], tuple[Any, ...]],
+        count: Callable[[], Awaitable[int]],
+    ) -> Page[T]:
+        """Build a page from `size + 1` fetched rows (the extra one says a next page exists)."""
+        has_next = len(rows) > size
+        kept = list(rows[:size])
+        return cls([(encode_cursor(*key(r)), r) for r in kept], has_next, count)

@@ -1,0 +1,1 @@
+"""Surveys, their ordered questions, and clients' submissions."""
