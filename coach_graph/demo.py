@@ -415,7 +415,7 @@ async def seed_curriculum_and_homework(
                 expires = assigned + timedelta(days=rng.choice((7, 10, 14)))
                 if expires > now - timedelta(days=3):
                     break
-                done = _can_complete(client, assigned, expires) and rng.random() < 0.75
+                done = _can_complete(client, assigned) and rng.random() < 0.75
                 rows.append(
                     _homework_row(
                         client,
@@ -429,7 +429,8 @@ async def seed_curriculum_and_homework(
         await session.execute(sa.insert(homework), rows)
 
 
-def _can_complete(client: DemoClient, assigned: datetime, expires: datetime | None) -> bool:
+def _can_complete(client: DemoClient, assigned: datetime) -> bool:
+    """Only a client active after the assignment can have completed it."""
     return client.last_active_at is not None and client.last_active_at > assigned
 
 
@@ -479,7 +480,7 @@ def _latest_homework(
     assigned = (expires or now) - timedelta(days=rng.uniform(8, 12))
     assigned = min(assigned, now - timedelta(hours=2))
     completed = None
-    if kind == "completed" and _can_complete(client, assigned, expires):
+    if kind == "completed" and _can_complete(client, assigned):
         completed = _completion(rng, client, assigned, expires)
     return _homework_row(client, lesson_id, assigned, expires, completed)
 
@@ -645,11 +646,7 @@ async def seed_journals(db: Database, settings: Settings, practice: DemoPractice
                 continue
             end = client.journal_until
             start = max(client.linked_at, end - timedelta(days=rng.uniform(90, 180)))
-            count = (
-                practice.size.entries
-                if client.index < 2
-                else rng.randint(max(1, practice.size.entries // 2), practice.size.entries)
-            )
+            count = practice.size.entries
             span = (end - start).total_seconds()
             moments = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(count))
             moments[-1] = end  # the last entry is written at the client's last journaling visit
