@@ -1,4 +1,4 @@
-"""The `coach-graph` command: serve, migrate, users add, export-schema, make-migration."""
+"""The `coach-graph` command: serve, migrate, seed, users add, export-schema, make-migration."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from coach_graph import logs
 from coach_graph.accounts.models import Role
 from coach_graph.config import Settings
 from coach_graph.db import Database
+from coach_graph.demo import DemoExists, DemoSize, demo_logins, describe_logins, seed_demo
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,8 +22,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="fill an empty database with the demo practice first and print login tokens",
+    )
 
     sub.add_parser("migrate", help="bring the database schema up to date")
+
+    seed = sub.add_parser("seed", help="fill an EMPTY database with the demo practice")
+    seed.add_argument("--clients", type=int, default=30, help="the demo coach's clients")
+    seed.add_argument("--entries", type=int, default=60, help="journal entries per client")
 
     users = sub.add_parser("users", help="manage users")
     users_sub = users.add_subparsers(dest="users_command", required=True)
@@ -77,6 +87,45 @@ async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
         await db.dispose()
 
 
+def _graphiql_url(settings: Settings) -> str:
+    return f"http://{settings.host}:{settings.port}/graphql"
+
+
+async def _seed(settings: Settings, size: DemoSize) -> str:
+    """Migrate, seed the demo practice (DemoExists when users exist) and describe the logins."""
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        practice = await seed_demo(db, settings, size)
+        logins = await demo_logins(db, settings)
+    finally:
+        await db.dispose()
+    return (
+        f"seeded the demo practice: {len(practice.coach_ids)} coaches, "
+        f"{len(practice.clients)} clients\n" + describe_logins(logins, _graphiql_url(settings))
+    )
+
+
+async def _serve_demo(settings: Settings) -> str:
+    """Seed when the database is empty; print fresh tokens when the demo exists already."""
+    try:
+        return await _seed(settings, DemoSize())
+    except DemoExists:
+        db = Database(settings.database_url)
+        try:
+            logins = await demo_logins(db, settings)
+        finally:
+            await db.dispose()
+    if not logins:
+        return (
+            "the database holds users but no demo practice; serving it as it is "
+            "(use an empty DATABASE_URL for the demo)"
+        )
+    return "the demo practice exists already; fresh tokens:\n" + describe_logins(
+        logins, _graphiql_url(settings)
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
@@ -84,6 +133,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         print("database is up to date")
+    elif args.command == "seed":
+        try:
+            size = DemoSize(clients=args.clients, entries=args.entries)
+            print(asyncio.run(_seed(settings, size)))
+        except (DemoExists, ValueError) as exc:
+            sys.exit(f"coach-graph: {exc}")
     elif args.command == "users":
         try:
             asyncio.run(_add_user(settings, args))
@@ -103,7 +158,10 @@ def main(argv: list[str] | None = None) -> None:
 
         settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
         asyncio.run(_migrate(settings))
-        print(f"GraphiQL: http://{settings.host}:{settings.port}/graphql", flush=True)
+        if args.demo:
+            print(asyncio.run(_serve_demo(settings)), flush=True)
+        else:
+            print(f"GraphiQL: {_graphiql_url(settings)}", flush=True)
         uvicorn.run(
             "coach_graph.app:create_app",
             factory=True,

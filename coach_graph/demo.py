@@ -140,12 +140,13 @@ ACTIVITY_PROFILES: tuple[tuple[str, tuple[float, float] | None], ...] = (
 
 
 def _consent_for(index: int) -> ConsentStatus:
-    """client1 and client2 have granted consent; otherwise mostly GRANTED, some PENDING/DECLINED."""
-    if index < 2:
+    """Mostly GRANTED; the first ten clients (client1 to client10) all are, so every activity
+    and homework profile is visible to the demo coach; later some are PENDING or DECLINED."""
+    if index < 10:
         return ConsentStatus.GRANTED
-    if index % 9 == 5:
+    if index % 9 == 1:
         return ConsentStatus.PENDING
-    if index % 13 == 7:
+    if index % 13 == 11:
         return ConsentStatus.DECLINED
     return ConsentStatus.GRANTED
 
@@ -835,3 +836,28 @@ async def demo_accounts(db: Database) -> list[User]:
         users = (await session.scalars(sa.select(User).where(col(User.email).in_(emails)))).all()
     order = {email: i for i, email in enumerate(emails)}
     return sorted(users, key=lambda u: order[u.email])
+
+
+async def demo_logins(db: Database, settings: Settings) -> list[tuple[User, str]]:
+    """A fresh bearer token for each documented demo account (empty when there is no demo)."""
+    from coach_graph.auth import issue_token
+
+    logins: list[tuple[User, str]] = []
+    for user in await demo_accounts(db):
+        assert user.id is not None
+        token, _ = await issue_token(db, user.id, settings.token_ttl)
+        logins.append((user, token))
+    return logins
+
+
+def describe_logins(logins: Sequence[tuple[User, str]], graphiql_url: str) -> str:
+    """What `seed` and `serve --demo` print: where GraphiQL is and how to log in there."""
+    lines = [
+        f"GraphiQL: {graphiql_url}",
+        f"Demo accounts (password for all: {DEMO_PASSWORD}); paste a header into GraphiQL's "
+        "Headers pane:",
+    ]
+    for user, token in logins:
+        lines.append(f"  {user.role.lower():<6} {user.email}  ({user.name})")
+        lines.append(f'         {{"Authorization": "Bearer {token}"}}')
+    return "\n".join(lines)

@@ -30,3 +30,5 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic narrates every migration step at INFO; on each start that drowns what matters.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

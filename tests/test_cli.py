@@ -1,0 +1,122 @@
+"""The `coach-graph` command, run as the console script would be, against the test database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from coach_graph.accounts.models import User
+from coach_graph.clients.models import CoachClient
+from coach_graph.db import Database
+from coach_graph.journals.models import JournalEntry
+from tests.conftest import GraphQLClient
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+async def coach_graph(database_url: str, *args: str) -> Run:
+    """Run `coach-graph ARGS` in a subprocess with DATABASE_URL set."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "coach_graph",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode is not None
+    return Run(proc.returncode, out.decode(), err.decode())
+
+
+def token_of(run: Run) -> str:
+    lines = [line for line in run.out.splitlines() if line.startswith("token: ")]
+    assert len(lines) == 1, run.out + run.err
+    return lines[0].removeprefix("token: ")
+
+
+async def count(db: Database, model: type) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
+
+
+async def test_users_add_links_a_client_pending_and_prints_a_working_token(
+    database_url: str, db: Database, gql: GraphQLClient
+) -> None:
+    coach = await coach_graph(
+        database_url, "users", "add", "--role", "coach", "--email", "Ana@Example.test",
+        "--name", "Ana", "--password", "long-enough-1",
+    )  # fmt: skip
+    assert coach.code == 0, coach.err
+    client = await coach_graph(
+        database_url, "users", "add", "--role", "client", "--email", "bo@example.test",
+        "--name", "Bo", "--password", "long-enough-2", "--coach", "ana@example.test",
+    )  # fmt: skip
+    assert client.code == 0, client.err
+
+    viewer = await gql.data("{ viewer { role email name } }", token=token_of(client))
+    assert viewer == {"viewer": {"role": "CLIENT", "email": "bo@example.test", "name": "Bo"}}
+    coach_viewer = await gql.data("{ viewer { role } }", token=token_of(coach))
+    assert coach_viewer["viewer"]["role"] == "COACH"
+    async with db.session() as session:
+        link = (
+            await session.execute(
+                sa.select(col(CoachClient.consent), User.email).join(
+                    User, col(User.id) == col(CoachClient.coach_id)
+                )
+            )
+        ).one()
+    assert tuple(link) == ("PENDING", "ana@example.test")
+
+
+async def test_users_add_with_an_unknown_coach_refuses_and_creates_nothing(
+    database_url: str, db: Database
+) -> None:
+    run = await coach_graph(
+        database_url, "users", "add", "--role", "client", "--email", "c@example.test",
+        "--password", "long-enough-3", "--coach", "nobody@example.test",
+    )  # fmt: skip
+    assert run.code != 0
+    assert "No coach with e-mail nobody@example.test" in run.err
+    assert "Traceback" not in run.err
+    assert await count(db, User) == 0
+
+
+async def test_seed_fills_an_empty_database_and_prints_demo_logins(
+    database_url: str, db: Database, gql: GraphQLClient
+) -> None:
+    run = await coach_graph(database_url, "seed", "--clients", "6", "--entries", "4")
+    assert run.code == 0, run.err
+    assert await count(db, User) == 2 + 6 + 4  # two coaches, 6 + 4 clients
+    assert await count(db, JournalEntry) > 0
+    assert "coach@demo.example" in run.out and "demo-password" in run.out
+    assert "http://127.0.0.1:8000/graphql" in run.out
+    coach_line = run.out.splitlines().index(
+        next(line for line in run.out.splitlines() if "coach@demo.example" in line)
+    )
+    header = run.out.splitlines()[coach_line + 1].strip()
+    token = header.removeprefix('{"Authorization": "Bearer ').removesuffix('"}')
+    viewer = await gql.data("{ viewer { email } }", token=token)
+    assert viewer == {"viewer": {"email": "coach@demo.example"}}
+
+
+async def test_seeding_twice_refuses_and_changes_nothing(database_url: str, db: Database) -> None:
+    first = await coach_graph(database_url, "seed", "--clients", "3", "--entries", "2")
+    assert first.code == 0, first.err
+    users, entries = await count(db, User), await count(db, JournalEntry)
+    second = await coach_graph(database_url, "seed", "--clients", "3", "--entries", "2")
+    assert second.code != 0
+    assert "fills only an empty database" in second.err
+    assert (await count(db, User), await count(db, JournalEntry)) == (users, entries)
