@@ -1,0 +1,176 @@
+"""What every benchmark shares: a fresh seeded database, a real uvicorn on 127.0.0.1, timing
+HTTP requests, and the markdown table of the project's standards.
+
+Each `bench_<topic>.py` is runnable alone (`.venv/bin/python scripts/benchmarks/bench_x.py`),
+seeds its own temporary database, is bounded in time and prints one table:
+| benchmark | median ms | p95 ms | floor median ms | ratio | target |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from coach_graph.config import Settings  # noqa: E402
+from coach_graph.db import Database  # noqa: E402
+from coach_graph.demo import DemoPractice, DemoSize, seed_demo  # noqa: E402
+
+HEADER = (
+    "| benchmark | median ms | p95 ms | floor median ms | ratio | target |\n"
+    "|---|---:|---:|---:|---:|---|"
+)
+SERVER_START_TIMEOUT = 60.0
+
+
+@contextmanager
+def temporary_sqlite() -> Iterator[tuple[str, Path]]:
+    """A fresh SQLite file in a temporary folder: (DATABASE_URL, path), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="coach-graph-bench-") as tmp:
+        path = Path(tmp) / "bench.db"
+        yield f"sqlite+aiosqlite:///{path}", path
+
+
+def seed(database_url: str, size: DemoSize) -> tuple[DemoPractice, float]:
+    """Migrate and seed the demo practice of `size`; returns it and the seconds it took."""
+
+    async def run() -> tuple[DemoPractice, float]:
+        db = Database(database_url)
+        try:
+            await db.migrate()
+            started = time.perf_counter()
+            practice = await seed_demo(db, Settings(database_url=database_url), size)
+            return practice, time.perf_counter() - started
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+@dataclass
+class Server:
+    """A running uvicorn subprocess serving the app."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def uvicorn_server(database_url: str, **env: str) -> Iterator[Server]:
+    """Start uvicorn with the app on 127.0.0.1, port 0, against `database_url` with background
+    jobs off; wait for /readyz; stop it afterwards."""
+    with tempfile.NamedTemporaryFile(prefix="coach-graph-uvicorn-", suffix=".log") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "coach_graph.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-access-log",
+                "--log-level",
+                "info",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DATABASE_URL": database_url,
+                "BROADCAST_URL": "memory://",
+                "RUN_JOBS": "0",
+                **env,
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base_url = _wait_until_ready(process, Path(log.name))
+            yield Server(base_url, process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], log: Path) -> str:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    base_url = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited early:\n{log.read_text()}")
+        if base_url is None:
+            found = re.search(r"running on (http://127\.0\.0\.1:\d+)", log.read_text(), re.I)
+            base_url = found.group(1) if found else None
+        if base_url is not None:
+            try:
+                if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                    return base_url
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.05)
+    raise RuntimeError(f"uvicorn was not ready within {SERVER_START_TIMEOUT} s:\n{log.read_text()}")
+
+
+def graphql(
+    http: httpx.Client, query: str, variables: dict[str, Any] | None = None, token: str = ""
+) -> dict[str, Any]:
+    """POST one GraphQL operation; raises on errors so a benchmark never times a failure."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = http.post("/graphql", json={"query": query, "variables": variables or {}},
+                         headers=headers)  # fmt: skip
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    if body.get("errors"):
+        raise RuntimeError(f"GraphQL errors: {body['errors']}")
+    return body
+
+
+def time_ms(fn: Callable[[], object], runs: int, warmup: int = 5) -> list[float]:
+    """Wall-clock milliseconds of `runs` calls of `fn`, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def row(name: str, samples: list[float], floor: list[float] | None, target: str) -> str:
+    """One table row; ratio = median / floor median."""
+    m = median(samples)
+    if floor:
+        f = median(floor)
+        return f"| {name} | {m:.2f} | {p95(samples):.2f} | {f:.2f} | {m / f:.2f}x | {target} |"
+    return f"| {name} | {m:.2f} | {p95(samples):.2f} | - | - | {target} |"
