@@ -89,7 +89,7 @@ def uvicorn_server(database_url: str, **env: str) -> Iterator[Server]:
                 "--no-access-log",
                 "--log-level",
                 "info",
-            ],  # fmt: skip
+            ],
             cwd=ROOT,
             env={
                 **os.environ,
