@@ -2,21 +2,32 @@
 # missing, starts a cluster on 127.0.0.1 in a temporary folder, and stops it again.
 find_pg_bin() {
   local d
-  for d in /usr/lib/postgresql/*/bin; do
+  # Debian's versioned folders, newest first; then whatever initdb is on PATH.
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
     [ -x "$d/initdb" ] && { echo "$d"; return 0; }
   done
+  d=$(command -v initdb 2>/dev/null) && { dirname "$(readlink -f "$d")"; return 0; }
   return 1
 }
 
 start_postgres() {
   if ! PG_BIN=$(find_pg_bin); then
+    local sudo=()
+    if [ "$(id -u)" != 0 ]; then
+      command -v sudo >/dev/null || {
+        echo "PostgreSQL is not installed and installing it needs root: run as root or" \
+          "install Debian's postgresql package first." >&2
+        return 1
+      }
+      sudo=(sudo)
+    fi
     echo "== installing PostgreSQL from Debian's packages"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq postgresql >/dev/null
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
     PG_BIN=$(find_pg_bin)
   fi
   PG_DIR=$(mktemp -d /tmp/coach-graph-pg.XXXXXX)
+  export PG_BIN PG_DIR
   PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   local run_as=()
   if [ "$(id -u)" = 0 ]; then
@@ -32,6 +43,7 @@ start_postgres() {
 }
 
 stop_postgres() {
+  [ -n "${PG_DIR:-}" ] || return 0
   local run_as=()
   [ "$(id -u)" = 0 ] && run_as=(runuser -u postgres --)
   "${run_as[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
