@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from coach_graph.context import Context
 from coach_graph.errors import AppError, ErrorCode, NotFound
@@ -97,47 +96,25 @@ class Connection(Generic[T]):
         )
 
 
-class ErrorCodes(SchemaExtension):
-    """Gives every error an `extensions.code`. A refusal raised by a service keeps its message;
-    an error before execution (syntax, validation, bad variables) is BAD_USER_INPUT; anything
-    else is masked as INTERNAL and logged with the request id, never shown to the client."""
+def code_error(error: GraphQLError, request_id: str) -> None:
+    """Give an error its `extensions.code`, in place (strawberry returns the same objects).
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not getattr(result, "errors", None):
-            return
-        result.errors = [self._coded(e) for e in result.errors or []]
-
-    def _coded(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, AppError):
-            return error
-        if original is None or error.path is None:
-            if error.extensions and "code" in error.extensions:
-                return error
-            code = ErrorCode.BAD_USER_INPUT.value
-            return GraphQLError(
-                error.message,
-                nodes=error.nodes,
-                source=error.source,
-                positions=error.positions,
-                path=error.path,
-                extensions={**(error.extensions or {}), "code": code},
-            )
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "-")
-        log.error(
-            "internal error (request %s) at %s",
-            request_id,
-            ".".join(str(p) for p in error.path),
-            exc_info=(type(original), original, original.__traceback__),
-        )
-        return GraphQLError(
-            f"Internal error; quote request id {request_id} when reporting it.",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": ErrorCode.INTERNAL.value, "requestId": request_id},
-        )
+    A refusal raised by a service keeps its message; an error before execution (syntax, size,
+    validation, bad variables) is BAD_USER_INPUT; anything else is masked as INTERNAL and logged
+    with the request id, never shown to the client.
+    """
+    original = error.original_error
+    if isinstance(original, AppError) or (error.extensions or {}).get("code"):
+        return
+    if original is None or error.path is None:
+        error.extensions = {**(error.extensions or {}), "code": ErrorCode.BAD_USER_INPUT.value}
+        return
+    log.error(
+        "internal error (request %s) at %s",
+        request_id,
+        ".".join(str(p) for p in error.path),
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    error.message = f"Internal error; quote request id {request_id} when reporting it."
+    error.original_error = None
+    error.extensions = {"code": ErrorCode.INTERNAL.value, "requestId": request_id}

@@ -3,17 +3,27 @@ SPEC.md (depth, size, aliases) and error codes on every error."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from coach_graph.accounts import types as accounts
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
-from coach_graph.gql import SCALAR_OVERRIDES, ErrorCodes
+from coach_graph.gql import SCALAR_OVERRIDES, code_error
 
 QUERIES: tuple[type, ...] = (accounts.Query, clients.Query)
 MUTATIONS: tuple[type, ...] = (accounts.Mutation,)
@@ -24,15 +34,36 @@ Mutation = merge_types("Mutation", MUTATIONS)
 Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
 
 
+class CoachGraphSchema(strawberry.Schema):
+    """The schema. Every error path of strawberry passes through `process_errors` before the
+    result leaves: there each error gets its code, internal ones are masked and logged once with
+    the request id, and a user's mistake is not logged (it is not an error of ours)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context = execution_context.context if execution_context else None
+        request_id = getattr(context, "request_id", None) or uuid.uuid4().hex[:16]
+        for error in errors:
+            code_error(error, request_id)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    extensions: list[Any] = [
-        ErrorCodes,
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+    # The limit rules are built once: the same rule classes on every request let the validation
+    # cache hit (QueryDepthLimiter makes a new class per instance). Parsing and validation are
+    # most of a small request's cost; both caches are bounded LRUs.
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    return strawberry.Schema(
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: AddValidationRules(limits),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
+    return CoachGraphSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
