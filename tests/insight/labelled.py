@@ -53,7 +53,8 @@ LABELLED: list[tuple[str, str, set[str], str | None]] = [
     ),
     ("Finally paid off my credit card debt, such a relief!", "POSITIVE", {"finances"}, "joy"),
     (
-        "I reached my goal of walking ten thousand steps every day this week. Proud of the progress.",
+        "I reached my goal of walking ten thousand steps every day this week. "
+        "Proud of the progress.",
         "POSITIVE",
         {"goals", "exercise", "confidence"},
         "joy",
