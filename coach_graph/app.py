@@ -39,7 +39,9 @@ log = logging.getLogger("coach_graph")
 
 def background_jobs() -> list[Job]:
     """Every periodic job of the product (each domain contributes its own)."""
-    return []
+    from coach_graph.journals.analysis import analysis_job
+
+    return [analysis_job()]
 
 
 class GraphQLApp(GraphQL[Context, None]):

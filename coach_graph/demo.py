@@ -36,6 +36,7 @@ from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.errors import Conflict
 from coach_graph.homework.models import Homework, Lesson, Module
+from coach_graph.journals.demo import seed_journal_insight
 from coach_graph.journals.models import AnalysisStatus, JournalEntry
 from coach_graph.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveySubmission
 
@@ -817,7 +818,12 @@ async def seed_surveys(db: Database, settings: Settings, practice: DemoPractice)
 
 # Run in order after the people exist. Other domains append their own steps here (see the
 # module docstring), e.g. sessions and analysed entries with summaries.
-DEMO_STEPS: list[DemoStep] = [seed_curriculum_and_homework, seed_journals, seed_surveys]
+DEMO_STEPS: list[DemoStep] = [
+    seed_curriculum_and_homework,
+    seed_journals,
+    seed_journal_insight,
+    seed_surveys,
+]
 
 
 async def seed_demo(db: Database, settings: Settings, size: DemoSize | None = None) -> DemoPractice:

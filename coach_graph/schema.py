@@ -24,9 +24,10 @@ from coach_graph.accounts import types as accounts
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
 from coach_graph.gql import SCALAR_OVERRIDES, code_error
+from coach_graph.journals import types as journals
 
 QUERIES: tuple[type, ...] = (accounts.Query, clients.Query)
-MUTATIONS: tuple[type, ...] = (accounts.Mutation,)
+MUTATIONS: tuple[type, ...] = (accounts.Mutation, journals.Mutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 Query = merge_types("Query", QUERIES)

@@ -1,3 +1,5 @@
+"""Journal entries and the summaries that consolidate them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,6 +17,19 @@ class AnalysisStatus(StrEnum):
     PENDING = "PENDING"
     ANALYSED = "ANALYSED"
     FAILED = "FAILED"
+
+
+class Emotion(StrEnum):
+    """The eight basic emotions; the value is the name of the entry's score column."""
+
+    JOY = "joy"
+    TRUST = "trust"
+    FEAR = "fear"
+    SURPRISE = "surprise"
+    SADNESS = "sadness"
+    DISGUST = "disgust"
+    ANGER = "anger"
+    ANTICIPATION = "anticipation"
 
 
 class Sentiment(StrEnum):

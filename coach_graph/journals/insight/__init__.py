@@ -1,0 +1,1 @@
+"""Journal insight: the analyser protocol, the offline analyser and the optional provider."""

@@ -1,0 +1,110 @@
+"""Journal rules: writing an entry, and consolidating analysed entries into a summary.
+
+Writing never waits for the analysis: the entry is stored PENDING and the analysis worker
+(`journals.analysis`) picks it up. A summary covers the client's analysed entries that no
+summary covers yet (at least three), and an entry is covered by at most one summary, also when
+two coaches' requests race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from coach_graph import clock
+from coach_graph.auth import Viewer, require_client, require_coach
+from coach_graph.clients.service import visible_client
+from coach_graph.db import Database
+from coach_graph.errors import BadUserInput, Conflict
+from coach_graph.journals.insight.protocol import AnalysedEntry, Analyser
+from coach_graph.journals.models import AnalysisStatus, JournalEntry, JournalSummary
+from coach_graph.journals.reads import analysis_of, uncovered_condition
+from coach_graph.journals.text import clean_entry_text
+from coach_graph.journals.trends import emotion_trend
+
+MIN_SUMMARY_ENTRIES = 3
+
+
+async def create_entry(db: Database, viewer: Viewer | None, content: str) -> JournalEntry:
+    """Store a client's new entry, PENDING analysis (due at once)."""
+    client = require_client(viewer)
+    text = clean_entry_text(content)
+    now = clock.now()
+    entry = JournalEntry(
+        client_id=client.id,
+        created_at=now,
+        content=text,
+        analysis_status=AnalysisStatus.PENDING.value,
+        analysis_due_at=now,
+    )
+    async with db.transaction() as session:
+        session.add(entry)
+    return entry
+
+
+async def uncovered_entries(db: Database, client_id: int) -> list[JournalEntry]:
+    """The client's analysed entries that no summary covers yet, oldest first."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            sa.select(JournalEntry)
+            .where(col(JournalEntry.client_id) == client_id, uncovered_condition())
+            .order_by(col(JournalEntry.created_at), col(JournalEntry.id))
+        )
+        return list(rows.all())
+
+
+async def generate_summary(
+    db: Database, viewer: Viewer | None, client_id: int, analyser: Analyser
+) -> JournalSummary:
+    """The coach's request for a summary of the client's entries not yet summarised."""
+    require_coach(viewer)
+    await visible_client(db, viewer, client_id)
+    entries = await uncovered_entries(db, client_id)
+    if len(entries) < MIN_SUMMARY_ENTRIES:
+        raise BadUserInput(
+            f"A summary needs at least {MIN_SUMMARY_ENTRIES} analysed entries that no summary "
+            f"covers yet; this client has {len(entries)}."
+        )
+    return await consolidate(db, analyser, client_id, entries)
+
+
+async def consolidate(
+    db: Database, analyser: Analyser, client_id: int, entries: Sequence[JournalEntry]
+) -> JournalSummary:
+    """Write one summary covering `entries` (analysed, oldest first), or CONFLICT when another
+    summary took any of them meanwhile (nothing is written then)."""
+    analysed = []
+    for entry in entries:
+        analysis = analysis_of(entry)
+        assert analysis is not None, "only analysed entries are summarised"
+        analysed.append(AnalysedEntry(entry.created_at, entry.content, analysis))
+    # The analyser may take seconds (a provider): ask it before taking any write lock.
+    text = await analyser.summarise_period(analysed)
+    summary = JournalSummary(
+        client_id=client_id,
+        created_at=clock.now(),
+        journal_count=len(entries),
+        summary=text,
+        emotion_trend=emotion_trend([a.analysis for a in analysed]),
+        period_start=analysed[0].created_at,
+        period_end=analysed[-1].created_at,
+    )
+    ids = [e.id for e in entries]
+    async with db.transaction() as session:
+        # Write first: the insert takes the write lock (SQLite) before anything is read, and the
+        # guarded update below only claims entries still uncovered (row locks on PostgreSQL).
+        session.add(summary)
+        await session.flush()
+        claimed = await session.execute(
+            sa.update(JournalEntry)
+            .where(col(JournalEntry.id).in_(ids), col(JournalEntry.summary_id).is_(None))
+            .values(summary_id=summary.id)
+        )
+        if claimed.rowcount != len(ids):  # type: ignore[attr-defined]
+            raise Conflict(
+                "Some of these entries were just summarised by another request; reload and try "
+                "again."
+            )
+    return summary

@@ -1,0 +1,206 @@
+"""GraphQL types and operations of journals: entries with their analysis, summaries, emotions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from coach_graph.errors import BadUserInput
+from coach_graph.gql import Connection, Info, parse_id
+from coach_graph.journals import emotions as emotion_series
+from coach_graph.journals import models, reads, service
+from coach_graph.journals.emotions import EmotionPointData, EmotionRange
+from coach_graph.journals.insight.protocol import EntryAnalysis
+from coach_graph.journals.insight.provider import analyser_for
+from coach_graph.pagination import Page, decode_cursor, page_size
+
+if TYPE_CHECKING:
+    from coach_graph.clients.service import ClientView
+
+strawberry.enum(models.AnalysisStatus, description="Where an entry's analysis stands.")
+strawberry.enum(models.Sentiment, description="The overall tone of an entry.")
+strawberry.enum(models.Emotion, description="The eight basic emotions (Plutchik).")
+strawberry.enum(EmotionRange, description="The span of an emotion time series, up to today.")
+
+
+@strawberry.type(description="One emotion's score.")
+class EmotionScore:
+    emotion: models.Emotion
+    score: float = strawberry.field(description="In [0, 1].")
+
+
+def _scores(scores: dict[str, float]) -> list[EmotionScore]:
+    return [EmotionScore(emotion=e, score=scores[e.value]) for e in models.Emotion]
+
+
+@strawberry.type(description="What the analyser found in an entry.")
+class JournalAnalysis:
+    sentiment: models.Sentiment
+    sentiment_score: float = strawberry.field(description="In [-1, 1]; negative is unhappy.")
+    summary: str = strawberry.field(description="One or two sentences, under 300 characters.")
+    themes: list[str] = strawberry.field(description="1 to 5 theme tags (see README).")
+    emotions: list[EmotionScore] = strawberry.field(description="All eight, every time.")
+
+    @classmethod
+    def of(cls, a: EntryAnalysis) -> JournalAnalysis:
+        return cls(
+            sentiment=a.sentiment,
+            sentiment_score=a.sentiment_score,
+            summary=a.summary,
+            themes=list(a.themes),
+            emotions=_scores(a.emotions),
+        )
+
+
+@strawberry.type(description="A client's journal entry.")
+class JournalEntry:
+    id: strawberry.ID
+    created_at: datetime = strawberry.field(description="When the client wrote it.")
+    content: str
+    analysis_status: models.AnalysisStatus
+    analysis: JournalAnalysis | None = strawberry.field(description="Null until ANALYSED.")
+
+    @classmethod
+    def of(cls, e: models.JournalEntry) -> JournalEntry:
+        analysis = reads.analysis_of(e)
+        return cls(
+            id=strawberry.ID(str(e.id)),
+            created_at=e.created_at,
+            content=e.content,
+            analysis_status=models.AnalysisStatus(e.analysis_status),
+            analysis=JournalAnalysis.of(analysis) if analysis else None,
+        )
+
+
+@strawberry.type(description="A consolidation of analysed entries that no earlier summary covered.")
+class JournalSummary:
+    id: strawberry.ID
+    created_at: datetime
+    journal_count: int = strawberry.field(description="How many entries it covers.")
+    summary: str
+    emotion_trend: str = strawberry.field(
+        description="How emotions and sentiment moved across the period, computed from scores."
+    )
+    period_start: datetime = strawberry.field(description="The first covered entry's time.")
+    period_end: datetime = strawberry.field(description="The last covered entry's time.")
+
+    @classmethod
+    def of(cls, s: models.JournalSummary) -> JournalSummary:
+        return cls(
+            id=strawberry.ID(str(s.id)),
+            created_at=s.created_at,
+            journal_count=s.journal_count,
+            summary=s.summary,
+            emotion_trend=s.emotion_trend,
+            period_start=s.period_start,
+            period_end=s.period_end,
+        )
+
+
+@strawberry.type(description="Emotion scores at a moment: one entry's, or one day's mean.")
+class EmotionPoint:
+    at: datetime
+    scores: list[EmotionScore]
+    sentiment_score: float | None
+
+    @classmethod
+    def of(cls, p: EmotionPointData) -> EmotionPoint:
+        return cls(at=p.at, scores=_scores(p.scores), sentiment_score=p.sentiment_score)
+
+
+def _cursor_key(after: str | None) -> tuple[datetime, int] | None:
+    key = decode_cursor(after, 2)
+    if key is None:
+        return None
+    at, ident = key
+    if not isinstance(at, datetime) or not isinstance(ident, int) or at.tzinfo is None:
+        raise BadUserInput("That `after` cursor is not valid here.")
+    return at, ident
+
+
+@strawberry.type
+class JournalClientFields:
+    """The journals domain's fields of Client (a base class of clients.types.Client)."""
+
+    if TYPE_CHECKING:
+        view: ClientView
+
+    @strawberry.field(description="When the client last wrote a journal entry.")
+    async def last_journal_at(self, info: Info) -> datetime | None:
+        return await info.context.loaders(reads.last_journal_at).load(self.view.id)
+
+    @strawberry.field(description="The client's journal entries, newest first.")
+    async def journal_entries(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[JournalEntry]:
+        size = page_size(first, 20)
+        key = reads.EntryPageKey(self.view.id, size, _cursor_key(after))
+        rows = await info.context.loaders(reads.entry_pages).load(key)
+        client_id = self.view.id
+
+        async def count() -> int:
+            return await info.context.loaders(reads.entry_counts).load(client_id)
+
+        page = Page.from_rows(rows, size, key=lambda e: (e.created_at, e.id), count=count)
+        return Connection.of(page, JournalEntry.of)
+
+    @strawberry.field(description="The client's journal summaries, newest first.")
+    async def summaries(self, info: Info) -> list[JournalSummary]:
+        rows = await info.context.loaders(reads.summaries_of).load(self.view.id)
+        return [JournalSummary.of(s) for s in rows]
+
+    @strawberry.field(
+        description="Whether a summary can be generated: at least three analysed entries that "
+        "no summary covers yet."
+    )
+    async def can_generate_summary(self, info: Info) -> bool:
+        n = await info.context.loaders(reads.uncovered_counts).load(self.view.id)
+        return n >= service.MIN_SUMMARY_ENTRIES
+
+    @strawberry.field(
+        description="The emotion scores of the last `last` analysed entries (1 to 100), oldest "
+        "first."
+    )
+    async def recent_emotions(self, info: Info, last: int | None = 15) -> list[EmotionPoint]:
+        key = reads.RecentKey(self.view.id, emotion_series.check_last(last))
+        rows = await info.context.loaders(reads.recent_emotions).load(key)
+        return [EmotionPoint.of(p) for p in emotion_series.entry_points(rows)]
+
+    @strawberry.field(
+        description="One point per day with analysed entries over the last 7 or 30 days (the "
+        "viewer's days), each the mean of that day's scores, oldest first."
+    )
+    async def emotions_over_time(self, info: Info, range: EmotionRange) -> list[EmotionPoint]:
+        tz = self.view.time_zone
+        key = reads.SinceKey(self.view.id, emotion_series.range_start(range, tz))
+        rows = await info.context.loaders(reads.emotions_since).load(key)
+        return [EmotionPoint.of(p) for p in emotion_series.daily_points(rows, tz)]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Client: write a journal entry. It is stored PENDING and analysed in the "
+        "background. Control characters other than newline and tab are removed; empty text or "
+        "more than 20,000 characters is refused."
+    )
+    async def create_journal_entry(self, info: Info, content: str) -> JournalEntry:
+        entry = await service.create_entry(info.context.db, info.context.viewer, content)
+        return JournalEntry.of(entry)
+
+    @strawberry.mutation(
+        description="Coach: summarise the client's analysed entries that no summary covers yet "
+        "(at least three)."
+    )
+    async def generate_journal_summary(
+        self, info: Info, client_id: strawberry.ID
+    ) -> JournalSummary:
+        summary = await service.generate_summary(
+            info.context.db,
+            info.context.viewer,
+            parse_id(client_id, "client"),
+            analyser_for(info.context.settings),
+        )
+        return JournalSummary.of(summary)
