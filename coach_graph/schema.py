@@ -24,10 +24,18 @@ from coach_graph.accounts import types as accounts
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
 from coach_graph.gql import SCALAR_OVERRIDES, code_error
+from coach_graph.homework import types as homework
 from coach_graph.journals import types as journals
+from coach_graph.surveys import types as surveys
 
-QUERIES: tuple[type, ...] = (accounts.Query, clients.Query)
-MUTATIONS: tuple[type, ...] = (accounts.Mutation, journals.Mutation)
+QUERIES: tuple[type, ...] = (accounts.Query, clients.Query, homework.Query, surveys.Query)
+MUTATIONS: tuple[type, ...] = (
+    accounts.Mutation,
+    clients.Mutation,
+    homework.Mutation,
+    journals.Mutation,
+    surveys.Mutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 Query = merge_types("Query", QUERIES)

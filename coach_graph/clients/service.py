@@ -7,15 +7,19 @@ themselves. Anything else answers exactly like a client that does not exist (NOT
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col
 
+from coach_graph import clock
 from coach_graph.accounts.models import Role, User
-from coach_graph.auth import Viewer, require_coach, require_viewer
+from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
+from coach_graph.clients.activity import days_between, days_inactive, local_date, start_of_local_day
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
 from coach_graph.errors import NotFound
+from coach_graph.homework.models import Homework
 from coach_graph.pagination import Page, decode_cursor, page_size
 
 
@@ -120,3 +124,134 @@ async def list_clients(
     return Page.from_rows(
         views, size, key=lambda v: ((v.client.name or v.client.email).lower(), v.id), count=count
     )
+
+
+async def inactivity_rule(db: Database, coach_id: int) -> tuple[bool, int]:
+    """The coach's inactivity rule: (enabled, threshold in days). The SPEC's default (on, 7 days)
+    until alert settings exist; the alerts domain makes this read the coach's settings."""
+    return True, 7
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionItem:
+    """A client inactive longer than the coach's threshold."""
+
+    view: ClientView
+    days_inactive: int | None  # None: never active
+    days_counted: int  # since the last activity, or since the link when never active
+
+
+async def needs_attention(db: Database, viewer: Viewer | None) -> list[AttentionItem]:
+    """GRANTED clients inactive for more than the coach's inactivity threshold (in the coach's
+    calendar days), longest inactive first; a never-active client counts from the day they were
+    linked. Empty while the rule is disabled."""
+    coach = require_coach(viewer)
+    enabled, threshold = await inactivity_rule(db, coach.id)
+    if not enabled:
+        return []
+    now = clock.now()
+    # More than `threshold` calendar days ago <=> before the start of the day `threshold` days
+    # before today, in the coach's zone: an exact cut-off the database can apply.
+    cutoff = start_of_local_day(
+        local_date(now, coach.time_zone) - timedelta(days=threshold), coach.time_zone
+    )
+    since = sa.func.coalesce(col(User.last_active_at), col(CoachClient.linked_at))
+    async with db.session() as session:
+        rows = await session.execute(
+            sa.select(User, col(CoachClient.linked_at))
+            .join(CoachClient, col(CoachClient.client_id) == col(User.id))
+            .where(
+                col(CoachClient.coach_id) == coach.id,
+                col(CoachClient.consent) == ConsentStatus.GRANTED,
+                since < cutoff,
+            )
+            .order_by(since, col(User.id))
+        )
+        items = []
+        for client, linked_at in rows:
+            counted = days_between(client.last_active_at or linked_at, now, coach.time_zone)
+            items.append(
+                AttentionItem(
+                    ClientView(client, coach.id, coach.time_zone),
+                    days_inactive(client.last_active_at, now, coach.time_zone),
+                    counted,
+                )
+            )
+    return items
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentItem:
+    """A coach-client link with the client's consent."""
+
+    link: CoachClient
+    client: User
+
+
+async def list_consents(
+    db: Database, viewer: Viewer | None, status: ConsentStatus | None, search: str | None
+) -> list[ConsentItem]:
+    """Every client linked to the coach, whatever their consent, by name; filtered by status and
+    by a case-insensitive substring of name or e-mail."""
+    coach = require_coach(viewer)
+    query = (
+        sa.select(CoachClient, User)
+        .join(User, col(User.id) == col(CoachClient.client_id))
+        .where(col(CoachClient.coach_id) == coach.id, _search_condition(search))
+        .order_by(_sort_name(), col(User.id))
+    )
+    if status is not None:
+        query = query.where(col(CoachClient.consent) == status.value)
+    async with db.session() as session:
+        rows = await session.execute(query)
+        return [ConsentItem(link, client) for link, client in rows]
+
+
+async def set_consent(
+    db: Database, viewer: Viewer | None, coach_id: int, status: ConsentStatus
+) -> ConsentItem:
+    """A client grants, declines or resets their consent for one linked coach. The time of the
+    change moves only when the status does (setting the same status again changes nothing)."""
+    client = require_client(viewer)
+    async with db.transaction() as session:
+        link = await session.scalar(
+            sa.select(CoachClient).where(
+                col(CoachClient.coach_id) == coach_id, col(CoachClient.client_id) == client.id
+            )
+        )
+        if link is None:
+            raise NotFound.of("coach", coach_id)
+        if link.consent != status.value:
+            link.consent = status.value
+            link.consent_updated_at = clock.now()
+            session.add(link)
+        user = await session.get(User, client.id)
+        assert user is not None
+    return ConsentItem(link, user)
+
+
+async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> bool:
+    """A coach removes a client from their practice: the link and the homework this coach
+    assigned go; the client's account and what they share with other coaches stay.
+
+    Any linked client may be removed, whatever their consent (the coach sees them all on the
+    Consent Status page); a client not linked to this coach is NOT_FOUND.
+    """
+    coach = require_coach(viewer)
+    async with db.transaction() as session:
+        link = await session.scalar(
+            sa.select(CoachClient).where(
+                col(CoachClient.coach_id) == coach.id, col(CoachClient.client_id) == client_id
+            )
+        )
+        if link is None:
+            raise NotFound.of("client", client_id)
+        await session.execute(
+            sa.delete(Homework).where(
+                col(Homework.coach_id) == coach.id, col(Homework.client_id) == client_id
+            )
+        )
+        # Other domains detach what this coach keeps about the client here, in this same
+        # transaction (sessions: `sessions.service.detach_client(session, coach.id, client_id)`).
+        await session.delete(link)
+    return True

@@ -6,10 +6,26 @@ from datetime import datetime
 
 import strawberry
 
+from coach_graph import clock
 from coach_graph.clients import service
-from coach_graph.clients.service import ClientView
+from coach_graph.clients.activity import ActivityLevel, activity_level, days_inactive
+from coach_graph.clients.models import ConsentStatus
+from coach_graph.clients.service import AttentionItem, ClientView, ConsentItem
 from coach_graph.gql import Connection, Info, parse_id
+from coach_graph.homework.types import HomeworkClientFields
 from coach_graph.journals.types import JournalClientFields
+from coach_graph.surveys.types import SurveyClientFields
+from coach_graph.timeline.types import TimelineClientFields
+
+strawberry.enum(
+    ConsentStatus,
+    description="A client's consent for one coach: GRANTED, PENDING (not decided yet), DECLINED.",
+)
+strawberry.enum(
+    ActivityLevel,
+    description="When the client was last active, in the viewer's calendar days: ACTIVE (today "
+    "or yesterday), RECENT (2 to 5 days ago), INACTIVE (longer ago), NEVER.",
+)
 
 
 @strawberry.type
@@ -26,10 +42,27 @@ class ClientFields:
     )
     view: strawberry.Private[ClientView]
 
+    @strawberry.field(description="ACTIVE, RECENT, INACTIVE or NEVER (days of the viewer's zone).")
+    def activity(self) -> ActivityLevel:
+        return activity_level(self.view.client.last_active_at, clock.now(), self.view.time_zone)
+
+    @strawberry.field(
+        description="Calendar days (viewer's time zone) since the client was last active; null "
+        "when never active."
+    )
+    def days_inactive(self) -> int | None:
+        return days_inactive(self.view.client.last_active_at, clock.now(), self.view.time_zone)
+
 
 # Every domain contributes its fields of Client as a base class here (see DEVELOPING.md).
 @strawberry.type(description="A client, as the viewing coach (or the client themself) sees them.")
-class Client(ClientFields, JournalClientFields):
+class Client(
+    ClientFields,
+    JournalClientFields,
+    HomeworkClientFields,
+    SurveyClientFields,
+    TimelineClientFields,
+):
     @classmethod
     def of(cls, view: ClientView) -> Client:
         c = view.client
@@ -41,6 +74,47 @@ class Client(ClientFields, JournalClientFields):
             is_premium=c.is_premium,
             last_active_at=c.last_active_at,
             view=view,
+        )
+
+
+@strawberry.type(description="A client inactive for longer than the coach's inactivity threshold.")
+class AttentionCard:
+    client: Client
+    days_inactive: int | None = strawberry.field(
+        description="Days since the client was last active; null when never active."
+    )
+    inactive_for_days: int = strawberry.field(
+        description="The days the rule counted: since the last activity, or since the client "
+        "was linked when never active."
+    )
+
+    @classmethod
+    def of(cls, item: AttentionItem) -> AttentionCard:
+        return cls(
+            client=Client.of(item.view),
+            days_inactive=item.days_inactive,
+            inactive_for_days=item.days_counted,
+        )
+
+
+@strawberry.type(description="A client's consent for a coach, and when it last changed.")
+class ConsentRecord:
+    client_id: strawberry.ID
+    client_name: str | None
+    client_email: str
+    coach_id: strawberry.ID
+    status: ConsentStatus
+    updated_at: datetime = strawberry.field(description="When the status last changed.")
+
+    @classmethod
+    def of(cls, item: ConsentItem) -> ConsentRecord:
+        return cls(
+            client_id=strawberry.ID(str(item.client.id)),
+            client_name=item.client.name,
+            client_email=item.client.email,
+            coach_id=strawberry.ID(str(item.link.coach_id)),
+            status=ConsentStatus(item.link.consent),
+            updated_at=item.link.consent_updated_at,
         )
 
 
@@ -68,3 +142,45 @@ class Query:
             info.context.db, info.context.viewer, parse_id(id, "client")
         )
         return Client.of(view) if view else None
+
+    @strawberry.field(
+        description="The coach's GRANTED clients inactive for longer than the inactivity "
+        "threshold, longest first (never-active clients count from the day they were linked); "
+        "empty while the inactivity alert is disabled."
+    )
+    async def needs_attention(self, info: Info) -> list[AttentionCard]:
+        items = await service.needs_attention(info.context.db, info.context.viewer)
+        return [AttentionCard.of(item) for item in items]
+
+    @strawberry.field(
+        description="Every client linked to the coach with their consent status, by name; "
+        "filter by `status`, `search` by name or e-mail."
+    )
+    async def consents(
+        self, info: Info, status: ConsentStatus | None = None, search: str | None = None
+    ) -> list[ConsentRecord]:
+        items = await service.list_consents(info.context.db, info.context.viewer, status, search)
+        return [ConsentRecord.of(item) for item in items]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Grant, decline or reset your consent for one of your coaches (client)."
+    )
+    async def set_consent(
+        self, info: Info, coach_id: strawberry.ID, status: ConsentStatus
+    ) -> ConsentRecord:
+        item = await service.set_consent(
+            info.context.db, info.context.viewer, parse_id(coach_id, "coach"), status
+        )
+        return ConsentRecord.of(item)
+
+    @strawberry.mutation(
+        description="Remove a client from your practice (coach): the link and the homework you "
+        "assigned go; the client's account and their data for other coaches stay."
+    )
+    async def delete_client(self, info: Info, id: strawberry.ID) -> bool:
+        return await service.delete_client(
+            info.context.db, info.context.viewer, parse_id(id, "client")
+        )

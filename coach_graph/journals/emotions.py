@@ -34,6 +34,7 @@ class EmotionPointData:
     """Scores at a moment: one entry's, or a day's means."""
 
     at: datetime
+    day: date  # the viewer's calendar day of `at`
     scores: dict[str, float]
     sentiment_score: float | None
 
@@ -62,9 +63,15 @@ def range_start(emotion_range: EmotionRange, time_zone: str) -> datetime:
     return datetime.combine(first, time(), tz).astimezone(UTC)
 
 
-def entry_points(rows: Sequence[EmotionRow]) -> list[EmotionPointData]:
+def entry_points(rows: Sequence[EmotionRow], time_zone: str) -> list[EmotionPointData]:
     """One point per entry."""
-    return [EmotionPointData(r.created_at, dict(r.scores), r.sentiment_score) for r in rows]
+    tz = zone(time_zone)
+    return [
+        EmotionPointData(
+            r.created_at, r.created_at.astimezone(tz).date(), dict(r.scores), r.sentiment_score
+        )
+        for r in rows
+    ]
 
 
 def daily_points(rows: Sequence[EmotionRow], time_zone: str) -> list[EmotionPointData]:
@@ -80,6 +87,7 @@ def daily_points(rows: Sequence[EmotionRow], time_zone: str) -> list[EmotionPoin
         points.append(
             EmotionPointData(
                 at=datetime.combine(day, time(), tz).astimezone(UTC),
+                day=day,
                 scores={e: round(sum(r.scores[e] for r in group) / n, 4) for e in EMOTIONS},
                 sentiment_score=round(sum(r.sentiment_score for r in group) / n, 4),
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -102,12 +102,15 @@ class JournalSummary:
 @strawberry.type(description="Emotion scores at a moment: one entry's, or one day's mean.")
 class EmotionPoint:
     at: datetime
+    day: date = strawberry.field(
+        description="The viewer's calendar day of the point (for charts by day)."
+    )
     scores: list[EmotionScore]
     sentiment_score: float | None
 
     @classmethod
     def of(cls, p: EmotionPointData) -> EmotionPoint:
-        return cls(at=p.at, scores=_scores(p.scores), sentiment_score=p.sentiment_score)
+        return cls(at=p.at, day=p.day, scores=_scores(p.scores), sentiment_score=p.sentiment_score)
 
 
 def _cursor_key(after: str | None) -> tuple[datetime, int] | None:
@@ -166,7 +169,7 @@ class JournalClientFields:
     async def recent_emotions(self, info: Info, last: int | None = 15) -> list[EmotionPoint]:
         key = reads.RecentKey(self.view.id, emotion_series.check_last(last))
         rows = await info.context.loaders(reads.recent_emotions).load(key)
-        return [EmotionPoint.of(p) for p in emotion_series.entry_points(rows)]
+        return [EmotionPoint.of(p) for p in emotion_series.entry_points(rows, self.view.time_zone)]
 
     @strawberry.field(
         description="One point per day with analysed entries over the last 7 or 30 days (the "

@@ -12,7 +12,7 @@ RECENT = """query($id: ID!, $last: Int) {
   client(id: $id) { recentEmotions(last: $last) { at sentimentScore scores { emotion score } } }
 }"""
 OVER_TIME = """query($id: ID!, $range: EmotionRange!) {
-  client(id: $id) { emotionsOverTime(range: $range) { at sentimentScore scores { emotion score } } }
+  client(id: $id) { emotionsOverTime(range: $range) { at day sentimentScore scores { emotion score } } }
 }"""
 
 JOY = "Happy, joyful, delighted."
@@ -73,6 +73,7 @@ async def test_emotions_over_time_has_one_mean_point_per_day_in_the_coachs_zone(
     ]["emotionsOverTime"]
     # Midnight in Tokyo, in UTC.
     assert [p["at"] for p in week] == ["2026-03-01T15:00:00Z", "2026-03-02T15:00:00Z"]
+    assert [p["day"] for p in week] == ["2026-03-02", "2026-03-03"]  # the coach's days
     joy_only = _score(week[1], "JOY")
     assert abs(_score(week[0], "JOY") - joy_only / 2) < 1e-3  # mean of a joyful and a sad entry
     month = (await gql.data(OVER_TIME, {"id": str(client.id), "range": "MONTH"}, coach_token))[

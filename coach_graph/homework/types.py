@@ -1,0 +1,145 @@
+"""GraphQL types and operations for modules, lessons and homework."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from coach_graph import clock
+from coach_graph.clients.service import ClientView
+from coach_graph.gql import Info, parse_id
+from coach_graph.homework import service
+from coach_graph.homework.service import HomeworkItem, LessonItem
+from coach_graph.homework.status import (
+    HomeworkBadge,
+    HomeworkStatus,
+    homework_badge,
+    homework_status,
+)
+
+strawberry.enum(
+    HomeworkStatus,
+    description="COMPLETED (the client finished it), ASSIGNED (pending), OVERDUE (expiry passed).",
+)
+strawberry.enum(
+    HomeworkBadge,
+    description="Status of a client's most recent assignment, as the My Clients table shows it; "
+    "due days are days of the viewer's time zone.",
+)
+
+
+@strawberry.type(description="A module of the lesson catalogue.")
+class Module:
+    id: strawberry.ID
+    title: str
+
+
+@strawberry.type(description="A lesson a coach can assign as homework.")
+class Lesson:
+    id: strawberry.ID
+    title: str
+    module: Module = strawberry.field(description="The module the lesson belongs to.")
+
+    @classmethod
+    def of(cls, item: LessonItem | HomeworkItem) -> Lesson:
+        return cls(
+            id=strawberry.ID(str(item.lesson.id)),
+            title=item.lesson.title,
+            module=Module(id=strawberry.ID(str(item.module.id)), title=item.module.title),
+        )
+
+
+@strawberry.type(description="A lesson assigned to a client.")
+class Homework:
+    id: strawberry.ID
+    lesson: Lesson
+    assigned_at: datetime
+    expires_at: datetime | None = strawberry.field(description="Null when it does not expire.")
+    completed_at: datetime | None = strawberry.field(description="When the client finished it.")
+    status: HomeworkStatus
+
+    @classmethod
+    def of(cls, item: HomeworkItem) -> Homework:
+        hw = item.homework
+        return cls(
+            id=strawberry.ID(str(hw.id)),
+            lesson=Lesson.of(item),
+            assigned_at=hw.assigned_at,
+            expires_at=hw.expires_at,
+            completed_at=hw.completed_at,
+            status=homework_status(hw, clock.now()),
+        )
+
+
+@strawberry.type
+class HomeworkClientFields:
+    """The homework domain's fields of Client."""
+
+    view: strawberry.Private[ClientView]
+
+    @strawberry.field(
+        description="Status of the most recent assignment (by the viewing coach): COMPLETED, "
+        "DUE_TODAY, DUE_TOMORROW, OVERDUE, ASSIGNED, or NONE."
+    )
+    async def homework_badge(self, info: Info) -> HomeworkBadge:
+        latest = await info.context.loaders(service.latest_homework).load(
+            (self.view.coach_id, self.view.id)
+        )
+        return homework_badge(latest, clock.now(), self.view.time_zone)
+
+    @strawberry.field(
+        description="Every assignment (by the viewing coach), newest first, with lesson and module."
+    )
+    async def homework(self, info: Info) -> list[Homework]:
+        items = await info.context.loaders(service.client_homework).load(
+            (self.view.coach_id, self.view.id)
+        )
+        return [Homework.of(item) for item in items]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="Lessons for the assign dialog (coach). `search` matches the lesson or module "
+        "title, case-insensitively, best first: exact, prefix, word prefix, substring. "
+        "`first` is 1 to 100."
+    )
+    async def lessons(
+        self, info: Info, search: str | None = None, first: int | None = 20
+    ) -> list[Lesson]:
+        items = await service.search_lessons(info.context.db, info.context.viewer, search, first)
+        return [Lesson.of(item) for item in items]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Assign a lesson to one of your clients (coach). `expiresAt`, when given, must "
+        "be at least one day in the future."
+    )
+    async def assign_homework(
+        self,
+        info: Info,
+        client_id: strawberry.ID,
+        lesson_id: strawberry.ID,
+        expires_at: datetime | None = None,
+    ) -> Homework:
+        item = await service.assign_homework(
+            info.context.db,
+            info.context.viewer,
+            parse_id(client_id, "client"),
+            parse_id(lesson_id, "lesson"),
+            expires_at,
+        )
+        return Homework.of(item)
+
+    @strawberry.mutation(
+        description="Mark your homework as done (client). Completing it again changes nothing and "
+        "returns it with its first completion time."
+    )
+    async def complete_homework(self, info: Info, id: strawberry.ID) -> Homework:
+        item = await service.complete_homework(
+            info.context.db, info.context.viewer, parse_id(id, "homework")
+        )
+        return Homework.of(item)

@@ -1,0 +1,276 @@
+"""The activity timeline: journal entries, lesson completions, lesson assignments and survey
+submissions of a client, merged into one reverse-chronological list with keyset cursors.
+
+The four sources are one `UNION ALL` ranked per client with `ROW_NUMBER()`, so any number of
+clients' pages come from one statement (SQLite and PostgreSQL alike). Journal entries are read
+straight from their table. A coach sees only the homework they assigned; journal entries and
+survey submissions belong to the client and every coach with consent sees them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from coach_graph.clock import as_utc
+from coach_graph.db import Database, UtcDateTime
+from coach_graph.errors import BadUserInput
+from coach_graph.homework.models import Homework, Lesson, Module
+from coach_graph.journals.models import JournalEntry
+from coach_graph.pagination import decode_cursor, encode_cursor, page_size
+from coach_graph.surveys.models import Survey, SurveySubmission
+
+DEFAULT_PAGE = 50
+SNIPPET = 80  # characters of a journal entry shown when it has no analysis summary yet
+
+
+class TimelineKind(StrEnum):
+    JOURNAL_ENTRY = "JOURNAL_ENTRY"
+    LESSON_COMPLETED = "LESSON_COMPLETED"
+    LESSON_ASSIGNED = "LESSON_ASSIGNED"
+    SURVEY_SUBMITTED = "SURVEY_SUBMITTED"
+
+
+# Ties on the same instant sort by kind (a completion above the assignment it completes), then
+# by the subject's id, newest first: the order is total, so cursors never skip or repeat.
+_RANK = {
+    TimelineKind.JOURNAL_ENTRY: 4,
+    TimelineKind.SURVEY_SUBMITTED: 3,
+    TimelineKind.LESSON_COMPLETED: 2,
+    TimelineKind.LESSON_ASSIGNED: 1,
+}
+_KIND_BY_RANK = {rank: kind for kind, rank in _RANK.items()}
+_ID_PREFIX = {
+    TimelineKind.JOURNAL_ENTRY: "journal",
+    TimelineKind.SURVEY_SUBMITTED: "survey",
+    TimelineKind.LESSON_COMPLETED: "completed",
+    TimelineKind.LESSON_ASSIGNED: "assigned",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    """One thing that happened, and the object it stands for."""
+
+    kind: TimelineKind
+    title: str
+    description: str | None
+    occurred_at: datetime
+    subject_id: int
+
+    @property
+    def id(self) -> str:
+        """Unique across kinds (an assignment and its completion share their subject)."""
+        return f"{_ID_PREFIX[self.kind]}-{self.subject_id}"
+
+    @property
+    def sort_key(self) -> tuple[datetime, int, int]:
+        return (self.occurred_at, _RANK[self.kind], self.subject_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRequest:
+    """One page asked for: whose timeline (viewing coach or None, client), size, and the sort
+    key of the last item already seen."""
+
+    coach_id: int | None
+    client_id: int
+    size: int
+    after: tuple[datetime, int, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    items: list[tuple[str, TimelineItem]]  # (cursor, item)
+    has_next: bool
+
+
+def timeline_request(
+    coach_id: int | None, client_id: int, first: int | None, after: str | None
+) -> TimelineRequest:
+    """Check `first` (1 to 100) and the cursor; BAD_USER_INPUT when either is wrong."""
+    size = page_size(first, DEFAULT_PAGE)
+    key = decode_cursor(after, 3)
+    if key is None:
+        return TimelineRequest(coach_id, client_id, size, None)
+    at, rank, subject = key
+    if (
+        not isinstance(at, datetime)
+        or at.tzinfo is None
+        or not isinstance(rank, int)
+        or rank not in _KIND_BY_RANK
+        or not isinstance(subject, int)
+    ):
+        raise BadUserInput("That `after` cursor is not valid here.")
+    return TimelineRequest(coach_id, client_id, size, (as_utc(at), rank, subject))
+
+
+def _sources(coach_id: int | None, client_ids: Sequence[int]) -> sa.Subquery:
+    """Every timeline row of these clients: client, time, rank, subject, label, detail."""
+
+    def columns(
+        client: Any, at: Any, kind: TimelineKind, subject: Any, label: Any, detail: Any
+    ) -> list[Any]:
+        # type_coerce, not CAST: SQLite would give a CAST to DATETIME numeric affinity.
+        # Constants are inlined so PostgreSQL never has to guess a parameter's type in a UNION.
+        return [
+            client.label("client_id"),
+            sa.type_coerce(at, UtcDateTime).label("occurred_at"),
+            sa.literal_column(str(_RANK[kind]), sa.Integer).label("rank"),
+            subject.label("subject_id"),
+            sa.cast(label, sa.Text).label("label"),
+            sa.cast(detail, sa.Text).label("detail"),
+        ]
+
+    scope = sa.true() if coach_id is None else col(Homework.coach_id) == coach_id
+    journal = sa.select(
+        *columns(
+            col(JournalEntry.client_id),
+            col(JournalEntry.created_at),
+            TimelineKind.JOURNAL_ENTRY,
+            col(JournalEntry.id),
+            sa.null(),
+            sa.func.coalesce(
+                col(JournalEntry.summary), sa.func.substr(col(JournalEntry.content), 1, SNIPPET)
+            ),
+        )
+    ).where(col(JournalEntry.client_id).in_(client_ids))
+
+    def homework(kind: TimelineKind, at: Any) -> sa.Select[Any]:
+        return (
+            sa.select(
+                *columns(
+                    col(Homework.client_id),
+                    at,
+                    kind,
+                    col(Homework.id),
+                    col(Lesson.title),
+                    col(Module.title),
+                )
+            )
+            .join(Lesson, col(Lesson.id) == col(Homework.lesson_id))
+            .join(Module, col(Module.id) == col(Lesson.module_id))
+            .where(col(Homework.client_id).in_(client_ids), scope, at.is_not(None))
+        )
+
+    surveys = (
+        sa.select(
+            *columns(
+                col(SurveySubmission.client_id),
+                col(SurveySubmission.submitted_at),
+                TimelineKind.SURVEY_SUBMITTED,
+                col(SurveySubmission.id),
+                col(Survey.name),
+                sa.null(),
+            )
+        )
+        .join(Survey, col(Survey.id) == col(SurveySubmission.survey_id))
+        .where(col(SurveySubmission.client_id).in_(client_ids))
+    )
+    return sa.union_all(
+        journal,
+        homework(TimelineKind.LESSON_COMPLETED, col(Homework.completed_at)),
+        homework(TimelineKind.LESSON_ASSIGNED, col(Homework.assigned_at)),
+        surveys,
+    ).subquery("timeline")
+
+
+def _item(
+    rank: int, at: datetime, subject: int, label: str | None, detail: str | None
+) -> TimelineItem:
+    kind = _KIND_BY_RANK[rank]
+    if kind is TimelineKind.JOURNAL_ENTRY:
+        title, description = "Journal entry", detail
+    elif kind is TimelineKind.SURVEY_SUBMITTED:
+        title, description = f"Survey submitted: {label}", None
+    elif kind is TimelineKind.LESSON_COMPLETED:
+        title, description = f"Lesson completed: {label}", f"Module: {detail}"
+    else:
+        title, description = f"Lesson assigned: {label}", f"Module: {detail}"
+    return TimelineItem(kind, title, description or None, as_utc(at), subject)
+
+
+def _rounds(requests: Sequence[TimelineRequest]) -> list[list[TimelineRequest]]:
+    """Split requests so no statement holds the same (scope, client) twice (two aliases of one
+    client's timeline with different cursors), since rows are ranked per client."""
+    rounds: list[list[TimelineRequest]] = []
+    for request in requests:
+        for batch in rounds:
+            if all(
+                (r.coach_id, r.client_id) != (request.coach_id, request.client_id)
+                and r.coach_id == request.coach_id
+                for r in batch
+            ):
+                batch.append(request)
+                break
+        else:
+            rounds.append([request])
+    return rounds
+
+
+async def timeline_pages(db: Database, requests: list[TimelineRequest]) -> list[TimelinePage]:
+    """Batch: one page of each requested timeline, newest first."""
+    found: dict[TimelineRequest, TimelinePage] = {}
+    async with db.session() as session:
+        for batch in _rounds(requests):
+            by_client = {r.client_id: r for r in batch}
+            t = _sources(batch[0].coach_id, list(by_client))
+            order = (t.c.occurred_at.desc(), t.c.rank.desc(), t.c.subject_id.desc())
+            position = sa.func.row_number().over(partition_by=t.c.client_id, order_by=order)
+            after = [
+                sa.and_(
+                    t.c.client_id == r.client_id,
+                    sa.true()
+                    if r.after is None
+                    else sa.tuple_(t.c.occurred_at, t.c.rank, t.c.subject_id)
+                    < sa.tuple_(sa.literal(r.after[0], UtcDateTime), r.after[1], r.after[2]),
+                )
+                for r in batch
+            ]
+            ranked = sa.select(t, position.label("position")).where(sa.or_(*after)).subquery()
+            within = [
+                sa.and_(ranked.c.client_id == r.client_id, ranked.c.position <= r.size + 1)
+                for r in batch
+            ]
+            rows = await session.execute(
+                sa.select(ranked)
+                .where(sa.or_(*within))
+                .order_by(ranked.c.client_id, ranked.c.position)
+            )
+            items: dict[int, list[TimelineItem]] = defaultdict(list)
+            for row in rows:
+                items[row.client_id].append(
+                    _item(row.rank, row.occurred_at, row.subject_id, row.label, row.detail)
+                )
+            for client_id, request in by_client.items():
+                rows_of = items.get(client_id, [])
+                kept = rows_of[: request.size]
+                found[request] = TimelinePage(
+                    [(encode_cursor(*i.sort_key), i) for i in kept],
+                    has_next=len(rows_of) > request.size,
+                )
+    return [found[r] for r in requests]
+
+
+async def timeline_counts(db: Database, keys: list[tuple[int | None, int]]) -> list[int]:
+    """Batch: how many items each client's whole timeline holds."""
+    counts: dict[tuple[int | None, int], int] = {}
+    async with db.session() as session:
+        scopes: dict[int | None, list[int]] = defaultdict(list)
+        for coach_id, client_id in keys:
+            scopes[coach_id].append(client_id)
+        for coach_id, client_ids in scopes.items():
+            t = _sources(coach_id, client_ids)
+            rows = await session.execute(
+                sa.select(t.c.client_id, sa.func.count()).group_by(t.c.client_id)
+            )
+            for client_id, n in rows:
+                counts[(coach_id, client_id)] = int(n)
+    return [counts.get(k, 0) for k in keys]
