@@ -33,13 +33,15 @@ from coach_graph.db import Database
 from coach_graph.jobs import Job, JobRunner
 from coach_graph.realtime import Realtime
 from coach_graph.schema import build_schema
+from coach_graph.sessions.exports import export_routes
+from coach_graph.sessions.jobs import sessions_jobs
 
 log = logging.getLogger("coach_graph")
 
 
 def background_jobs() -> list[Job]:
     """Every periodic job of the product (each domain contributes its own)."""
-    return []
+    return [*sessions_jobs()]
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -129,6 +131,7 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
+        *export_routes(resources),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(RequestMetrics, registry=registry)

@@ -14,10 +14,11 @@ from coach_graph.accounts import types as accounts
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
 from coach_graph.gql import SCALAR_OVERRIDES, ErrorCodes
+from coach_graph.sessions import types as sessions
 
-QUERIES: tuple[type, ...] = (accounts.Query, clients.Query)
-MUTATIONS: tuple[type, ...] = (accounts.Mutation,)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (accounts.Query, clients.Query, sessions.Query)
+MUTATIONS: tuple[type, ...] = (accounts.Mutation, sessions.Mutation)
+SUBSCRIPTIONS: tuple[type, ...] = (sessions.Subscription,)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

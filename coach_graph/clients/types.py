@@ -9,6 +9,7 @@ import strawberry
 from coach_graph.clients import service
 from coach_graph.clients.service import ClientView
 from coach_graph.gql import Connection, Info, parse_id
+from coach_graph.sessions.types import SessionClientFields
 
 
 @strawberry.type
@@ -28,7 +29,7 @@ class ClientFields:
 
 # Every domain contributes its fields of Client as a base class here (see DEVELOPING.md).
 @strawberry.type(description="A client, as the viewing coach (or the client themself) sees them.")
-class Client(ClientFields):
+class Client(ClientFields, SessionClientFields):
     @classmethod
     def of(cls, view: ClientView) -> Client:
         c = view.client
