@@ -343,11 +343,11 @@ async def book_follow_up(
 def transition_refusal(s: CoachingSession, target: SessionStatus, now: datetime) -> str | None:
     """Why the status of `s` may not become `target` now, or None when it may."""
     current = SessionStatus(s.status)
+    if not MOVES[current]:
+        return f"The session is {current.value}, which is final."
     if current == target:
         return f"The session is {current.value} already."
     if target not in MOVES[current]:
-        if not MOVES[current]:
-            return f"The session is {current.value}, which is final."
         allowed = ", ".join(sorted(m.value for m in MOVES[current]))
         return f"A {current.value} session can only become {allowed}, not {target.value}."
     if target == SessionStatus.COMPLETED and now < s.starts_at:
