@@ -76,7 +76,9 @@ def enqueue(
 
 def backoff(attempts: int) -> timedelta:
     """The wait before retry number `attempts` (1, 2, ...): 30 s doubling, at most 6 hours."""
-    delay: timedelta = BACKOFF_BASE * (2 ** max(attempts - 1, 0))
+    # The exponent is capped before multiplying: 2**50 seconds would overflow a timedelta.
+    doublings = min(max(attempts - 1, 0), 20)
+    delay: timedelta = BACKOFF_BASE * (2**doublings)
     return min(delay, BACKOFF_MAX)
 
 
