@@ -58,7 +58,9 @@ class Scene:
         result: dict[str, Any] = data["bookSession"]
         return result
 
-    async def book_error(self, starts_at: datetime, minutes: int = 60, **extra: Any) -> dict[str, Any]:
+    async def book_error(
+        self, starts_at: datetime, minutes: int = 60, **extra: Any
+    ) -> dict[str, Any]:
         variables = {"c": str(self.client.id), "s": self.services[minutes], "t": iso(starts_at)}
         variables.update(extra)
         return await self.gql.error(BOOK, variables, self.coach_token)
@@ -77,9 +79,7 @@ async def scene(gql: GraphQLClient, practice: Practice, manual_clock: Any) -> Sc
     coach_token = await practice.token(coach)
     data = await gql.data(SERVICES, token=coach_token)
     services = {s["durationMinutes"]: s["id"] for s in data["services"]}
-    return Scene(
-        gql, practice, coach, client, coach_token, await practice.token(client), services
-    )
+    return Scene(gql, practice, coach, client, coach_token, await practice.token(client), services)
 
 
 async def count_rows(db: Database, table: str) -> int:

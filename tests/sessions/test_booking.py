@@ -90,9 +90,7 @@ async def test_an_archived_service_takes_no_bookings(scene: Scene) -> None:
 
 async def test_available_slots_skip_booked_times_and_the_past(scene: Scene) -> None:
     await scene.book(at(1, 10), 60)
-    data = await scene.as_coach(
-        SLOTS, s=scene.services[60], f=iso(at(0, 0)), t=iso(at(2, 0))
-    )
+    data = await scene.as_coach(SLOTS, s=scene.services[60], f=iso(at(0, 0)), t=iso(at(2, 0)))
     slots = data["availableSlots"]
     # Monday: from now (10:00) to 16:00; Tuesday: 09:00-16:00 minus 09:15..10:45 (overlap 10-11).
     assert slots[0] == "2026-03-02T10:00:00Z"

@@ -30,7 +30,8 @@ async def _five(scene: Scene, manual_clock: clock.ManualClock) -> list[dict[str,
     manual_clock.set(at(3, 8))
     for s, status in zip(made[:3], ("COMPLETED", "CANCELLED", "NO_SHOW"), strict=True):
         await scene.as_coach(
-            "mutation($id: ID!, $st: SessionStatus!) { updateSessionStatus(id: $id, status: $st) { id } }",
+            "mutation($id: ID!, $st: SessionStatus!) { updateSessionStatus(id: "
+            "$id, status: $st) { id } }",
             id=s["id"],
             st=status,
         )

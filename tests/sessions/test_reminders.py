@@ -78,7 +78,8 @@ async def test_rescheduling_moves_and_cancelling_drops_pending_reminders(
     manual_clock.set(at(1, 11, 30))
     assert await queue_reminders(db) == 2  # both 24-hour reminders, not sent yet
     await scene.as_coach(
-        "mutation($id: ID!) { rescheduleSession(id: $id, startsAt: \"2026-03-05T14:00:00Z\") { id } }",
+        "mutation($id: ID!) { rescheduleSession(id: $id, startsAt: "
+        '"2026-03-05T14:00:00Z") { id } }',
         id=moved,
     )
     await scene.as_coach("mutation($id: ID!) { cancelSession(id: $id) { id } }", id=cancelled)
@@ -86,9 +87,7 @@ async def test_rescheduling_moves_and_cancelling_drops_pending_reminders(
     assert await queue_reminders(db) == 0  # the new time's 24-hour reminder is not due yet
     manual_clock.set(at(2, 14))
     assert await queue_reminders(db) == 1
-    assert await _reminders(db) == [
-        (scene.client.id, "REMINDER_24H", "2026-03-05T14:00:00+00:00")
-    ]
+    assert await _reminders(db) == [(scene.client.id, "REMINDER_24H", "2026-03-05T14:00:00+00:00")]
 
 
 class FlakySender:
@@ -139,13 +138,15 @@ async def test_the_default_sender_logs_each_message(
     assert isinstance(caplog, pytest.LogCaptureFixture)
     await scene.book(at(1, 9), 60)
     await scene.as_coach(
-        "mutation($id: ID!) { cancelSession(id: $id, reason: \"ill\") { id } }",
+        'mutation($id: ID!) { cancelSession(id: $id, reason: "ill") { id } }',
         id=(await scene.book(at(1, 11), 60))["id"],
     )
     with caplog.at_level(logging.INFO, logger="coach_graph.outbox"):
         report = await send_due(resources.db, LogSender())
     assert report.sent == 1
-    assert any(r.getMessage().startswith("outbox message SESSION_CANCELLED") for r in caplog.records)
+    assert any(
+        r.getMessage().startswith("outbox message SESSION_CANCELLED") for r in caplog.records
+    )
 
 
 def test_backoff_doubles_and_is_capped() -> None:

@@ -78,7 +78,9 @@ async def test_the_proposed_time_must_be_a_free_slot(scene: Scene) -> None:
     )
     assert taken["extensions"]["code"] == "CONFLICT"
     closed = await scene.gql.error(
-        REQUEST, {"id": sid, "t": "2026-03-07T10:00:00Z"}, scene.client_token  # Saturday
+        REQUEST,
+        {"id": sid, "t": "2026-03-07T10:00:00Z"},
+        scene.client_token,  # Saturday
     )
     assert closed["extensions"]["code"] == "BAD_USER_INPUT"
 
@@ -127,7 +129,10 @@ async def test_a_request_expires_at_the_start_and_the_session_stays(
     listed = await scene.as_coach("{ rescheduleRequests(status: EXPIRED) { id } }")
     assert listed["rescheduleRequests"] == [{"id": request["id"]}]
     session = await scene.as_coach(SESSION, id=sid)
-    assert session["session"] == {"startsAt": "2026-03-04T09:00:00Z", "pendingRescheduleRequest": None}
+    assert session["session"] == {
+        "startsAt": "2026-03-04T09:00:00Z",
+        "pendingRescheduleRequest": None,
+    }
 
 
 async def test_a_request_made_early_expires_48_hours_after_it_was_made(
@@ -151,9 +156,7 @@ async def test_another_coach_cannot_answer_a_request(scene: Scene) -> None:
 async def test_a_coach_move_or_cancel_rejects_the_pending_request(scene: Scene) -> None:
     sid = (await scene.book(at(2, 9), 60))["id"]
     request = await _request(scene, sid, "2026-03-06T10:00:00Z")
-    await scene.as_coach(
-        "mutation($id: ID!) { cancelSession(id: $id) { id } }", id=sid
-    )
+    await scene.as_coach("mutation($id: ID!) { cancelSession(id: $id) { id } }", id=sid)
     listed = await scene.as_client("{ rescheduleRequests(status: REJECTED) { id responseReason } }")
     assert listed["rescheduleRequests"] == [
         {"id": request["id"], "responseReason": "The session was cancelled."}

@@ -33,7 +33,8 @@ async def test_a_coach_edits_services_calendars_and_availability(scene: Scene) -
     sid = created["createService"]["id"]
     updated = await scene.as_coach(
         """mutation($id: ID!) { updateService(id: $id, input: {name: "Deep dive",
-             durationMinutes: 90, priceMinor: 15000, currency: "USD"}) { name price { amountMinor } } }""",
+             durationMinutes: 90, priceMinor: 15000, currency: "USD"}) {
+             name price { amountMinor } } }""",
         id=sid,
     )
     assert updated["updateService"] == {"name": "Deep dive", "price": {"amountMinor": 15000}}
@@ -46,7 +47,8 @@ async def test_a_coach_edits_services_calendars_and_availability(scene: Scene) -
     windows = await scene.as_coach(
         """mutation { setAvailability(windows: [
              {weekday: SATURDAY, startTime: "10:00", endTime: "12:00"},
-             {weekday: MONDAY, startTime: "18:00", endTime: "24:00"}]) { weekday startTime endTime } }"""
+             {weekday: MONDAY, startTime: "18:00", endTime: "24:00"}]) {
+             weekday startTime endTime } }"""
     )
     assert windows["setAvailability"] == [
         {"weekday": "MONDAY", "startTime": "18:00", "endTime": "24:00"},

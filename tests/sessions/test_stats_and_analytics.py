@@ -43,9 +43,7 @@ async def test_session_stats_count_each_status_and_the_revenue_of_completed_ones
     assert own["client"]["sessionStats"]["total"] == 6
 
 
-async def test_stats_of_a_client_list_take_one_statement(
-    scene: Scene, db: Database
-) -> None:
+async def test_stats_of_a_client_list_take_one_statement(scene: Scene, db: Database) -> None:
     for _ in range(3):
         await scene.practice.client(scene.coach)
     query = "{ clients { edges { node { sessionStats { total } } } } }"
@@ -87,8 +85,14 @@ async def test_analytics_counts_completions_ratings_retention_and_monthly_revenu
     assert result["averageRating"] == 4.5
     assert result["retentionRate"] is None  # Jan-Feb had no completed sessions
     assert result["revenue"] == [
-        {"periodStart": "2026-03-01T00:00:00Z", "revenue": {"amountMinor": 14000, "currency": "EUR"}},
-        {"periodStart": "2026-04-01T00:00:00Z", "revenue": {"amountMinor": 7000, "currency": "EUR"}},
+        {
+            "periodStart": "2026-03-01T00:00:00Z",
+            "revenue": {"amountMinor": 14000, "currency": "EUR"},
+        },
+        {
+            "periodStart": "2026-04-01T00:00:00Z",
+            "revenue": {"amountMinor": 7000, "currency": "EUR"},
+        },
     ]
     april_only = await scene.as_coach(
         ANALYTICS, f="2026-04-01T00:00:00Z", t="2026-05-01T00:00:00Z", i="WEEK"

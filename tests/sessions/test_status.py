@@ -7,9 +7,15 @@ import pytest
 from coach_graph import clock
 from tests.sessions.conftest import Scene, at
 
-SET = "mutation($id: ID!, $st: SessionStatus!) { updateSessionStatus(id: $id, status: $st) { status } }"
+SET = (
+    "mutation($id: ID!, $st: SessionStatus!) { updateSessionStatus(id: "
+    "$id, status: $st) { status } }"
+)
 NO_SHOW = "mutation($id: ID!) { markNoShow(id: $id) { status } }"
-CANCEL = "mutation($id: ID!, $r: String) { cancelSession(id: $id, reason: $r) { status cancellationReason } }"
+CANCEL = (
+    "mutation($id: ID!, $r: String) { cancelSession(id: $id, reason: $r) "
+    "{ status cancellationReason } }"
+)
 
 
 async def _status_error(scene: Scene, sid: str, status: str) -> dict[str, object]:
@@ -107,7 +113,8 @@ async def test_notes_are_edited_and_left_alone_when_not_given(scene: Scene) -> N
         "customerNotes": "old customer",
     }
     cleared = await scene.as_coach(
-        "mutation($id: ID!) { updateSessionNotes(id: $id, customerNotes: null) { customerNotes privateNotes } }",
+        "mutation($id: ID!) { updateSessionNotes(id: $id, customerNotes: null) "
+        "{ customerNotes privateNotes } }",
         id=sid,
     )
     assert cleared["updateSessionNotes"] == {"customerNotes": None, "privateNotes": "new private"}
