@@ -80,7 +80,8 @@ class CoachingSession(SQLModel, table=True):
     __tablename__ = "coaching_session"
     __table_args__ = (
         sa.Index("ix_coaching_session_coach_starts", "coach_id", "starts_at"),
-        sa.Index("ix_coaching_session_client_starts", "client_id", "starts_at"),
+        # Client first: a client's history and statistics (with or without the coach) use it.
+        sa.Index("ix_coaching_session_client_coach_starts", "client_id", "coach_id", "starts_at"),
         sa.Index("ix_coaching_session_coach_status_starts", "coach_id", "status", "starts_at"),
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0003_sessions
 Revises: 0001_foundation
-Create Date: 2026-11-21 07:49:14.705861
+Create Date: 2026-11-21 07:59:09.804629
 """
 
 from collections.abc import Sequence
@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import coach_graph.db
+
 
 revision: str = "0003_sessions"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -105,7 +106,9 @@ def upgrade() -> None:
             batch_op.f("ix_coaching_session_calendar_id"), ["calendar_id"], unique=False
         )
         batch_op.create_index(
-            "ix_coaching_session_client_starts", ["client_id", "starts_at"], unique=False
+            "ix_coaching_session_client_coach_starts",
+            ["client_id", "coach_id", "starts_at"],
+            unique=False,
         )
         batch_op.create_index(
             "ix_coaching_session_coach_starts", ["coach_id", "starts_at"], unique=False
@@ -248,7 +251,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_coaching_session_service_id"))
         batch_op.drop_index("ix_coaching_session_coach_status_starts")
         batch_op.drop_index("ix_coaching_session_coach_starts")
-        batch_op.drop_index("ix_coaching_session_client_starts")
+        batch_op.drop_index("ix_coaching_session_client_coach_starts")
         batch_op.drop_index(batch_op.f("ix_coaching_session_calendar_id"))
 
     op.drop_table("coaching_session")
