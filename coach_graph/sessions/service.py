@@ -559,9 +559,17 @@ async def list_sessions(
     key = decode_cursor(after, len(order))
     if key is not None:
         key = _checked_key(sort, key)
-    conds = [viewer_scope(viewer), *_conditions(q, clock.now())]
+    conds = _conditions(q, clock.now())
     if of_client is not None:
+        # The client was checked visible already: the coach's own sessions with them suffice,
+        # without the consent subquery of the general scope.
         conds.append(col(CoachingSession.client_id) == of_client.id)
+        if viewer.is_coach:
+            conds.append(col(CoachingSession.coach_id) == viewer.id)
+        elif of_client.id != viewer.id:
+            conds.append(sa.false())
+    else:
+        conds.append(viewer_scope(viewer))
     query = sa.select(CoachingSession).where(*conds)
     page_query = query.order_by(*(c if asc else c.desc() for c, asc in order)).limit(size + 1)
     if key is not None:
@@ -636,7 +644,8 @@ async def load_session_stats(db: Database, keys: list[StatsKey]) -> list[Session
             .group_by(col(CoachingSession.client_id), col(CoachingSession.currency))
         )
         if coach_id:
-            query = query.where(coach_scope(coach_id))
+            # Keys come from ClientViews, whose client the coach may see: no consent subquery.
+            query = query.where(col(CoachingSession.coach_id) == coach_id)
         async with db.session() as session:
             rows = (await session.execute(query)).all()
         for client_id, currency, total, completed, cancelled, no_shows, revenue in rows:
