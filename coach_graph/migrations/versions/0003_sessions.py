@@ -13,7 +13,6 @@ from alembic import op
 
 import coach_graph.db
 
-
 revision: str = "0003_sessions"
 down_revision: str | Sequence[str] | None = "0001_foundation"
 branch_labels: str | Sequence[str] | None = None
