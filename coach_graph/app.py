@@ -33,6 +33,8 @@ from coach_graph.db import Database
 from coach_graph.jobs import Job, JobRunner
 from coach_graph.realtime import Realtime
 from coach_graph.schema import build_schema
+from coach_graph.sessions.exports import export_routes
+from coach_graph.sessions.jobs import sessions_jobs
 
 log = logging.getLogger("coach_graph")
 
@@ -41,7 +43,7 @@ def background_jobs() -> list[Job]:
     """Every periodic job of the product (each domain contributes its own)."""
     from coach_graph.journals.analysis import analysis_job
 
-    return [analysis_job()]
+    return [analysis_job(), *sessions_jobs()]
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -131,6 +133,7 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
+        *export_routes(resources),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(RequestMetrics, registry=registry)

@@ -78,6 +78,7 @@ async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
             name=args.name,
             time_zone=args.time_zone,
             coach_email=args.coach,
+            settings=settings,
         )
         assert user.id is not None
         token, _ = await issue_token(db, user.id, settings.token_ttl)

@@ -38,6 +38,7 @@ from coach_graph.errors import Conflict
 from coach_graph.homework.models import Homework, Lesson, Module
 from coach_graph.journals.demo import seed_journal_insight
 from coach_graph.journals.models import AnalysisStatus, JournalEntry
+from coach_graph.sessions.demo import seed_session_history
 from coach_graph.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveySubmission
 
 DEMO_PASSWORD = "demo-password"
@@ -55,11 +56,12 @@ class DemoSize:
     clients: int = 30
     entries: int = 60
     second_coach_clients: int = 4
+    sessions: int = 12  # coaching sessions per client, past and upcoming
 
     def __post_init__(self) -> None:
         if self.clients < 2:
             raise ValueError("the demo needs at least 2 clients (client1 and client2)")
-        if self.entries < 0 or self.second_coach_clients < 0:
+        if self.entries < 0 or self.second_coach_clients < 0 or self.sessions < 0:
             raise ValueError("demo sizes cannot be negative")
 
 
@@ -823,6 +825,7 @@ DEMO_STEPS: list[DemoStep] = [
     seed_journals,
     seed_journal_insight,
     seed_surveys,
+    seed_session_history,
 ]
 
 

@@ -26,17 +26,25 @@ from coach_graph.config import Settings
 from coach_graph.gql import SCALAR_OVERRIDES, code_error
 from coach_graph.homework import types as homework
 from coach_graph.journals import types as journals
+from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
 
-QUERIES: tuple[type, ...] = (accounts.Query, clients.Query, homework.Query, surveys.Query)
+QUERIES: tuple[type, ...] = (
+    accounts.Query,
+    clients.Query,
+    homework.Query,
+    surveys.Query,
+    sessions.Query,
+)
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
     clients.Mutation,
     homework.Mutation,
     journals.Mutation,
     surveys.Mutation,
+    sessions.Mutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = ()
+SUBSCRIPTIONS: tuple[type, ...] = (sessions.Subscription,)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

@@ -177,6 +177,7 @@ class Practice:
             email=email,
             password=PASSWORD,
             name=name or f"{role.value.title()} {self._n}",
+            settings=self.resources.settings,
             **kw,
         )
 

@@ -16,6 +16,7 @@ from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, RateLimited, Unauthenticated
+from coach_graph.sessions.setup import setup_new_coach
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,11 @@ async def add_user(
     time_zone: str = "UTC",
     coach_email: str | None = None,
     is_premium: bool = False,
+    settings: Settings | None = None,
 ) -> User:
-    """Create a coach or a client; a client given `coach_email` is linked with consent PENDING."""
+    """Create a coach or a client; a client given `coach_email` is linked with consent PENDING.
+    A new coach starts with the default services, calendar and availability (`settings` gives
+    the prices; the environment's when omitted)."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 320:
         raise BadUserInput("A valid e-mail address is required.")
@@ -123,6 +127,8 @@ async def add_user(
         )
         session.add(user)
         await session.flush()
+        if role == Role.COACH:
+            await setup_new_coach(session, user, settings)
         if coach is not None:
             assert coach.id is not None and user.id is not None
             session.add(

@@ -251,7 +251,10 @@ async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> 
                 col(Homework.coach_id) == coach.id, col(Homework.client_id) == client_id
             )
         )
-        # Other domains detach what this coach keeps about the client here, in this same
-        # transaction (sessions: `sessions.service.detach_client(session, coach.id, client_id)`).
+        # Sessions stay with their notes but link to no one ("Deleted Client"). Imported here:
+        # the sessions domain builds on this module's access rules.
+        from coach_graph.sessions.service import detach_client
+
+        await detach_client(session, coach.id, client_id)
         await session.delete(link)
     return True

@@ -14,6 +14,7 @@ from coach_graph.clients.service import AttentionItem, ClientView, ConsentItem
 from coach_graph.gql import Connection, Info, parse_id
 from coach_graph.homework.types import HomeworkClientFields
 from coach_graph.journals.types import JournalClientFields
+from coach_graph.sessions.types import SessionClientFields
 from coach_graph.surveys.types import SurveyClientFields
 from coach_graph.timeline.types import TimelineClientFields
 
@@ -62,6 +63,7 @@ class Client(
     HomeworkClientFields,
     SurveyClientFields,
     TimelineClientFields,
+    SessionClientFields,
 ):
     @classmethod
     def of(cls, view: ClientView) -> Client:

@@ -12,7 +12,9 @@ RECENT = """query($id: ID!, $last: Int) {
   client(id: $id) { recentEmotions(last: $last) { at sentimentScore scores { emotion score } } }
 }"""
 OVER_TIME = """query($id: ID!, $range: EmotionRange!) {
-  client(id: $id) { emotionsOverTime(range: $range) { at day sentimentScore scores { emotion score } } }
+  client(id: $id) {
+    emotionsOverTime(range: $range) { at day sentimentScore scores { emotion score } }
+  }
 }"""
 
 JOY = "Happy, joyful, delighted."

@@ -1,0 +1,236 @@
+"""A coach's services, calendars and weekly availability."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from coach_graph import clock
+from coach_graph.accounts.models import User
+from coach_graph.auth import Viewer, require_coach, require_viewer
+from coach_graph.clients.models import CoachClient, ConsentStatus
+from coach_graph.db import Database
+from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.sessions.availability import (
+    MAX_SLOT_PERIOD,
+    Window,
+    candidate_starts,
+    overlaps,
+    validate_windows,
+)
+from coach_graph.sessions.models import (
+    AvailabilityWindow,
+    Calendar,
+    CoachingSession,
+    Service,
+    SessionStatus,
+)
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_DURATION_MINUTES = 8 * 60
+
+
+def _validate_service(name: str, duration_minutes: int, price_minor: int, currency: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise BadUserInput("A service needs a name of 1 to 200 characters.")
+    if not 5 <= duration_minutes <= MAX_DURATION_MINUTES or duration_minutes % 5:
+        raise BadUserInput(
+            f"A service lasts 5 to {MAX_DURATION_MINUTES} minutes, in steps of 5; "
+            f"got {duration_minutes}."
+        )
+    if price_minor < 0:
+        raise BadUserInput("A price cannot be negative.")
+    if not _CURRENCY.match(currency):
+        raise BadUserInput(f"{currency!r} is not an ISO 4217 currency code like EUR.")
+    return name
+
+
+async def list_services(db: Database, viewer: Viewer | None) -> list[Service]:
+    """The coach's services, archived ones included (they say so)."""
+    coach = require_coach(viewer)
+    async with db.session() as session:
+        rows = await session.scalars(
+            sa.select(Service)
+            .where(col(Service.coach_id) == coach.id)
+            .order_by(col(Service.duration_minutes), col(Service.id))
+        )
+        return list(rows.all())
+
+
+async def bookable_service(db: Database, viewer: Viewer | None, service_id: int) -> Service:
+    """A service the viewer may ask slots for: their own (coach) or one of a coach they granted
+    consent to (client). Anything else is NOT_FOUND."""
+    viewer = require_viewer(viewer)
+    query = sa.select(Service).where(col(Service.id) == service_id)
+    if viewer.is_coach:
+        query = query.where(col(Service.coach_id) == viewer.id)
+    else:
+        query = query.where(
+            col(Service.coach_id).in_(
+                sa.select(col(CoachClient.coach_id)).where(
+                    col(CoachClient.client_id) == viewer.id,
+                    col(CoachClient.consent) == ConsentStatus.GRANTED,
+                )
+            )
+        )
+    async with db.session() as session:
+        service = await session.scalar(query)
+    if service is None:
+        raise NotFound.of("service", service_id)
+    return service
+
+
+async def create_service(
+    db: Database, viewer: Viewer | None, name: str, duration: int, price: int, currency: str
+) -> Service:
+    coach = require_coach(viewer)
+    name = _validate_service(name, duration, price, currency)
+    service = Service(
+        coach_id=coach.id,
+        name=name,
+        duration_minutes=duration,
+        price_minor=price,
+        currency=currency,
+    )
+    async with db.transaction() as session:
+        session.add(service)
+    return service
+
+
+async def update_service(
+    db: Database,
+    viewer: Viewer | None,
+    service_id: int,
+    name: str,
+    duration: int,
+    price: int,
+    currency: str,
+) -> Service:
+    """Change a service; sessions already booked keep their own duration and price."""
+    coach = require_coach(viewer)
+    name = _validate_service(name, duration, price, currency)
+    async with db.transaction() as session:
+        service = await session.scalar(
+            sa.select(Service).where(
+                col(Service.id) == service_id, col(Service.coach_id) == coach.id
+            )
+        )
+        if service is None:
+            raise NotFound.of("service", service_id)
+        service.name, service.duration_minutes = name, duration
+        service.price_minor, service.currency = price, currency
+    return service
+
+
+async def archive_service(db: Database, viewer: Viewer | None, service_id: int) -> Service:
+    """Stop new bookings of a service (idempotent); its sessions keep it."""
+    coach = require_coach(viewer)
+    async with db.transaction() as session:
+        service = await session.scalar(
+            sa.select(Service).where(
+                col(Service.id) == service_id, col(Service.coach_id) == coach.id
+            )
+        )
+        if service is None:
+            raise NotFound.of("service", service_id)
+        if service.archived_at is None:
+            service.archived_at = clock.now()
+    return service
+
+
+async def list_calendars(db: Database, viewer: Viewer | None) -> list[Calendar]:
+    coach = require_coach(viewer)
+    async with db.session() as session:
+        rows = await session.scalars(
+            sa.select(Calendar).where(col(Calendar.coach_id) == coach.id).order_by(col(Calendar.id))
+        )
+        return list(rows.all())
+
+
+async def create_calendar(db: Database, viewer: Viewer | None, name: str) -> Calendar:
+    coach = require_coach(viewer)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise BadUserInput("A calendar needs a name of 1 to 200 characters.")
+    calendar = Calendar(coach_id=coach.id, name=name)
+    async with db.transaction() as session:
+        session.add(calendar)
+    return calendar
+
+
+async def coach_windows(db: Database, coach_id: int) -> list[Window]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            sa.select(AvailabilityWindow).where(col(AvailabilityWindow.coach_id) == coach_id)
+        )
+        return sorted(
+            (Window(r.weekday, r.start_minute, r.end_minute) for r in rows.all()),
+            key=lambda w: (w.weekday, w.start_minute),
+        )
+
+
+async def list_availability(db: Database, viewer: Viewer | None) -> list[Window]:
+    """The coach's weekly hours, Monday first."""
+    coach = require_coach(viewer)
+    return await coach_windows(db, coach.id)
+
+
+async def set_availability(
+    db: Database, viewer: Viewer | None, windows: Sequence[Window]
+) -> list[Window]:
+    """Replace the coach's weekly hours (sessions already booked stay where they are)."""
+    coach = require_coach(viewer)
+    ordered = validate_windows(windows)
+    async with db.transaction() as session:
+        await session.execute(
+            sa.delete(AvailabilityWindow).where(col(AvailabilityWindow.coach_id) == coach.id)
+        )
+        session.add_all(
+            AvailabilityWindow(
+                coach_id=coach.id, weekday=w.weekday, start_minute=w.start_minute,
+                end_minute=w.end_minute,
+            )
+            for w in ordered
+        )  # fmt: skip
+    return ordered
+
+
+async def available_slots(
+    db: Database, viewer: Viewer | None, service_id: int, start: datetime, end: datetime
+) -> list[datetime]:
+    """Free start times for a service in [start, end): on the 15-minute grid of the coach's
+    weekly hours, in the future, not overlapping a session of the coach that is not cancelled."""
+    service = await bookable_service(db, viewer, service_id)
+    if end <= start:
+        raise BadUserInput("`to` must come after `from`.")
+    if end - start > MAX_SLOT_PERIOD:
+        raise BadUserInput(f"Ask for slots over at most {MAX_SLOT_PERIOD.days} days at a time.")
+    start = max(start, clock.now())
+    duration = timedelta(minutes=service.duration_minutes)
+    async with db.session() as session:
+        tz_name = await session.scalar(
+            sa.select(col(User.time_zone)).where(col(User.id) == service.coach_id)
+        )
+        busy = (
+            await session.execute(
+                sa.select(col(CoachingSession.starts_at), col(CoachingSession.ends_at)).where(
+                    col(CoachingSession.coach_id) == service.coach_id,
+                    col(CoachingSession.status) != SessionStatus.CANCELLED,
+                    col(CoachingSession.starts_at) < end + duration,
+                    col(CoachingSession.ends_at) > start,
+                )
+            )
+        ).all()
+    windows = await coach_windows(db, service.coach_id)
+    busy_times = [(b[0], b[1]) for b in busy]
+    return [
+        slot
+        for slot in candidate_starts(windows, ZoneInfo(tz_name or "UTC"), start, end, duration)
+        if not overlaps(slot, slot + duration, busy_times)
+    ]

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from coach_graph.fields import enum_column, foreign_key, utc_column
+
+
+class SessionStatus(StrEnum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    NO_SHOW = "NO_SHOW"
+
+
+class RescheduleRequestStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+
+
+class Service(SQLModel, table=True):
+    """Something a coach offers: a duration and a price (0 for the free intro call)."""
+
+    __tablename__ = "coaching_service"
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int = foreign_key("user_account.id")
+    name: str = Field(max_length=200)
+    duration_minutes: int
+    price_minor: int
+    currency: str = Field(max_length=3)
+    # An archived service takes no new bookings; its past sessions keep it.
+    archived_at: datetime | None = utc_column(nullable=True)
+    created_at: datetime = utc_column(now=True)
+
+
+class Calendar(SQLModel, table=True):
+    """A coach's calendar; sessions may be filed on one."""
+
+    __tablename__ = "coaching_calendar"
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int = foreign_key("user_account.id")
+    name: str = Field(max_length=200)
+    created_at: datetime = utc_column(now=True)
+
+
+class AvailabilityWindow(SQLModel, table=True):
+    """Weekly hours in the coach's time zone: weekday 0 = Monday, minutes after local midnight."""
+
+    __tablename__ = "availability_window"
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int = foreign_key("user_account.id")
+    weekday: int
+    start_minute: int
+    end_minute: int
+
+
+class CoachSchedule(SQLModel, table=True):
+    """One row per coach, updated first by every write that places a session, so concurrent
+    bookings of one coach queue up (a row lock on PostgreSQL, the write lock on SQLite) and the
+    no-overlap check cannot race."""
+
+    __tablename__ = "coach_schedule"
+
+    coach_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    version: int = Field(default=0)
+
+
+class CoachingSession(SQLModel, table=True):
+    """One coaching session. `client_id` is null once the client was deleted."""
+
+    __tablename__ = "coaching_session"
+    __table_args__ = (
+        sa.Index("ix_coaching_session_coach_starts", "coach_id", "starts_at"),
+        # Client first: a client's history and statistics (with or without the coach) use it.
+        sa.Index("ix_coaching_session_client_coach_starts", "client_id", "coach_id", "starts_at"),
+        sa.Index("ix_coaching_session_coach_status_starts", "coach_id", "status", "starts_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    client_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL", nullable=True
+    )
+    service_id: int = Field(foreign_key="coaching_service.id", ondelete="RESTRICT", index=True)
+    calendar_id: int | None = foreign_key(
+        "coaching_calendar.id", nullable=True, ondelete="SET NULL"
+    )
+    starts_at: datetime = utc_column()
+    ends_at: datetime = utc_column()
+    duration_minutes: int
+    status: str = enum_column(SessionStatus.CONFIRMED.value, length=16)
+    customer_notes: str | None = Field(default=None, sa_type=sa.Text)
+    private_notes: str | None = Field(default=None, sa_type=sa.Text)
+    cancellation_reason: str | None = Field(default=None, sa_type=sa.Text)
+    price_minor: int
+    currency: str = Field(max_length=3)
+    rating: int | None = None
+    created_at: datetime = utc_column(now=True)
+    # When the session got its current start time (booked or moved): a reminder whose moment
+    # lies before this is not sent (a session booked 5 hours ahead gets no 24-hour reminder).
+    scheduled_at: datetime = utc_column(now=True)
+
+
+class RescheduleRequest(SQLModel, table=True):
+    """A client's request to move a session to another time."""
+
+    __tablename__ = "reschedule_request"
+    __table_args__ = (
+        # One pending request per session, kept by the database itself.
+        sa.Index(
+            "uq_reschedule_request_pending",
+            "session_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'PENDING'"),
+            postgresql_where=sa.text("status = 'PENDING'"),
+        ),
+        sa.Index("ix_reschedule_request_status_expires", "status", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = foreign_key("coaching_session.id")
+    coach_id: int = foreign_key("user_account.id")
+    client_id: int | None = foreign_key("user_account.id", nullable=True, ondelete="SET NULL")
+    original_starts_at: datetime = utc_column()
+    proposed_starts_at: datetime = utc_column()
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    status: str = enum_column(RescheduleRequestStatus.PENDING.value, length=16)
+    requested_at: datetime = utc_column(now=True)
+    expires_at: datetime = utc_column()
+    responded_at: datetime | None = utc_column(nullable=True)
+    response_reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class ReviewRequest(SQLModel, table=True):
+    """A coach's invitation to the client to review a session; open until the client rates it."""
+
+    __tablename__ = "review_request"
+    __table_args__ = (
+        sa.Index(
+            "uq_review_request_open",
+            "session_id",
+            unique=True,
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = foreign_key("coaching_session.id")
+    created_at: datetime = utc_column(now=True)
+    closed_at: datetime | None = utc_column(nullable=True)

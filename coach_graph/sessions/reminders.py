@@ -1,0 +1,81 @@
+"""Reminders: an outbox message for the client 24 hours and 1 hour before every session that is
+not cancelled, exactly once each.
+
+The job queues a reminder when its moment has come. Exactly-once does not rest on timing: the
+outbox's unique key (session, kind, start time) turns every queuing into an insert-if-absent
+(`ON CONFLICT DO NOTHING`), so restarts, re-runs and two workers at once add each reminder once.
+A session moved to a new time gets reminders for the new time; unsent ones for the old time are
+dropped by the move itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+
+from coach_graph import clock
+from coach_graph.db import Database
+from coach_graph.outbox.models import MessageKind, OutboxMessage
+from coach_graph.sessions.models import CoachingSession
+from coach_graph.sessions.service import LIVE
+
+REMINDERS: tuple[tuple[MessageKind, timedelta], ...] = (
+    (MessageKind.REMINDER_24H, timedelta(hours=24)),
+    (MessageKind.REMINDER_1H, timedelta(hours=1)),
+)
+
+
+def due_reminders(s: CoachingSession, now: datetime) -> list[tuple[MessageKind, datetime]]:
+    """The reminders of `s` whose moment has come: before the start, not yet superseded by the
+    next reminder, and not before the session got its current time."""
+    due: list[tuple[MessageKind, datetime]] = []
+    for i, (kind, ahead) in enumerate(REMINDERS):
+        moment = s.starts_at - ahead
+        later = REMINDERS[i + 1][1] if i + 1 < len(REMINDERS) else timedelta(0)
+        if moment <= now < s.starts_at - later and s.scheduled_at <= moment:
+            due.append((kind, moment))
+    return due
+
+
+async def queue_reminders(db: Database) -> int:
+    """Queue every reminder that is due now; returns how many were new."""
+    now = clock.now()
+    horizon = max(ahead for _, ahead in REMINDERS)
+    async with db.transaction() as session:
+        sessions = (
+            await session.scalars(
+                sa.select(CoachingSession).where(
+                    col(CoachingSession.status).in_([s.value for s in LIVE]),
+                    col(CoachingSession.client_id).is_not(None),
+                    col(CoachingSession.starts_at) > now,
+                    col(CoachingSession.starts_at) <= now + horizon,
+                )
+            )
+        ).all()
+        rows: list[dict[str, Any]] = [
+            {
+                "recipient_id": s.client_id,
+                "session_id": s.id,
+                "kind": kind.value,
+                "for_starts_at": s.starts_at,
+                "payload": {"session_id": s.id, "starts_at": s.starts_at.isoformat()},
+                "created_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+            }
+            for s in sessions
+            for kind, _moment in due_reminders(s, now)
+        ]
+        if not rows:
+            return 0
+        insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+        result = await session.execute(
+            insert(OutboxMessage)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["session_id", "kind", "for_starts_at"])
+        )
+        return max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]

@@ -1,0 +1,274 @@
+"""Client reschedule requests: the three windows of SPEC.md, the coach's answer, expiry, the
+listing, and the events that the `rescheduleRequestChanged` subscription pushes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from coach_graph import clock
+from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
+from coach_graph.db import Database
+from coach_graph.errors import BadUserInput, Conflict, NotFound
+from coach_graph.outbox.models import MessageKind
+from coach_graph.outbox.service import enqueue
+from coach_graph.realtime import Realtime
+from coach_graph.sessions.models import (
+    CoachingSession,
+    RescheduleRequest,
+    RescheduleRequestStatus,
+)
+from coach_graph.sessions.service import (
+    LIVE,
+    check_placement,
+    coach_scope,
+    drop_pending_reminders,
+    move_session,
+)
+from coach_graph.sessions.setup import lock_schedule
+
+CHANNEL = "reschedule-requests"
+# More than this before the start: the move is applied at once.
+APPLY_AT_ONCE = timedelta(hours=48)
+# Less than this before the start: refused.
+TOO_LATE = timedelta(hours=24)
+# A pending request lapses this long after it was made (or at the start, if sooner).
+PENDING_FOR = timedelta(hours=48)
+MAX_REASON = 2000
+
+
+def _event(request: RescheduleRequest) -> dict[str, object]:
+    return {
+        "id": request.id,
+        "coach_id": request.coach_id,
+        "client_id": request.client_id,
+        "status": request.status,
+    }
+
+
+async def publish_change(realtime: Realtime, request: RescheduleRequest) -> None:
+    """Tell subscribers a request changed (after its transaction committed)."""
+    await realtime.publish(CHANNEL, _event(request))
+
+
+async def _notify_coach_of_pending_request(realtime: Realtime, request: RescheduleRequest) -> None:
+    """A new PENDING request needs the coach's answer. Today this publishes the event the coach's
+    subscription pushes; the integrator adds the RESCHEDULE_REQUEST alert of the alerts domain
+    here."""
+    await publish_change(realtime, request)
+
+
+def _reason(reason: str | None) -> str | None:
+    if reason is not None and len(reason) > MAX_REASON:
+        raise BadUserInput(f"A reason may hold at most {MAX_REASON} characters.")
+    return reason
+
+
+async def request_reschedule(
+    db: Database,
+    realtime: Realtime,
+    viewer: Viewer | None,
+    session_id: int,
+    starts_at: datetime,
+    reason: str | None,
+) -> RescheduleRequest:
+    """The client asks to move their session: applied at once more than 48 hours ahead, PENDING
+    for the coach between 24 and 48 hours ahead, refused under 24 hours."""
+    client = require_client(viewer)
+    _reason(reason)
+    try:
+        async with db.transaction() as session:
+            s = await session.scalar(
+                sa.select(CoachingSession).where(
+                    col(CoachingSession.id) == session_id,
+                    col(CoachingSession.client_id) == client.id,
+                )
+            )
+            if s is None:
+                raise NotFound.of("session", session_id)
+            if s.status not in LIVE:
+                raise Conflict(f"A {s.status} session cannot be rescheduled.")
+            now = clock.now()
+            lead = s.starts_at - now
+            if lead < TOO_LATE:
+                raise BadUserInput(
+                    "A session can be rescheduled up to 24 hours before it starts; ask your "
+                    "coach directly."
+                )
+            pending = await session.scalar(
+                sa.select(col(RescheduleRequest.id)).where(
+                    col(RescheduleRequest.session_id) == s.id,
+                    col(RescheduleRequest.status) == RescheduleRequestStatus.PENDING,
+                )
+            )
+            if pending is not None:
+                raise Conflict("This session has a pending reschedule request already.")
+            await lock_schedule(session, s.coach_id)
+            ends_at = await check_placement(
+                session, s.coach_id, starts_at, s.duration_minutes, exclude_session_id=s.id
+            )
+            assert s.id is not None
+            request = RescheduleRequest(
+                session_id=s.id,
+                coach_id=s.coach_id,
+                client_id=client.id,
+                original_starts_at=s.starts_at,
+                proposed_starts_at=starts_at,
+                reason=reason,
+                requested_at=now,
+                expires_at=min(now + PENDING_FOR, s.starts_at),
+            )
+            if lead > APPLY_AT_ONCE:
+                request.status = RescheduleRequestStatus.APPROVED.value
+                request.responded_at = now
+                move_session(s, starts_at, ends_at)
+                await drop_pending_reminders(session, s.id)
+            session.add(request)
+            await session.flush()
+    except sa.exc.IntegrityError:  # a concurrent request won the one-pending index
+        raise Conflict("This session has a pending reschedule request already.") from None
+    if request.status == RescheduleRequestStatus.PENDING:
+        await _notify_coach_of_pending_request(realtime, request)
+    else:
+        await publish_change(realtime, request)
+    return request
+
+
+async def respond(
+    db: Database,
+    realtime: Realtime,
+    viewer: Viewer | None,
+    request_id: int,
+    approve: bool,
+    reason: str | None,
+) -> RescheduleRequest:
+    """The coach approves (the session moves) or rejects (it stays) a pending request."""
+    coach = require_coach(viewer)
+    _reason(reason)
+    async with db.transaction() as session:
+        await lock_schedule(session, coach.id)
+        request = await session.scalar(
+            sa.select(RescheduleRequest).where(
+                col(RescheduleRequest.id) == request_id,
+                col(RescheduleRequest.coach_id) == coach.id,
+                col(RescheduleRequest.session_id).in_(
+                    sa.select(col(CoachingSession.id)).where(coach_scope(coach.id))
+                ),
+            )
+        )
+        if request is None:
+            raise NotFound.of("reschedule request", request_id)
+        now = clock.now()
+        if request.status != RescheduleRequestStatus.PENDING:
+            raise Conflict(f"This request is {request.status} already and cannot be answered.")
+        if request.expires_at <= now:
+            raise Conflict("This request has expired; the session stays at its original time.")
+        s = await session.get(CoachingSession, request.session_id)
+        assert s is not None
+        if approve:
+            if s.status not in LIVE:
+                raise Conflict(f"The session is {s.status}; it cannot be moved.")
+            ends_at = await check_placement(
+                session, coach.id, request.proposed_starts_at, s.duration_minutes,
+                exclude_session_id=s.id,
+            )  # fmt: skip
+            move_session(s, request.proposed_starts_at, ends_at)
+            await drop_pending_reminders(session, s.id)
+        request.status = (
+            RescheduleRequestStatus.APPROVED if approve else RescheduleRequestStatus.REJECTED
+        ).value
+        request.responded_at = now
+        request.response_reason = reason
+        enqueue(
+            session,
+            MessageKind.RESCHEDULE_ANSWERED,
+            request.client_id,
+            {
+                "request_id": request.id,
+                "session_id": s.id,
+                "status": request.status,
+                "starts_at": s.starts_at.isoformat(),
+                "reason": reason,
+            },
+            session_id=s.id,
+        )
+    await publish_change(realtime, request)
+    return request
+
+
+def _viewer_requests(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """Coach: requests of their sessions. Client: their own requests."""
+    if viewer.is_coach:
+        return sa.and_(
+            col(RescheduleRequest.coach_id) == viewer.id,
+            col(RescheduleRequest.session_id).in_(
+                sa.select(col(CoachingSession.id)).where(coach_scope(viewer.id))
+            ),
+        )
+    return col(RescheduleRequest.client_id) == viewer.id
+
+
+async def list_requests(
+    db: Database, viewer: Viewer | None, status: RescheduleRequestStatus | None
+) -> list[RescheduleRequest]:
+    """The viewer's requests with that status (all when null), newest first."""
+    viewer = require_viewer(viewer)
+    query = sa.select(RescheduleRequest).where(_viewer_requests(viewer))
+    if status is not None:
+        query = query.where(col(RescheduleRequest.status) == status.value)
+    query = query.order_by(col(RescheduleRequest.requested_at).desc(), col(RescheduleRequest.id))
+    async with db.session() as session:
+        return list((await session.scalars(query.limit(500))).all())
+
+
+async def request_for_event(
+    db: Database, viewer: Viewer | None, request_id: int
+) -> RescheduleRequest | None:
+    """What a subscriber may see of a changed request: a coach every change of their sessions'
+    requests, a client only the outcome of their own (not their own PENDING echo)."""
+    viewer = require_viewer(viewer)
+    query = sa.select(RescheduleRequest).where(
+        col(RescheduleRequest.id) == request_id, _viewer_requests(viewer)
+    )
+    if viewer.is_client:
+        query = query.where(col(RescheduleRequest.status) != RescheduleRequestStatus.PENDING)
+    async with db.session() as session:
+        result: RescheduleRequest | None = await session.scalar(query)
+        return result
+
+
+async def expire_requests(db: Database, realtime: Realtime) -> int:
+    """Mark every pending request past its expiry EXPIRED (the session stays), then publish."""
+    now = clock.now()
+    async with db.transaction() as session:
+        expired = (
+            await session.scalars(
+                sa.update(RescheduleRequest)
+                .where(
+                    col(RescheduleRequest.status) == RescheduleRequestStatus.PENDING,
+                    col(RescheduleRequest.expires_at) <= now,
+                )
+                .values(status=RescheduleRequestStatus.EXPIRED.value)
+                .returning(RescheduleRequest)
+            )
+        ).all()
+    for request in expired:
+        await publish_change(realtime, request)
+    return len(expired)
+
+
+async def load_pending_requests(
+    db: Database, session_ids: list[int]
+) -> list[RescheduleRequest | None]:
+    """Each session's pending request (DataLoader batch)."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            sa.select(RescheduleRequest).where(
+                col(RescheduleRequest.session_id).in_(session_ids),
+                col(RescheduleRequest.status) == RescheduleRequestStatus.PENDING,
+            )
+        )
+        found = {r.session_id: r for r in rows.all()}
+    return [found.get(i) for i in session_ids]

@@ -1,0 +1,60 @@
+"""What every new coach starts with, and the per-coach schedule lock."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from coach_graph.accounts.models import User
+from coach_graph.config import Settings
+from coach_graph.sessions.models import AvailabilityWindow, Calendar, CoachSchedule, Service
+
+# Monday to Friday, 09:00-17:00 local time.
+DEFAULT_WINDOWS = tuple((weekday, 9 * 60, 17 * 60) for weekday in range(5))
+
+
+def default_services(coach_id: int, settings: Settings) -> list[Service]:
+    """The four services of SPEC.md: a free 15-minute intro and paid 30/45/60-minute sessions."""
+    p30, p45, p60 = settings.default_prices_minor
+    cur = settings.default_currency
+    return [
+        Service(coach_id=coach_id, name="Free intro call", duration_minutes=15, price_minor=0,
+                currency=cur),
+        Service(coach_id=coach_id, name="30-minute session", duration_minutes=30, price_minor=p30,
+                currency=cur),
+        Service(coach_id=coach_id, name="45-minute session", duration_minutes=45, price_minor=p45,
+                currency=cur),
+        Service(coach_id=coach_id, name="60-minute session", duration_minutes=60, price_minor=p60,
+                currency=cur),
+    ]  # fmt: skip
+
+
+async def setup_new_coach(
+    session: AsyncSession, coach: User, settings: Settings | None = None
+) -> None:
+    """Give a new coach the four services, one calendar, Monday-Friday 09:00-17:00 availability
+    and their schedule row, inside the caller's transaction."""
+    assert coach.id is not None
+    settings = settings or Settings.from_env()
+    session.add_all(default_services(coach.id, settings))
+    session.add(Calendar(coach_id=coach.id, name="Main calendar"))
+    session.add_all(
+        AvailabilityWindow(coach_id=coach.id, weekday=d, start_minute=s, end_minute=e)
+        for d, s, e in DEFAULT_WINDOWS
+    )
+    session.add(CoachSchedule(coach_id=coach.id))
+    await session.flush()
+
+
+async def lock_schedule(session: AsyncSession, coach_id: int) -> None:
+    """Serialise writes that place sessions of one coach: a write first, checks after."""
+    bumped = await session.execute(
+        sa.update(CoachSchedule)
+        .where(col(CoachSchedule.coach_id) == coach_id)
+        .values(version=col(CoachSchedule.version) + 1)
+    )
+    if not bumped.rowcount:  # type: ignore[attr-defined]
+        # A coach created before sessions existed: create the row, which locks just the same.
+        session.add(CoachSchedule(coach_id=coach_id, version=1))
+        await session.flush()
