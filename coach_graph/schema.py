@@ -11,13 +11,14 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 
 from coach_graph.accounts import types as accounts
+from coach_graph.alerts import types as alerts
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
 from coach_graph.gql import SCALAR_OVERRIDES, ErrorCodes
 
-QUERIES: tuple[type, ...] = (accounts.Query, clients.Query)
-MUTATIONS: tuple[type, ...] = (accounts.Mutation,)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (accounts.Query, clients.Query, alerts.Query)
+MUTATIONS: tuple[type, ...] = (accounts.Mutation, alerts.Mutation)
+SUBSCRIPTIONS: tuple[type, ...] = (alerts.Subscription,)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)
