@@ -222,11 +222,7 @@ def _views(coach: Viewer) -> sa.Select[Alert, User]:
     visible = sa.and_(
         col(User.id) == col(Alert.client_id), col(User.id).in_(granted_clients(coach.id))
     )
-    return (
-        sa.select(Alert, User)
-        .outerjoin(User, visible)
-        .where(col(Alert.coach_id) == coach.id)
-    )
+    return sa.select(Alert, User).outerjoin(User, visible).where(col(Alert.coach_id) == coach.id)
 
 
 def _view(coach: Viewer, alert: Alert, client: User | None) -> AlertView:
