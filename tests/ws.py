@@ -3,7 +3,8 @@ graphql-ws, over httpx-ws (in process against the ASGI app, or over TCP to uvico
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +15,15 @@ from starlette.applications import Starlette
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
+
+
+async def until(condition: Callable[[], bool], within: float = 5.0, step: float = 0.01) -> None:
+    """Wait (bounded) until the server reached a state the test can only observe."""
+    for _ in range(int(within / step)):
+        if condition():
+            return
+        await asyncio.sleep(step)
+    raise AssertionError(f"condition not met within {within} s")
 
 
 class GqlSocket:
@@ -88,3 +98,10 @@ async def socket(
 ) -> AsyncIterator[GqlSocket]:
     async with aconnect_ws(url, client, subprotocols=[protocol]) as ws:
         yield GqlSocket(ws, protocol)
+
+
+@asynccontextmanager
+async def app_socket(app: Starlette, protocol: str = TRANSPORT_WS) -> AsyncIterator[GqlSocket]:
+    """A websocket to the app in process (enter it inside the test's own task)."""
+    async with in_process(app) as client, socket(client, protocol) as ws:
+        yield ws
