@@ -71,12 +71,22 @@ def _redis_backend(url: str) -> BroadcastBackend:
 
         def __init__(self, url: str) -> None:
             super().__init__(url)
-            self._conn = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0))
-            self._pubsub = self._conn.pubsub()
+            # The subscribing connection never retries quietly: a drop must be reported, not
+            # papered over. (Publishing uses upstream's `_conn`, retried once in `publish`.)
+            self._listen_conn = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0))
+            self._pubsub = self._listen_conn.pubsub()
 
         async def subscribe(self, channel: str) -> None:
             await self._pubsub.subscribe(channel)
             self._ready.set()
+
+        async def publish(self, channel: str, message: Any) -> None:
+            try:
+                await self._conn.publish(channel, message)
+            except redis.ConnectionError:
+                # A pooled connection that died with a server restart fails once; a fresh one
+                # from the pool then works (or raises again, and the caller reports it).
+                await self._conn.publish(channel, message)
 
         async def next_published(self) -> Event:
             listener = self._listener
@@ -101,6 +111,8 @@ def _redis_backend(url: str) -> BroadcastBackend:
                     await self._listener
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            with contextlib.suppress(Exception):
+                await self._listen_conn.aclose()
             with contextlib.suppress(Exception):
                 await self._conn.aclose()
 
