@@ -4,7 +4,7 @@ graphql-ws, over httpx-ws (in process against the ASGI app, or over TCP to uvico
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +21,17 @@ async def until(condition: Callable[[], bool], within: float = 5.0, step: float 
     """Wait (bounded) until the server reached a state the test can only observe."""
     for _ in range(int(within / step)):
         if condition():
+            return
+        await asyncio.sleep(step)
+    raise AssertionError(f"condition not met within {within} s")
+
+
+async def until_async(
+    condition: Callable[[], Awaitable[bool]], within: float = 10.0, step: float = 0.05
+) -> None:
+    """`until` for a condition that must be fetched (e.g. over HTTP from another process)."""
+    for _ in range(int(within / step)):
+        if await condition():
             return
         await asyncio.sleep(step)
     raise AssertionError(f"condition not met within {within} s")
