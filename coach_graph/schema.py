@@ -6,7 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+)
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 
@@ -32,6 +37,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        # One parsed document shared by every subscription with the same text (a websocket
+        # subscription keeps its document for as long as it lives).
+        lambda: ParserCache(maxsize=256),
     ]
     return strawberry.Schema(
         query=Query,

@@ -35,29 +35,35 @@ PAGE = 100
 # How many sent ids a feed remembers to refuse duplicates (far more than can be in flight).
 REMEMBERED = 10_000
 
-_inflight: dict[tuple[Any, ...], asyncio.Task[list[AlertView]]] = {}
+# Results of event-driven reads, kept a few seconds so every subscriber woken by the same event
+# gets the one read, however late its turn comes.
+SHARED_FOR_SECONDS = 5.0
+_reads: dict[tuple[Any, ...], asyncio.Task[list[AlertView]]] = {}
 
 
 async def _shared(
-    db: Database, coach: Viewer, after_id: int, also: tuple[int, ...]
+    db: Database, coach: Viewer, after_id: int, named: tuple[int, ...]
 ) -> list[AlertView]:
-    """`alerts_since`, with concurrent identical reads in this process done once.
+    """`alerts_since` for an event, done once per process for all the coach's subscribers.
 
-    The read runs in a task of its own, so a subscriber that goes away mid-read does not cancel
-    it for the others waiting on it.
+    Safe to share: the key holds the ids the event names, so any read under it began after they
+    were committed. It runs in a task of its own, so a subscriber that goes away mid-read does
+    not cancel it for the others.
     """
-    key = (id(db), coach.id, coach.time_zone, after_id, also)
-    task = _inflight.get(key)
-    if task is None or task.done():
-        task = asyncio.ensure_future(alerts_since(db, coach, after_id, also, limit=PAGE))
-        _inflight[key] = task
-        task.add_done_callback(lambda done: _forget(key, done))
+    key = (id(db), coach.id, coach.time_zone, after_id, named)
+    task = _reads.get(key)
+    if task is None:
+        task = asyncio.ensure_future(alerts_since(db, coach, after_id, named, limit=PAGE))
+        _reads[key] = task
+        asyncio.get_running_loop().call_later(SHARED_FOR_SECONDS, _forget, key, task)
     return await asyncio.shield(task)
 
 
 def _forget(key: tuple[Any, ...], task: asyncio.Task[list[AlertView]]) -> None:
-    if _inflight.get(key) is task:
-        del _inflight[key]
+    if _reads.get(key) is task:
+        del _reads[key]
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved: a failed read was reported to its waiters already
 
 
 class _Sent:
