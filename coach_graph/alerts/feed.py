@@ -50,12 +50,17 @@ async def _shared(
     were committed. It runs in a task of its own, so a subscriber that goes away mid-read does
     not cancel it for the others.
     """
-    key = (id(db), coach.id, coach.time_zone, after_id, named)
+    loop = asyncio.get_running_loop()
+    # The database and loop themselves (not their ids) are in the key: a read never crosses to
+    # another database or event loop, as can happen between test runs in one process.
+    key = (db, loop, coach.id, coach.time_zone, after_id, named)
     task = _reads.get(key)
     if task is None:
+        for stale in [k for k in _reads if k[1].is_closed()]:
+            del _reads[stale]
         task = asyncio.ensure_future(alerts_since(db, coach, after_id, named, limit=PAGE))
         _reads[key] = task
-        asyncio.get_running_loop().call_later(SHARED_FOR_SECONDS, _forget, key, task)
+        loop.call_later(SHARED_FOR_SECONDS, _forget, key, task)
     return await asyncio.shield(task)
 
 
