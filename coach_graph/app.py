@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from prometheus_client import (
@@ -25,33 +27,76 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 
 from coach_graph.auth import Passwords, authenticate, parse_bearer
 from coach_graph.config import Settings
 from coach_graph.context import Context, Resources
 from coach_graph.db import Database
 from coach_graph.jobs import Job, JobRunner
-from coach_graph.realtime import Realtime
+from coach_graph.realtime import Realtime, current_socket_closer
 from coach_graph.schema import build_schema
 from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
+from coach_graph.sockets import TokenBoundSockets, close_socket
 
 log = logging.getLogger("coach_graph")
 
 
 def background_jobs() -> list[Job]:
     """Every periodic job of the product (each domain contributes its own)."""
+    from coach_graph.alerts.evaluator import EVALUATION_JOB
     from coach_graph.journals.analysis import analysis_job
 
-    return [analysis_job(), *sessions_jobs()]
+    return [analysis_job(), EVALUATION_JOB, *sessions_jobs()]
+
+
+class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """The legacy graphql-ws protocol, closing a rejected connection with 4403 like
+    graphql-transport-ws does (strawberry closes it with 1011, an internal error)."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        payload = message.get("payload")
+        if payload is not None and not isinstance(payload, dict):
+            await self.send_message({"type": "connection_error"})
+            await self.websocket.close(code=4400, reason="Invalid connection init payload")
+            return
+        self.context.connection_params = payload
+        try:
+            await self.view.on_ws_connect(self.context)
+        except ConnectionRejectionError as e:
+            await self.send_message({"type": "connection_error", "payload": e.payload})
+            await self.websocket.close(code=4403, reason="Forbidden")
+            return
+        await self.send_message({"type": "connection_ack"})
+        self.connection_acknowledged = True
+        if self.keep_alive:
+            self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """strawberry's ASGI view with our context and websocket authentication."""
+    """strawberry's ASGI view with our context and websocket authentication. A websocket is
+    bound to the token of its connection_init and closed (4401) when that token ends."""
 
-    def __init__(self, resources: Callable[[], Resources], **kwargs: Any) -> None:
+    graphql_ws_handler_class = GraphQLWSHandler
+
+    def __init__(
+        self,
+        resources: Callable[[], Resources],
+        sockets: Callable[[], TokenBoundSockets],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._resources = resources
+        self._sockets = sockets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if scope["type"] == "websocket":
+                self._sockets().release(scope)
 
     async def get_context(self, request: Request | WebSocket, response: Response | None) -> Context:  # type: ignore[override]
         resources = self._resources()
@@ -69,6 +114,12 @@ class GraphQLApp(GraphQL[Context, None]):
         if viewer is None:
             raise ConnectionRejectionError({"message": "A valid bearer token is required."})
         context.viewer = viewer
+        websocket = context.request
+        assert isinstance(websocket, WebSocket)
+        self._sockets().bind(websocket, viewer.token_id, viewer.token_expires_at)
+        # Operations of this connection run in tasks started from here on: they inherit this,
+        # so the realtime layer can close the socket of a subscriber that falls behind.
+        current_socket_closer.set(partial(close_socket, websocket))
         return None
 
 
@@ -77,17 +128,23 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
     background jobs; shutdown stops them in reverse order."""
     settings = settings or Settings.from_env()
     state: dict[str, Resources] = {}
+    watch: dict[str, TokenBoundSockets] = {}
     registry = CollectorRegistry()
 
     def resources() -> Resources:
         return state["resources"]
 
+    def sockets() -> TokenBoundSockets:
+        return watch["sockets"]
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = Database(settings.database_url)
         await db.migrate()
-        realtime = Realtime(settings.broadcast_url)
+        realtime = Realtime(settings.broadcast_url, queue_size=settings.subscriber_queue_size)
         await realtime.connect()
+        watch["sockets"] = TokenBoundSockets(db, settings.token_check_seconds)
+        watch["sockets"].start()
         passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
         state["resources"] = Resources(settings, db, passwords, realtime)
         app.state.resources = state["resources"]
@@ -99,12 +156,14 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
             yield
         finally:
             await runner.stop()
+            await watch["sockets"].stop()
             await realtime.disconnect()
             await db.dispose()
             state.clear()
 
     graphql = GraphQLApp(
         resources,
+        sockets,
         schema=build_schema(settings),
         graphql_ide="graphiql",
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
@@ -120,7 +179,16 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
         checks = {"database": await r.db.ping(), "broadcast": r.realtime.connected}
         ready = all(checks.values())
         return JSONResponse(
-            {"status": "ready" if ready else "unready", "checks": checks},
+            {
+                "status": "ready" if ready else "unready",
+                "checks": checks,
+                "broadcast": {
+                    "backend": r.realtime.backend_name,
+                    "connected": r.realtime.connected,
+                    "reconnects": r.realtime.reconnects,
+                    "subscriptions": r.realtime.subscriber_count(),
+                },
+            },
             status_code=200 if ready else 503,
         )
 

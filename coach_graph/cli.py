@@ -170,6 +170,11 @@ def main(argv: list[str] | None = None) -> None:
             port=settings.port,
             workers=args.workers,
             log_config=None,
+            # Live events are tiny; per-message deflate would cost ~50 KiB of zlib state per
+            # open websocket, and the sans-I/O protocol is the lighter one (both measured in
+            # scripts/benchmarks/bench_alerts.py).
+            ws_per_message_deflate=False,
+            ws="websockets-sansio",
         )
 
 

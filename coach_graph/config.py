@@ -46,6 +46,10 @@ class Settings:
     max_query_tokens: int = 4000
     max_aliases: int = 30
     max_subscriptions_per_connection: int = 10
+    # Live events: undelivered events one subscriber may hold before it is cut off, and how
+    # often websockets are checked for an expired or revoked token (closed within that time).
+    subscriber_queue_size: int = 256
+    token_check_seconds: float = 1.0
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     # Money defaults for a new coach's services (minor units).
     default_currency: str = "EUR"
@@ -77,6 +81,10 @@ class Settings:
                 env, "INSIGHT_PROVIDER_TIMEOUT_SECONDS", defaults.insight_provider_timeout_seconds
             ),
             allowed_origins=origins,
+            subscriber_queue_size=_int(
+                env, "SUBSCRIBER_QUEUE_SIZE", defaults.subscriber_queue_size
+            ),
+            token_check_seconds=_float(env, "TOKEN_CHECK_SECONDS", defaults.token_check_seconds),
             default_currency=env.get("DEFAULT_CURRENCY") or defaults.default_currency,
             default_prices_minor=(
                 tuple(int(p) for p in prices.split(","))  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from coach_graph.accounts import types as accounts
+from coach_graph.alerts import types as alerts
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
 from coach_graph.gql import SCALAR_OVERRIDES, code_error
@@ -35,6 +36,7 @@ QUERIES: tuple[type, ...] = (
     homework.Query,
     surveys.Query,
     sessions.Query,
+    alerts.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
@@ -43,8 +45,9 @@ MUTATIONS: tuple[type, ...] = (
     journals.Mutation,
     surveys.Mutation,
     sessions.Mutation,
+    alerts.Mutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (sessions.Subscription,)
+SUBSCRIPTIONS: tuple[type, ...] = (alerts.Subscription, sessions.Subscription)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

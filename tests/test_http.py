@@ -30,10 +30,11 @@ async def test_healthz_answers_ok(http: httpx.AsyncClient) -> None:
 async def test_readyz_reports_the_database_and_the_broadcast(http: httpx.AsyncClient) -> None:
     response = await http.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {
-        "status": "ready",
-        "checks": {"database": True, "broadcast": True},
-    }
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["checks"] == {"database": True, "broadcast": True}
+    assert body["broadcast"]["backend"] == "memory"
+    assert body["broadcast"]["connected"] is True
 
 
 async def test_metrics_are_prometheus_text_counting_requests(http: httpx.AsyncClient) -> None:

@@ -127,9 +127,12 @@ async def list_clients(
 
 
 async def inactivity_rule(db: Database, coach_id: int) -> tuple[bool, int]:
-    """The coach's inactivity rule: (enabled, threshold in days). The SPEC's default (on, 7 days)
-    until alert settings exist; the alerts domain makes this read the coach's settings."""
-    return True, 7
+    """The coach's inactivity rule: (enabled, threshold in days), from their alert settings."""
+    # Imported here: the alerts domain builds on this module's access rules.
+    from coach_graph.alerts.service import alert_settings
+
+    rules = await alert_settings(db, coach_id)
+    return rules.inactivity.enabled, rules.inactivity.days
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock
+from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
+from coach_graph.alerts.service import publish_alerts, raise_alert
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
@@ -53,11 +56,38 @@ async def publish_change(realtime: Realtime, request: RescheduleRequest) -> None
     await realtime.publish(CHANNEL, _event(request))
 
 
-async def _notify_coach_of_pending_request(realtime: Realtime, request: RescheduleRequest) -> None:
-    """A new PENDING request needs the coach's answer. Today this publishes the event the coach's
-    subscription pushes; the integrator adds the RESCHEDULE_REQUEST alert of the alerts domain
-    here."""
+async def _raise_pending_request_alert(
+    session: AsyncSession, request: RescheduleRequest, client: Viewer
+) -> Alert | None:
+    """A PENDING request needs the coach's answer: a RESCHEDULE_REQUEST alert, stored in the
+    request's transaction (one per request)."""
+    assert request.id is not None
+    when = "%Y-%m-%d %H:%M UTC"
+    return await raise_alert(
+        session,
+        coach_id=request.coach_id,
+        client_id=client.id,
+        category=AlertCategory.RESCHEDULE_REQUEST,
+        cause=f"reschedule-request:{request.id}",
+        title="Reschedule request",
+        message=(
+            f"{client.name or client.email} asks to move the session of "
+            f"{request.original_starts_at.strftime(when)} to "
+            f"{request.proposed_starts_at.strftime(when)}; answer before "
+            f"{request.expires_at.strftime(when)}."
+        ),
+        severity=AlertSeverity.WARNING,
+        subject_id=request.id,
+    )
+
+
+async def _notify_coach_of_pending_request(
+    realtime: Realtime, request: RescheduleRequest, alert: Alert | None
+) -> None:
+    """After commit: the coach's request subscription and alert feed both hear of it."""
     await publish_change(realtime, request)
+    if alert is not None:
+        await publish_alerts(realtime, [alert])
 
 
 def _reason(reason: str | None) -> str | None:
@@ -127,10 +157,13 @@ async def request_reschedule(
                 await drop_pending_reminders(session, s.id)
             session.add(request)
             await session.flush()
+            alert = None
+            if request.status == RescheduleRequestStatus.PENDING:
+                alert = await _raise_pending_request_alert(session, request, client)
     except sa.exc.IntegrityError:  # a concurrent request won the one-pending index
         raise Conflict("This session has a pending reschedule request already.") from None
     if request.status == RescheduleRequestStatus.PENDING:
-        await _notify_coach_of_pending_request(realtime, request)
+        await _notify_coach_of_pending_request(realtime, request, alert)
     else:
         await publish_change(realtime, request)
     return request

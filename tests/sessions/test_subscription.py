@@ -21,8 +21,8 @@ REQUEST = """mutation($id: ID!, $t: DateTime!) {
 
 
 def _subscribers(resources: Resources) -> int:
-    # graphql-transport-ws has no "subscribed" acknowledgement: look at the memory backend.
-    return len(resources.realtime._broadcast._subscribers.get(CHANNEL, ()))
+    # graphql-transport-ws has no "subscribed" acknowledgement: ask the broadcaster.
+    return resources.realtime.subscriber_count(CHANNEL)
 
 
 @asynccontextmanager

@@ -1,0 +1,1 @@
+"""Alerts: per-coach rules, the evaluator that raises alerts, stats, and the live feed."""

@@ -1,0 +1,317 @@
+"""The evaluator: raises INACTIVITY, HOMEWORK and JOURNAL alerts for every coach's clients.
+
+Set-based: coaches are grouped by their rules (every coach on the defaults forms one group), and
+each enabled rule of a group is one SELECT over all of the group's GRANTED clients, followed by
+one multi-row INSERT. The number of statements grows with the number of distinct rule settings,
+never with the number of clients.
+
+At most one alert per (coach, client, category, cause): the cause names the episode (inactive
+since a given time, no journal entry since a given time, one overdue homework), the candidate
+queries skip episodes that already have an alert, and the unique constraint with ON CONFLICT DO
+NOTHING settles races between a settings save and the background job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from coach_graph import clock
+from coach_graph.accounts.models import User
+from coach_graph.alerts.models import Alert, AlertCategory, AlertSettings, AlertSeverity
+from coach_graph.alerts.service import (
+    DEFAULT_RULES,
+    AlertRules,
+    insert_ignoring_duplicates,
+    last_journal_entries,
+    publish_alerts,
+)
+from coach_graph.clients.models import CoachClient, ConsentStatus
+from coach_graph.context import Resources
+from coach_graph.db import Database
+from coach_graph.homework.models import Homework, Lesson
+from coach_graph.jobs import Job
+
+log = logging.getLogger("coach_graph.alerts")
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Coaches sharing the same rules, as a condition on coach_client.coach_id."""
+
+    rules: AlertRules
+    coaches: sa.ColumnElement[bool]
+
+
+def _same_rules(rules: AlertRules) -> sa.ColumnElement[bool]:
+    return col(CoachClient.coach_id).in_(
+        sa.select(col(AlertSettings.coach_id)).where(
+            col(AlertSettings.inactivity_enabled) == rules.inactivity.enabled,
+            col(AlertSettings.inactivity_days) == rules.inactivity.days,
+            col(AlertSettings.homework_enabled) == rules.homework.enabled,
+            col(AlertSettings.homework_days) == rules.homework.days,
+            col(AlertSettings.journal_enabled) == rules.journal.enabled,
+            col(AlertSettings.journal_days) == rules.journal.days,
+        )
+    )
+
+
+async def _groups(session: AsyncSession, coach_id: int | None) -> list[_Group]:
+    if coach_id is not None:
+        row = await session.get(AlertSettings, coach_id)
+        rules = DEFAULT_RULES if row is None else AlertRules.of(row)
+        return [_Group(rules, col(CoachClient.coach_id) == coach_id)]
+    rows = (await session.scalars(sa.select(AlertSettings))).all()
+    distinct = {AlertRules.of(r) for r in rows}
+    groups = [_Group(rules, _same_rules(rules)) for rules in distinct]
+    groups.append(
+        _Group(
+            DEFAULT_RULES,
+            col(CoachClient.coach_id).not_in(sa.select(col(AlertSettings.coach_id))),
+        )
+    )
+    return groups
+
+
+def _granted() -> sa.ColumnElement[bool]:
+    return col(CoachClient.consent) == ConsentStatus.GRANTED
+
+
+def _name(name: str | None, email: str) -> str:
+    return name or email
+
+
+def _no_alert_since(
+    category: AlertCategory, anchor: sa.ColumnElement[Any]
+) -> sa.ColumnElement[bool]:
+    """No alert of `category` for this (coach, client) was raised after `anchor`: the episode
+    that began at `anchor` has not been alerted yet."""
+    return ~sa.exists().where(
+        col(Alert.coach_id) == col(CoachClient.coach_id),
+        col(Alert.client_id) == col(CoachClient.client_id),
+        col(Alert.category) == category.value,
+        col(Alert.created_at) > anchor,
+    )
+
+
+def _days(now: datetime, since: datetime) -> int:
+    return max((now - since).days, 0)
+
+
+async def _inactivity(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:
+    rule = group.rules.inactivity
+    anchor = sa.func.coalesce(col(User.last_active_at), col(CoachClient.linked_at))
+    rows = await session.execute(
+        sa.select(
+            col(CoachClient.coach_id),
+            col(User.id),
+            col(User.name),
+            col(User.email),
+            col(User.last_active_at),
+            anchor.label("anchor"),
+        )
+        .join(User, col(User.id) == col(CoachClient.client_id))
+        .where(
+            _granted(),
+            group.coaches,
+            anchor < now - timedelta(days=rule.days),
+            _no_alert_since(AlertCategory.INACTIVITY, anchor),
+        )
+    )
+    alerts = []
+    for coach_id, client_id, name, email, last_active, since in rows:
+        assert client_id is not None
+        days = _days(now, since)
+        who = _name(name, email)
+        message = (
+            f"{who} has not been active for {days} days."
+            if last_active is not None
+            else f"{who} has not used the app since being linked {days} days ago."
+        )
+        alerts.append(
+            _row(
+                coach_id,
+                client_id,
+                AlertCategory.INACTIVITY,
+                AlertSeverity.CRITICAL if days >= 2 * rule.days else AlertSeverity.WARNING,
+                f"inactive-since:{since.isoformat()}",
+                f"{who} is inactive",
+                message,
+                now,
+            )
+        )
+    return alerts
+
+
+async def _journal(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:
+    rule = group.rules.journal
+    last = last_journal_entries()
+    anchor = sa.func.coalesce(last.c.last_at, col(CoachClient.linked_at))
+    rows = await session.execute(
+        sa.select(
+            col(CoachClient.coach_id),
+            col(User.id),
+            col(User.name),
+            col(User.email),
+            last.c.last_at,
+            anchor.label("anchor"),
+        )
+        .join(User, col(User.id) == col(CoachClient.client_id))
+        .outerjoin(last, last.c.client_id == col(CoachClient.client_id))
+        .where(
+            _granted(),
+            group.coaches,
+            anchor < now - timedelta(days=rule.days),
+            _no_alert_since(AlertCategory.JOURNAL, anchor),
+        )
+    )
+    alerts = []
+    for coach_id, client_id, name, email, last_at, since in rows:
+        days = _days(now, since)
+        who = _name(name, email)
+        message = (
+            f"{who} has not written a journal entry for {days} days."
+            if last_at is not None
+            else f"{who} has not written a journal entry since being linked {days} days ago."
+        )
+        alerts.append(
+            _row(
+                coach_id,
+                client_id,
+                AlertCategory.JOURNAL,
+                AlertSeverity.INFO,
+                f"no-journal-since:{since.isoformat()}",
+                f"No journal entries from {who}",
+                message,
+                now,
+            )
+        )
+    return alerts
+
+
+async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:
+    rule = group.rules.homework
+    alerted = sa.exists().where(
+        col(Alert.coach_id) == col(Homework.coach_id),
+        col(Alert.category) == AlertCategory.HOMEWORK.value,
+        col(Alert.subject_id) == col(Homework.id),
+    )
+    rows = await session.execute(
+        sa.select(
+            col(Homework.coach_id),
+            col(Homework.client_id),
+            col(Homework.id),
+            col(Homework.expires_at),
+            col(Lesson.title),
+            col(User.name),
+            col(User.email),
+        )
+        .join(
+            CoachClient,
+            sa.and_(
+                col(CoachClient.coach_id) == col(Homework.coach_id),
+                col(CoachClient.client_id) == col(Homework.client_id),
+            ),
+        )
+        .join(User, col(User.id) == col(Homework.client_id))
+        .join(Lesson, col(Lesson.id) == col(Homework.lesson_id))
+        .where(
+            _granted(),
+            group.coaches,
+            col(Homework.completed_at).is_(None),
+            col(Homework.expires_at).is_not(None),
+            col(Homework.expires_at) <= now - timedelta(days=rule.days),
+            ~alerted,
+        )
+    )
+    alerts = []
+    for coach_id, client_id, homework_id, expires_at, lesson, name, email in rows:
+        assert expires_at is not None
+        who = _name(name, email)
+        days = _days(now, expires_at)
+        alerts.append(
+            _row(
+                coach_id,
+                client_id,
+                AlertCategory.HOMEWORK,
+                AlertSeverity.WARNING,
+                f"homework:{homework_id}",
+                f"Homework overdue for {who}",
+                f"{who} has not completed “{lesson}”, due {days} days ago.",
+                now,
+                subject_id=homework_id,
+            )
+        )
+    return alerts
+
+
+def _row(
+    coach_id: int,
+    client_id: int,
+    category: AlertCategory,
+    severity: AlertSeverity,
+    cause: str,
+    title: str,
+    message: str,
+    now: datetime,
+    subject_id: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "coach_id": coach_id,
+        "client_id": client_id,
+        "category": category.value,
+        "severity": severity.value,
+        "cause": cause[:200],
+        "subject_id": subject_id,
+        "title": title[:200],
+        "message": message,
+        "created_at": now,
+        "dismissed_at": None,
+    }
+
+
+async def evaluate_in(
+    session: AsyncSession, *, coach_id: int | None = None
+) -> list[tuple[int, int]]:
+    """Raise the alerts due now, inside the caller's transaction, for one coach or all.
+
+    Returns (alert id, coach id) of the alerts created, to publish after the commit.
+    """
+    now = clock.now()
+    rows: list[dict[str, Any]] = []
+    for group in await _groups(session, coach_id):
+        if group.rules.inactivity.enabled:
+            rows += await _inactivity(session, group, now)
+        if group.rules.journal.enabled:
+            rows += await _journal(session, group, now)
+        if group.rules.homework.enabled:
+            rows += await _homework(session, group, now)
+    if not rows:
+        return []
+    result = await session.execute(insert_ignoring_duplicates(session), rows)
+    return [(r.id, r.coach_id) for r in result]
+
+
+async def evaluate(db: Database, *, coach_id: int | None = None) -> list[tuple[int, int]]:
+    """Evaluate in a transaction of its own (see `evaluate_in`)."""
+    async with db.transaction() as session:
+        return await evaluate_in(session, coach_id=coach_id)
+
+
+async def run_evaluation(resources: Resources) -> int:
+    """One run of the background job: evaluate every coach, then publish what it raised."""
+    created = await evaluate(resources.db)
+    await publish_alerts(resources.realtime, created)
+    if created:
+        log.info("alert evaluation raised %d alert(s)", len(created))
+    return len(created)
+
+
+# Runs every `JOB_INTERVAL_SECONDS` (default one minute) in the worker holding its lease.
+EVALUATION_JOB = Job(name="alerts.evaluate", run=run_evaluation)

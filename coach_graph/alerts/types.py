@@ -1,0 +1,181 @@
+"""GraphQL types and operations for alerts, alert settings, notification stats and the live
+`alertCreated` feed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+
+from coach_graph.alerts import feed, service
+from coach_graph.alerts.models import AlertCategory, AlertSeverity
+from coach_graph.alerts.service import AlertView
+from coach_graph.auth import require_coach
+from coach_graph.clients.types import Client
+from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
+
+strawberry.enum(AlertCategory, description="What an alert is about.")
+strawberry.enum(AlertSeverity, description="How urgent an alert is.")
+
+
+@strawberry.type(description="An alert for the coach about one of their clients.")
+class Alert:
+    id: strawberry.ID
+    title: str
+    category: AlertCategory
+    severity: AlertSeverity
+    message: str
+    created_at: datetime = strawberry.field(description="When the alert was raised.")
+    dismissed_at: datetime | None = strawberry.field(
+        description="When the coach dismissed it; null while it is open."
+    )
+    client: Client | None = strawberry.field(
+        description="The client, or null once they are deleted or no longer visible to the coach."
+    )
+
+    @classmethod
+    def of(cls, view: AlertView) -> Alert:
+        a = view.alert
+        return cls(
+            id=strawberry.ID(str(a.id)),
+            title=a.title,
+            category=AlertCategory(a.category),
+            severity=AlertSeverity(a.severity),
+            message=a.message,
+            created_at=a.created_at,
+            dismissed_at=a.dismissed_at,
+            client=Client.of(view.client) if view.client else None,
+        )
+
+
+@strawberry.type(description="One alert rule: on or off, and its threshold in whole days.")
+class AlertRule:
+    enabled: bool
+    days: int = strawberry.field(description="Threshold in whole days, from 1 to 365.")
+
+    @classmethod
+    def of(cls, rule: service.Rule) -> AlertRule:
+        return cls(enabled=rule.enabled, days=rule.days)
+
+
+@strawberry.type(description="The coach's alert rules (defaults: 7, 1 and 7 days, all enabled).")
+class AlertSettings:
+    inactivity: AlertRule = strawberry.field(description="Days without any activity.")
+    homework: AlertRule = strawberry.field(description="Days past a homework's expiry.")
+    journal: AlertRule = strawberry.field(description="Days without a journal entry.")
+
+    @classmethod
+    def of(cls, rules: service.AlertRules) -> AlertSettings:
+        return cls(
+            inactivity=AlertRule.of(rules.inactivity),
+            homework=AlertRule.of(rules.homework),
+            journal=AlertRule.of(rules.journal),
+        )
+
+
+@strawberry.input(description="One alert rule to save.")
+class AlertRuleInput:
+    enabled: bool
+    days: int = strawberry.field(description="Whole days from 1 to 365.")
+
+    def rule(self) -> service.Rule:
+        return service.Rule(enabled=self.enabled, days=self.days)
+
+
+@strawberry.input(description="The rules to save; a rule left out keeps its current value.")
+class AlertSettingsInput:
+    inactivity: AlertRuleInput | None = None
+    homework: AlertRuleInput | None = None
+    journal: AlertRuleInput | None = None
+
+
+@strawberry.type(description="The five counts of the Notifications page (GRANTED clients only).")
+class NotificationStats:
+    needs_attention: int = strawberry.field(
+        description="Clients inactive for longer than the inactivity threshold (0 when disabled)."
+    )
+    overdue_homework: int = strawberry.field(
+        description="Assignments past expiry by at least the homework threshold, not completed."
+    )
+    inactive_clients: int = strawberry.field(
+        description="Clients with no activity within the inactivity threshold."
+    )
+    journal_inactive: int = strawberry.field(
+        description="Clients with no journal entry within the journal threshold."
+    )
+    active_this_week: int = strawberry.field(description="Clients active in the last 7 days.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The coach's alert rules.")
+    async def alert_settings(self, info: Info) -> AlertSettings:
+        coach = require_coach(info.context.viewer)
+        return AlertSettings.of(await service.alert_settings(info.context.db, coach.id))
+
+    @strawberry.field(description="The coach's alerts, newest first; dismissed ones on request.")
+    async def alerts(
+        self,
+        info: Info,
+        include_dismissed: bool | None = False,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Alert]:
+        page = await service.list_alerts(
+            info.context.db, info.context.viewer, bool(include_dismissed), first, after
+        )
+        return Connection.of(page, Alert.of)
+
+    @strawberry.field(description="The counts of the Notifications page's stats grid.")
+    async def notification_stats(self, info: Info) -> NotificationStats:
+        stats = await service.notification_stats(info.context.db, info.context.viewer)
+        return NotificationStats(
+            needs_attention=stats.needs_attention,
+            overdue_homework=stats.overdue_homework,
+            inactive_clients=stats.inactive_clients,
+            journal_inactive=stats.journal_inactive,
+            active_this_week=stats.active_this_week,
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Dismiss one of the coach's alerts (idempotent).")
+    async def dismiss_alert(self, info: Info, id: strawberry.ID) -> Alert:
+        view = await service.dismiss_alert(
+            info.context.db, info.context.viewer, parse_id(id, "alert")
+        )
+        return Alert.of(view)
+
+    @strawberry.mutation(
+        description="Save the coach's alert rules; the clients are re-evaluated at once."
+    )
+    async def update_alert_settings(self, info: Info, input: AlertSettingsInput) -> AlertSettings:
+        rules = await service.update_alert_settings(
+            info.context.db,
+            info.context.resources.realtime,
+            info.context.viewer,
+            inactivity=input.inactivity.rule() if input.inactivity else None,
+            homework=input.homework.rule() if input.homework else None,
+            journal=input.journal.rule() if input.journal else None,
+        )
+        return AlertSettings.of(rules)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="The viewer coach's new alerts. With `afterId`, the alerts created after "
+        "that one are sent first (oldest first), then live ones, with no gap and no duplicate."
+    )
+    async def alert_created(
+        self, info: Info, after_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Alert, None]:
+        context = info.context
+        coach = require_coach(context.viewer)
+        after = parse_optional_id(after_id, "alert")
+        async for view in feed.follow(context.db, context.resources.realtime, coach, after):
+            # The connection lives long: reload anything a Client field loads per event.
+            context.fresh_loaders()
+            yield Alert.of(view)

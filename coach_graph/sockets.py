@@ -1,0 +1,118 @@
+"""Websocket connections bound to the token they were opened with.
+
+A subscription lives no longer than its token: every `interval` seconds one query asks which of
+the tokens behind this worker's open sockets were revoked (logout, in any worker) or have
+expired, and those sockets are closed with 4401. Expiry is also checked against `clock.now()`
+without asking the database, so the check costs one statement per interval, not one per socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import col
+from starlette.types import Scope
+from starlette.websockets import WebSocket, WebSocketState
+
+from coach_graph import clock
+from coach_graph.accounts.models import AuthToken
+from coach_graph.db import Database
+
+log = logging.getLogger("coach_graph.sockets")
+
+TOKEN_ENDED_CLOSE_CODE = 4401
+CHUNK = 500
+
+
+@dataclass(eq=False)
+class _Bound:
+    websocket: WebSocket
+    token_id: int
+    expires_at: datetime
+
+
+async def close_socket(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close a websocket unless it is closed already (a close racing another is harmless)."""
+    if websocket.application_state == WebSocketState.DISCONNECTED:
+        return
+    with contextlib.suppress(Exception):
+        await websocket.close(code=code, reason=reason)
+
+
+class TokenBoundSockets:
+    """Closes the websockets whose token expired or was revoked, within `interval` seconds."""
+
+    def __init__(self, db: Database, interval: float = 1.0) -> None:
+        self.db = db
+        self.interval = interval
+        # Keyed by the connection's ASGI scope, which the app sees again when it ends.
+        self._sockets: dict[int, _Bound] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._sockets)
+
+    def bind(self, websocket: WebSocket, token_id: int, expires_at: datetime) -> None:
+        """Watch `websocket` until `release`: it closes when the token ends."""
+        self._sockets[id(websocket.scope)] = _Bound(websocket, token_id, expires_at)
+
+    def release(self, scope: Scope) -> None:
+        """Stop watching the connection of `scope` (it has ended)."""
+        self._sockets.pop(id(scope), None)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._watch(), name="token-bound-sockets")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def sweep(self) -> int:
+        """Close every socket whose token has ended; returns how many were closed."""
+        if not self._sockets:
+            return 0
+        now = clock.now()
+        bound = list(self._sockets.values())
+        ended = {b.token_id for b in bound if b.expires_at <= now}
+        live_ids = sorted({b.token_id for b in bound} - ended)
+        async with self.db.session() as session:
+            for i in range(0, len(live_ids), CHUNK):
+                chunk = live_ids[i : i + CHUNK]
+                rows = await session.scalars(
+                    sa.select(col(AuthToken.id)).where(
+                        col(AuthToken.id).in_(chunk),
+                        sa.or_(
+                            col(AuthToken.revoked_at).is_not(None),
+                            col(AuthToken.expires_at) <= now,
+                        ),
+                    )
+                )
+                ended.update(i for i in rows.all() if i is not None)
+        closing = [b for b in bound if b.token_id in ended]
+        for b in closing:
+            self.release(b.websocket.scope)
+        await asyncio.gather(
+            *(
+                close_socket(b.websocket, TOKEN_ENDED_CLOSE_CODE, "Token expired or revoked.")
+                for b in closing
+            )
+        )
+        return len(closing)
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("checking websocket tokens failed; trying again")
+            await asyncio.sleep(self.interval)
