@@ -1,4 +1,4 @@
-"""Needs Attention: GRANTED clients inactive longer than the coach's threshold (7 days for now)."""
+"""Needs Attention: GRANTED clients inactive longer than the coach's inactivity rule."""
 
 from __future__ import annotations
 
@@ -91,3 +91,25 @@ async def test_needs_attention_is_for_coaches(gql: GraphQLClient, practice: Prac
     assert error["extensions"]["code"] == "FORBIDDEN"
     error = await gql.error(ATTENTION)
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+SETTINGS = """mutation($on: Boolean!, $days: Int!) {
+  updateAlertSettings(input: {inactivity: {enabled: $on, days: $days}}) { inactivity { days } }
+}"""
+
+
+async def test_needs_attention_follows_the_coach_s_inactivity_rule(
+    gql: GraphQLClient, practice: Practice
+) -> None:
+    coach = await practice.coach()
+    token = await practice.token(coach)
+    four = await practice.client(coach, "Four days")
+    await set_last_active(practice.resources.db, four, T0 - timedelta(days=4))
+    assert (await gql.data(ATTENTION, token=token))["needsAttention"] == []
+
+    await gql.data(SETTINGS, {"on": True, "days": 3}, token=token)
+    flagged = (await gql.data(ATTENTION, token=token))["needsAttention"]
+    assert [c["client"]["id"] for c in flagged] == [str(four.id)]
+
+    await gql.data(SETTINGS, {"on": False, "days": 3}, token=token)
+    assert (await gql.data(ATTENTION, token=token))["needsAttention"] == []
