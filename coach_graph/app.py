@@ -92,6 +92,12 @@ class GraphQLApp(GraphQL[Context, None]):
         self._sockets = sockets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            # One request's reads (its DataLoaders) share one session.
+            async with self._resources().db.read_scope():
+                await super().__call__(scope, receive, send)
+            return
+        # A websocket lives long: its reads keep to short sessions per event.
         try:
             await super().__call__(scope, receive, send)
         finally:

@@ -137,15 +137,15 @@ async def authenticate(db: Database, token: str | None) -> Viewer | None:
         if row is None:
             return None
         token_id, expires_at, revoked_at, user = row
-        if revoked_at is not None or expires_at <= now:
-            return None
-        if user.role == Role.CLIENT and (
-            user.last_active_at is None or now - user.last_active_at >= ACTIVITY_RESOLUTION
-        ):
+    if revoked_at is not None or expires_at <= now:
+        return None
+    if user.role == Role.CLIENT and (
+        user.last_active_at is None or now - user.last_active_at >= ACTIVITY_RESOLUTION
+    ):
+        async with db.transaction() as session:
             await session.execute(
                 sa.update(User).where(col(User.id) == user.id).values(last_active_at=now)
             )
-            await session.commit()
     assert user.id is not None and token_id is not None
     return Viewer(
         id=user.id,

@@ -6,8 +6,10 @@ The same code runs on SQLite (aiosqlite, the default) and PostgreSQL (asyncpg), 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,20 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class _ReadScope:
+    """One session shared by every read of one GraphQL operation (see `Database.read_scope`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.session: AsyncSession | None = None
+        self.lock = asyncio.Lock()
+        self.owner: asyncio.Task[object] | None = None
+        self.closed = False
+
+
+_read_scope: ContextVar[_ReadScope | None] = ContextVar("coach_graph_read_scope", default=None)
+
+
 class Database:
     """Owns the engine. `session()` for reads, `transaction()` for one all-or-nothing write."""
 
@@ -86,9 +102,47 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reading (and for writes that the caller commits)."""
-        async with self._sessions() as session:
-            yield session
+        """A session for reading. Inside a `read_scope()` it is the scope's shared session, lent
+        to one task at a time; the caller must not commit it (writes use `transaction()`)."""
+        scope = _read_scope.get()
+        if scope is None or scope.db is not self or scope.closed:
+            async with self._sessions() as session:
+                yield session
+            return
+        task = asyncio.current_task()
+        if scope.owner is task and scope.session is not None:  # nested use in the same task
+            yield scope.session
+            return
+        async with scope.lock:
+            if scope.closed:  # a task that outlived its request (e.g. after an error)
+                async with self._sessions() as session:
+                    yield session
+                return
+            if scope.session is None:
+                scope.session = self._sessions()
+            scope.owner = task
+            try:
+                yield scope.session
+            finally:
+                scope.owner = None
+                # Objects never outlive one use: a later read sees what writes committed since.
+                scope.session.expunge_all()
+
+    @asynccontextmanager
+    async def read_scope(self) -> AsyncIterator[None]:
+        """Share one session among all reads inside the block (one GraphQL query with its
+        DataLoaders): a connection checkout and release per operation instead of per batch."""
+        scope = _ReadScope(self)
+        token = _read_scope.set(scope)
+        try:
+            yield
+        finally:
+            _read_scope.reset(token)
+            # Wait for a reader still using it; later stragglers get sessions of their own.
+            async with scope.lock:
+                scope.closed = True
+                if scope.session is not None:
+                    await scope.session.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -63,64 +63,69 @@ def retry_delay(attempts: int) -> timedelta:
 async def claim_due_entries(
     db: Database, limit: int = BATCH, lease: timedelta = LEASE
 ) -> list[ClaimedEntry]:
-    """Claim up to `limit` due entries, oldest first, for `lease`. An entry another worker
-    claimed in between is skipped: the guarded update matches no row."""
+    """Claim up to `limit` due entries, oldest first, for `lease`, in one guarded update. The
+    update re-checks that each entry is still due, so an entry another worker claimed in between
+    (PostgreSQL re-evaluates the condition on the locked row) is skipped."""
     now = clock.now()
-    async with db.session() as session:
-        candidates = (
-            (
-                await session.execute(
-                    sa.select(col(JournalEntry.id))
-                    .where(_due(now))
-                    .order_by(col(JournalEntry.created_at), col(JournalEntry.id))
-                    .limit(limit)
-                )
-            )
-            .scalars()
-            .all()
-        )
-    claimed: list[ClaimedEntry] = []
-    for entry_id in candidates:
-        assert entry_id is not None
-        async with db.transaction() as session:
-            row = (
-                await session.execute(
-                    sa.update(JournalEntry)
-                    .where(col(JournalEntry.id) == entry_id, _due(now))
-                    .values(
-                        analysis_lease_until=now + lease,
-                        analysis_attempts=col(JournalEntry.analysis_attempts) + 1,
-                    )
-                    .returning(col(JournalEntry.content), col(JournalEntry.analysis_attempts))
-                )
-            ).first()
-        if row is not None:
-            claimed.append(ClaimedEntry(entry_id, row[0], row[1]))
-    return claimed
-
-
-async def record_analysis(db: Database, entry_id: int, analysis: EntryAnalysis) -> bool:
-    """Store the results; False when the entry is no longer pending (someone finished it)."""
+    oldest_due = (
+        sa.select(col(JournalEntry.id))
+        .where(_due(now))
+        .order_by(col(JournalEntry.created_at), col(JournalEntry.id))
+        .limit(limit)
+    )
     async with db.transaction() as session:
-        done = await session.execute(
-            sa.update(JournalEntry)
-            .where(
-                col(JournalEntry.id) == entry_id,
-                col(JournalEntry.analysis_status) == AnalysisStatus.PENDING,
+        rows = (
+            await session.execute(
+                sa.update(JournalEntry)
+                .where(col(JournalEntry.id).in_(oldest_due.scalar_subquery()), _due(now))
+                .values(
+                    analysis_lease_until=now + lease,
+                    analysis_attempts=col(JournalEntry.analysis_attempts) + 1,
+                )
+                .returning(
+                    col(JournalEntry.id),
+                    col(JournalEntry.content),
+                    col(JournalEntry.analysis_attempts),
+                    col(JournalEntry.created_at),
+                )
+                .execution_options(synchronize_session=False)
             )
-            .values(
-                analysis_status=AnalysisStatus.ANALYSED.value,
-                analysed_at=clock.now(),
-                analysis_lease_until=None,
-                analysis_error=None,
-                sentiment=analysis.sentiment.value,
-                sentiment_score=analysis.sentiment_score,
-                summary=analysis.summary,
-                themes=list(analysis.themes),
-                **analysis.emotions,
+        ).all()
+    oldest_first = sorted(rows, key=lambda r: (r.created_at, r.id))
+    return [ClaimedEntry(r.id, r.content, r.analysis_attempts) for r in oldest_first]
+
+
+async def record_analyses(db: Database, results: list[tuple[int, EntryAnalysis]]) -> list[int]:
+    """Store a batch of results in one transaction; returns the ids stored (an entry no longer
+    pending, because someone finished it, is left alone)."""
+    stored: list[int] = []
+    if not results:
+        return stored
+    now = clock.now()
+    async with db.transaction() as session:
+        for entry_id, analysis in results:
+            done = await session.execute(
+                sa.update(JournalEntry)
+                .where(
+                    col(JournalEntry.id) == entry_id,
+                    col(JournalEntry.analysis_status) == AnalysisStatus.PENDING,
+                )
+                .values(
+                    analysis_status=AnalysisStatus.ANALYSED.value,
+                    analysed_at=now,
+                    analysis_lease_until=None,
+                    analysis_error=None,
+                    sentiment=analysis.sentiment.value,
+                    sentiment_score=analysis.sentiment_score,
+                    summary=analysis.summary,
+                    themes=list(analysis.themes),
+                    **analysis.emotions,
+                )
+                .execution_options(synchronize_session=False)
             )
-        )
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+            if done.rowcount:  # type: ignore[attr-defined]
+                stored.append(entry_id)
+    return stored
 
 
 async def record_failure(db: Database, entry: ClaimedEntry, error: str) -> None:
@@ -143,20 +148,18 @@ async def record_failure(db: Database, entry: ClaimedEntry, error: str) -> None:
 
 
 async def analyse_due_entries(db: Database, analyser: Analyser, limit: int = BATCH) -> list[int]:
-    """One sweep of the queue: claim due entries and analyse them. Returns the ids analysed."""
-    analysed: list[int] = []
+    """One sweep of the queue: claim due entries, analyse them, store the results together.
+    Returns the ids analysed."""
+    results: list[tuple[int, EntryAnalysis]] = []
     for entry in await claim_due_entries(db, limit):
         try:
-            analysis = await analyser.analyse_entry(entry.content)
+            results.append((entry.id, await analyser.analyse_entry(entry.content)))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the analyser's bug must not stop the queue
             log.exception("analysis of journal entry %s failed", entry.id)
             await record_failure(db, entry, f"{type(exc).__name__}: {exc}")
-            continue
-        if await record_analysis(db, entry.id, analysis):
-            analysed.append(entry.id)
-    return analysed
+    return await record_analyses(db, results)
 
 
 async def _run(resources: Resources) -> None:

@@ -23,14 +23,15 @@ from coach_graph.journals.service import MIN_SUMMARY_ENTRIES, consolidate
 if TYPE_CHECKING:
     from coach_graph.demo import DemoPractice
 
-MAX_SWEEPS = 1000
+MAX_SWEEPS = 10_000
+DEMO_BATCH = 500
 
 
 async def analyse_demo_entries(db: Database, settings: Settings) -> None:
     """Analyse every due entry now, with the configured analyser (offline by default)."""
     analyser = analyser_for(settings)
     for _ in range(MAX_SWEEPS):
-        if not await analyse_due_entries(db, analyser, limit=200):
+        if not await analyse_due_entries(db, analyser, limit=DEMO_BATCH):
             return
 
 
