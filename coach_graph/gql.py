@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types.nodes import SelectedField, Selection
 
 from coach_graph.context import Context
 from coach_graph.errors import AppError, ErrorCode, NotFound
@@ -94,6 +95,26 @@ class Connection(Generic[T]):
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
             _count=page.count,
         )
+
+
+def requested_node_fields(info: Info) -> set[str]:
+    """The names of the fields asked of `edges { node { ... } }` under the current field,
+    fragments included: a list resolver preloads only what its rows will be asked."""
+    names: set[str] = set()
+
+    def walk(selections: Sequence[Selection], depth: int) -> None:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if depth == 2:
+                    names.add(selection.name)
+                elif (depth, selection.name) in ((0, "edges"), (1, "node")):
+                    walk(selection.selections, depth + 1)
+            else:  # a fragment: same depth
+                walk(selection.selections, depth)
+
+    for field in info.selected_fields:
+        walk(field.selections, 0)
+    return names
 
 
 def code_error(error: GraphQLError, request_id: str) -> None:

@@ -4,6 +4,7 @@ so every list resolves in a constant number of statements (no N+1)."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -14,6 +15,7 @@ from coach_graph.db import Database
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
 
 BatchFn = Callable[[Database, list[K]], Awaitable[Sequence[V]]]
 
@@ -31,6 +33,40 @@ class Loaders:
             loader = DataLoader(load_fn=partial(_run, batch, self._db))
             self._loaders[batch] = loader
         return loader
+
+    async def prime(self, batch: BatchFn[K, V], keys: Sequence[K]) -> None:
+        """Load `keys` now, in one batch, so that fields asking for them later get the values
+        at once (`now_or_later`): a list page primes what its rows will ask for."""
+        keys = [k for k in dict.fromkeys(keys) if self(batch).cache_map.get(k) is None]
+        if keys:
+            values = await batch(self._db, keys)
+            self(batch).prime_many(dict(zip(keys, values, strict=True)))
+
+    def now_or_later(self, batch: BatchFn[K, V], key: K) -> V | Awaitable[V]:
+        """The value when this request's loader already holds it, else an awaitable of it. A
+        resolver returning this stays synchronous for primed rows: graphql-core awaits only
+        what is awaitable, so a primed list page creates no task per row."""
+        loader = self(batch)
+        future = loader.cache_map.get(key)
+        if (
+            future is not None
+            and future.done()
+            and not future.cancelled()
+            and future.exception() is None
+        ):
+            return future.result()
+        return loader.load(key)
+
+
+def then(value: V | Awaitable[V], fn: Callable[[V], T]) -> T | Awaitable[T]:
+    """Apply `fn` now to a value, or later to an awaitable's result."""
+    if inspect.isawaitable(value):
+
+        async def later() -> T:
+            return fn(await value)
+
+        return later()
+    return fn(value)
 
 
 async def _run(batch: BatchFn[K, V], db: Database, keys: list[K]) -> Sequence[V]:

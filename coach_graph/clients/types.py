@@ -11,8 +11,10 @@ from coach_graph.clients import service
 from coach_graph.clients.activity import ActivityLevel, activity_level, days_inactive
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.clients.service import AttentionItem, ClientView, ConsentItem
-from coach_graph.gql import Connection, Info, parse_id
+from coach_graph.gql import Connection, Info, parse_id, requested_node_fields
+from coach_graph.homework.service import latest_homework
 from coach_graph.homework.types import HomeworkClientFields
+from coach_graph.journals.reads import last_journal_at
 from coach_graph.journals.types import JournalClientFields
 from coach_graph.sessions.types import SessionClientFields
 from coach_graph.surveys.types import SurveyClientFields
@@ -136,6 +138,13 @@ class Query:
         page = await service.list_clients(
             info.context.db, info.context.viewer, search, first, after
         )
+        views = [view for _, view in page.items]
+        asked = requested_node_fields(info)
+        # The table's per-row columns, loaded for the whole page at once (see Loaders.prime).
+        if "lastJournalAt" in asked:
+            await info.context.loaders.prime(last_journal_at, [v.id for v in views])
+        if "homeworkBadge" in asked:
+            await info.context.loaders.prime(latest_homework, [(v.coach_id, v.id) for v in views])
         return Connection.of(page, Client.of)
 
     @strawberry.field(description="One client, or null when there is none the viewer may see.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 
 import strawberry
@@ -17,6 +18,7 @@ from coach_graph.homework.status import (
     homework_badge,
     homework_status,
 )
+from coach_graph.loaders import then
 
 strawberry.enum(
     HomeworkStatus,
@@ -80,13 +82,14 @@ class HomeworkClientFields:
 
     @strawberry.field(
         description="Status of the most recent assignment (by the viewing coach): COMPLETED, "
-        "DUE_TODAY, DUE_TOMORROW, OVERDUE, ASSIGNED, or NONE."
+        "DUE_TODAY, DUE_TOMORROW, OVERDUE, ASSIGNED, or NONE.",
+        graphql_type=HomeworkBadge,
     )
-    async def homework_badge(self, info: Info) -> HomeworkBadge:
-        latest = await info.context.loaders(service.latest_homework).load(
-            (self.view.coach_id, self.view.id)
+    def homework_badge(self, info: Info) -> HomeworkBadge | Awaitable[HomeworkBadge]:
+        latest = info.context.loaders.now_or_later(
+            service.latest_homework, (self.view.coach_id, self.view.id)
         )
-        return homework_badge(latest, clock.now(), self.view.time_zone)
+        return then(latest, lambda h: homework_badge(h, clock.now(), self.view.time_zone))
 
     @strawberry.field(
         description="Every assignment (by the viewing coach), newest first, with lesson and module."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -130,9 +131,11 @@ class JournalClientFields:
     if TYPE_CHECKING:
         view: ClientView
 
-    @strawberry.field(description="When the client last wrote a journal entry.")
-    async def last_journal_at(self, info: Info) -> datetime | None:
-        return await info.context.loaders(reads.last_journal_at).load(self.view.id)
+    @strawberry.field(
+        description="When the client last wrote a journal entry.", graphql_type=datetime | None
+    )
+    def last_journal_at(self, info: Info) -> datetime | Awaitable[datetime | None] | None:
+        return info.context.loaders.now_or_later(reads.last_journal_at, self.view.id)
 
     @strawberry.field(description="The client's journal entries, newest first.")
     async def journal_entries(

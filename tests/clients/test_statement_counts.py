@@ -3,6 +3,7 @@ for 10."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,8 +22,12 @@ from tests.graph_data import add_catalogue, add_survey
 
 MY_CLIENTS = """{ clients(first: 100) { totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node { id name email avatarUrl isPremium lastActiveAt activity daysInactive
-    homeworkBadge } } }
+    homeworkBadge lastJournalAt } } }
   needsAttention { client { id name } daysInactive } }"""
+
+# Half the columns through a fragment: priming must see through fragments.
+TABLE = """{ clients(first: 50) { edges { node { id name homeworkBadge ...Journal } } } }
+fragment Journal on Client { activity lastJournalAt }"""
 
 DETAIL = """query($id: ID!) { client(id: $id) {
   id name email activity daysInactive homeworkBadge
@@ -164,3 +169,29 @@ async def test_client_detail_runs_the_same_statements_for_10_and_100_rows(
     # 10 today: auth, client, badge, homework, submissions, surveys, questions, answers,
     # timeline page, timeline count.
     assert small <= 12, small
+
+
+async def test_the_my_clients_page_loads_its_row_columns_without_a_task_per_row(
+    gql: GraphQLClient, practice: Practice
+) -> None:
+    """lastJournalAt and homeworkBadge are primed for the whole page: rows resolve at once."""
+
+    coach = await practice.coach()
+    for _ in range(20):
+        await practice.client(coach)
+    token = await practice.token(coach)
+    loop = asyncio.get_running_loop()
+    created: list[object] = []
+    original = loop.create_task
+
+    def counting(coro: Any, **kw: Any) -> Any:
+        created.append(coro)
+        return original(coro, **kw)
+
+    loop.create_task = counting  # type: ignore[method-assign]
+    try:
+        data = await gql.data(TABLE, token=token)
+    finally:
+        loop.create_task = original  # type: ignore[method-assign]
+    assert len(data["clients"]["edges"]) == 20
+    assert created == []
