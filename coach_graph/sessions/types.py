@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +12,8 @@ from coach_graph import clock
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
 from coach_graph.clients.service import ClientView
-from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
+from coach_graph.gql import Connection, Info, parse_id, parse_optional_id, requested_node_fields
+from coach_graph.loaders import then
 from coach_graph.sessions import catalog, reschedule, service
 from coach_graph.sessions.analytics import AnalyticsResult, Interval
 from coach_graph.sessions.analytics import RevenuePoint as RevenuePointData
@@ -172,27 +173,30 @@ class Session:
         coach_id = self.viewer.id if self.viewer.is_coach else None
         return Client.of(ClientView(user, coach_id, self.viewer.time_zone))
 
-    @strawberry.field(description='The client\'s name (or e-mail); "Deleted Client" once deleted.')
-    async def client_name(self, info: Info) -> str:
+    # The next three answer synchronously when a history page primed their loaders.
+    @strawberry.field(
+        description='The client\'s name (or e-mail); "Deleted Client" once deleted.',
+        graphql_type=str,
+    )
+    def client_name(self, info: Info) -> str | Awaitable[str]:
         if self.row.client_id is None:
             return service.DELETED_CLIENT
-        user = await info.context.loaders(load_users).load(self.row.client_id)
-        if user is None:
-            return service.DELETED_CLIENT
-        return user.name or user.email
+        user = info.context.loaders.now_or_later(load_users, self.row.client_id)
+        return then(user, lambda u: (u.name or u.email) if u else service.DELETED_CLIENT)
 
-    @strawberry.field(description="The service booked.")
-    async def service(self, info: Info) -> Service:
-        row = await info.context.loaders(load_services).load(self.row.service_id)
-        assert row is not None  # a foreign key with ON DELETE RESTRICT
-        return Service.of(row)
+    @strawberry.field(description="The service booked.", graphql_type=Service)
+    def service(self, info: Info) -> Service | Awaitable[Service]:
+        row = info.context.loaders.now_or_later(load_services, self.row.service_id)
+        return then(row, _service_of)
 
-    @strawberry.field(description="The calendar the session is on, if any.")
-    async def calendar(self, info: Info) -> Calendar | None:
+    @strawberry.field(
+        description="The calendar the session is on, if any.", graphql_type=Calendar | None
+    )
+    def calendar(self, info: Info) -> Calendar | Awaitable[Calendar | None] | None:
         if self.row.calendar_id is None:
             return None
-        row = await info.context.loaders(load_calendars).load(self.row.calendar_id)
-        return Calendar.of(row) if row else None
+        row = info.context.loaders.now_or_later(load_calendars, self.row.calendar_id)
+        return then(row, lambda r: Calendar.of(r) if r else None)
 
     @strawberry.field(description="The client's reschedule request awaiting the coach, if any.")
     async def pending_reschedule_request(self, info: Info) -> RescheduleRequest | None:
@@ -329,6 +333,11 @@ def _filter_id(value: strawberry.ID) -> int:
     return ident if 0 < ident < 2**63 else 0
 
 
+def _service_of(row: ServiceRow | None) -> Service:
+    assert row is not None  # a foreign key with ON DELETE RESTRICT
+    return Service.of(row)
+
+
 async def _session_page(
     info: Info,
     filter: SessionFilter | None,
@@ -347,6 +356,18 @@ async def _session_page(
         after,
         of_client=of_client,
     )
+    rows = [row for _, row in page.items]
+    asked = requested_node_fields(info)
+    # What every row of the page will ask for, loaded once for the page (see Loaders.prime).
+    loaders = info.context.loaders
+    if "service" in asked:
+        await loaders.prime(load_services, [r.service_id for r in rows])
+    if asked & {"client", "clientName"}:
+        await loaders.prime(load_users, [r.client_id for r in rows if r.client_id is not None])
+    if "calendar" in asked:
+        await loaders.prime(load_calendars, [r.calendar_id for r in rows if r.calendar_id])
+    if "pendingRescheduleRequest" in asked:
+        await loaders.prime(reschedule.load_pending_requests, [r.id for r in rows if r.id])
     return Connection.of(page, lambda row: Session.of(row, viewer))
 
 
