@@ -171,10 +171,11 @@ def main(argv: list[str] | None = None) -> None:
             workers=args.workers,
             log_config=None,
             # Live events are tiny; per-message deflate would cost ~50 KiB of zlib state per
-            # open websocket, and the sans-I/O protocol is the lighter one (both measured in
+            # open websocket, and the sans-I/O protocol is the lighter one, lighter still with
+            # what it keeps per idle socket trimmed (all measured in
             # scripts/benchmarks/bench_alerts.py).
             ws_per_message_deflate=False,
-            ws="websockets-sansio",
+            ws="coach_graph.websocket_protocol:LeanWebSocketProtocol",
         )
 
 

@@ -25,9 +25,9 @@ import contextlib
 import contextvars
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
 from urllib.parse import urlparse
 
 from broadcaster import Event
@@ -135,27 +135,69 @@ def create_backend(url: str) -> BroadcastBackend:
     )
 
 
-class _Subscriber:
-    """One subscription's bounded queue."""
+class Subscription:
+    """One subscription to a channel: an async context manager (joining and leaving the channel)
+    and an async iterator of its events, with a bounded backlog.
 
-    __slots__ = ("closer", "overflowed", "queue", "resync")
+    Many thousands of these are alive at once, each mostly idle, so it is kept small: no
+    `asyncio.Queue` (four deques and an Event each), a backlog that exists only while events
+    wait, and a future only while the subscriber waits.
+    """
 
-    def __init__(self, size: int, resync: bool, closer: CloseSocket | None) -> None:
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=size)
+    __slots__ = ("_backlog", "_realtime", "_waiter", "channel", "closer", "overflowed", "resync")
+
+    def __init__(
+        self, realtime: Realtime, channel: str, resync: bool, closer: CloseSocket | None
+    ) -> None:
+        self._realtime = realtime
+        self.channel = channel
         self.resync = resync
-        self.overflowed = False
         self.closer = closer
+        self.overflowed = False
+        self._backlog: deque[dict[str, Any]] | None = None
+        self._waiter: asyncio.Future[None] | None = None
 
     def offer(self, event: dict[str, Any]) -> bool:
-        """Queue an event without waiting; False (and cut off) when the queue is full."""
+        """Queue an event without waiting; False (and cut off) when the backlog is full."""
         if self.overflowed:
             return False
-        try:
-            self.queue.put_nowait(event)
-            return True
-        except asyncio.QueueFull:
+        backlog = self._backlog
+        if backlog is None:
+            backlog = self._backlog = deque()
+        if len(backlog) >= self._realtime.queue_size:
             self.overflowed = True
             return False
+        backlog.append(event)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return True
+
+    async def __aenter__(self) -> Subscription:
+        await self._realtime._join(self)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._realtime._leave(self)
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        while not self._backlog:
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        if self.overflowed:
+            await self._realtime._cut_off(self)
+        backlog = self._backlog
+        assert backlog is not None
+        event = backlog.popleft()
+        if not backlog:
+            self._backlog = None
+        return event
 
 
 class Realtime:
@@ -172,7 +214,7 @@ class Realtime:
         self.queue_size = queue_size
         self._delays = reconnect_delays
         self._backend: BroadcastBackend | None = None
-        self._subscribers: dict[str, set[_Subscriber]] = {}
+        self._subscribers: dict[str, set[Subscription]] = {}
         self._lock = asyncio.Lock()
         self._supervisor: asyncio.Task[None] | None = None
         self._stopping = False
@@ -217,47 +259,41 @@ class Realtime:
             log.warning("publishing on %s failed: %r", channel, exc)
             return False
 
-    @asynccontextmanager
-    async def subscribe(
-        self, channel: str, *, resync: bool = False
-    ) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-        """Receive the events of `channel` until the block ends.
+    def subscribe(self, channel: str, *, resync: bool = False) -> Subscription:
+        """Receive the events of `channel`: `async with realtime.subscribe(c) as events:` then
+        `async for event in events`, until the block ends.
 
         With `resync=True` the iterator also yields `RESYNC` after the backend reconnected: the
         subscriber should then reload from the database what it may have missed. A subscriber
         that falls `queue_size` events behind gets `SubscriberTooSlow`, and its websocket (if
         any) is closed with `SLOW_SUBSCRIBER_CLOSE_CODE`.
         """
-        subscriber = _Subscriber(self.queue_size, resync, current_socket_closer.get())
+        return Subscription(self, channel, resync, current_socket_closer.get())
+
+    async def _join(self, subscription: Subscription) -> None:
+        channel = subscription.channel
         async with self._lock:
             first = not self._subscribers.get(channel)
-            self._subscribers.setdefault(channel, set()).add(subscriber)
+            self._subscribers.setdefault(channel, set()).add(subscription)
             if first and self._backend is not None and self.connected:
                 try:
                     await self._backend.subscribe(channel)
                 except Exception as exc:
                     # The supervisor resubscribes every channel when it reconnects.
                     log.warning("subscribing to %s failed: %r", channel, exc)
-        try:
-            yield self._events(subscriber)
-        finally:
-            async with self._lock:
-                subscribers = self._subscribers.get(channel, set())
-                subscribers.discard(subscriber)
-                if not subscribers:
-                    self._subscribers.pop(channel, None)
-                    if self._backend is not None and self.connected:
-                        with contextlib.suppress(Exception):
-                            await self._backend.unsubscribe(channel)
 
-    async def _events(self, subscriber: _Subscriber) -> AsyncIterator[dict[str, Any]]:
-        while True:
-            event = await subscriber.queue.get()
-            if subscriber.overflowed:
-                await self._cut_off(subscriber)
-            yield event
+    async def _leave(self, subscription: Subscription) -> None:
+        channel = subscription.channel
+        async with self._lock:
+            subscribers = self._subscribers.get(channel, set())
+            subscribers.discard(subscription)
+            if not subscribers:
+                self._subscribers.pop(channel, None)
+                if self._backend is not None and self.connected:
+                    with contextlib.suppress(Exception):
+                        await self._backend.unsubscribe(channel)
 
-    async def _cut_off(self, subscriber: _Subscriber) -> None:
+    async def _cut_off(self, subscriber: Subscription) -> NoReturn:
         reason = f"Subscriber too slow: more than {self.queue_size} events undelivered."
         if subscriber.closer is not None:
             with contextlib.suppress(Exception):

@@ -16,8 +16,7 @@ socket.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, KeysView
 from typing import Any
 
 from coach_graph.alerts.service import (
@@ -72,24 +71,25 @@ def _forget(key: tuple[Any, ...], task: asyncio.Task[list[AlertView]]) -> None:
 
 
 class _Sent:
-    """The ids a feed has sent: the highest, and a bounded memory of the recent ones."""
+    """The ids a feed has sent: the highest, and a bounded memory of the recent ones (a dict
+    keeps them in the order they were sent; one small dict per idle subscriber)."""
+
+    __slots__ = ("_ids", "watermark")
 
     def __init__(self, watermark: int) -> None:
         self.watermark = watermark
-        self._ids: set[int] = set()
-        self._order: deque[int] = deque()
+        self._ids: dict[int, None] = {}
 
     def __contains__(self, alert_id: int) -> bool:
         return alert_id in self._ids
 
-    def ids(self) -> set[int]:
-        return self._ids
+    def ids(self) -> KeysView[int]:
+        return self._ids.keys()
 
     def add(self, alert_id: int) -> None:
-        self._ids.add(alert_id)
-        self._order.append(alert_id)
-        if len(self._order) > REMEMBERED:
-            self._ids.discard(self._order.popleft())
+        self._ids[alert_id] = None
+        if len(self._ids) > REMEMBERED:
+            del self._ids[next(iter(self._ids))]
         self.watermark = max(self.watermark, alert_id)
 
 

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/benchmarks/bench_alerts.py [--subscribers 1000] [--rounds 5]
                                                         [--clients 10000] [--runs 5]
 
-Fan-out: one uvicorn worker (memory broadcast, SQLite file), N websocket subscribers to
+Fan-out: one uvicorn worker served as `coach-graph serve` serves it (no per-message deflate, the
+lean sans-I/O websocket protocol; memory broadcast, SQLite file), N websocket subscribers to
 `alertCreated` (graphql-transport-ws) in this one asyncio process; each round adds an inactive
 client and saves the coach's settings, which raises one alert; latency runs from the mutation's
 request to each subscriber's receipt of the alert (so it includes evaluating and committing).
@@ -243,7 +244,8 @@ async def fan_out(n: int, rounds: int) -> list[str]:
         server = subprocess.Popen(  # noqa: ASYNC220 (started once, before timing)
             [sys.executable, "-m", "uvicorn", "coach_graph.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-             "--ws-per-message-deflate", "false", "--ws", "websockets-sansio"],
+             "--ws-per-message-deflate", "false",
+             "--ws", "coach_graph.websocket_protocol:LeanWebSocketProtocol"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         subscribers: list[Subscriber] = []

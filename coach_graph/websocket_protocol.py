@@ -1,0 +1,131 @@
+"""uvicorn's websockets-sansio protocol, holding less for each long-lived websocket.
+
+A subscriber's socket sits idle for hours, and a worker holds thousands of them, so what each
+one keeps matters (`scripts/benchmarks/bench_alerts.py` measures resident memory per idle
+subscriber). tracemalloc of a worker with 1,000 idle subscriptions showed uvicorn's protocol as
+the largest holder; this subclass changes only what it keeps, not how it speaks:
+
+- the parsed handshake (request and response, both header sets: ~4 KiB) is dropped once the
+  handshake is done; uvicorn never reads it again, and the app has its copy in the ASGI scope;
+- the inbox of received messages and the "writable" flag are created empty and allocate only
+  while something waits (an `asyncio.Queue` is four deques and an `asyncio.Event` one more,
+  ~3.5 KiB per socket, for a queue that is nearly always empty).
+
+Serve with `--ws coach_graph.websocket_protocol:LeanWebSocketProtocol` (as `coach-graph serve`
+does), with `--ws-per-message-deflate false`. Written against uvicorn 0.54; `tests/e2e` runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+
+class _Inbox:
+    """The subset of `asyncio.Queue` uvicorn uses (put_nowait, get, empty), unbounded like the
+    queue it replaces, allocating only while messages or readers wait."""
+
+    __slots__ = ("_items", "_waiters")
+
+    def __init__(self) -> None:
+        self._items: deque[ASGIReceiveEvent] | None = None
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def put_nowait(self, item: ASGIReceiveEvent) -> None:
+        items = self._items
+        if items is None:
+            items = self._items = deque()
+        items.append(item)
+        self._wake_one()
+
+    async def get(self) -> ASGIReceiveEvent:
+        while not self._items:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            waiters = self._waiters
+            if waiters is None:
+                waiters = self._waiters = []
+            waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                # As asyncio.Queue does: a reader cancelled after its wake-up passes it on.
+                if self._items and not waiter.cancelled():
+                    self._wake_one()
+                raise
+            finally:
+                waiters.remove(waiter)
+                if not waiters and self._waiters is waiters:
+                    self._waiters = None
+        items = self._items
+        item = items.popleft()
+        if not items:
+            self._items = None
+        return item
+
+    def _wake_one(self) -> None:
+        for waiter in self._waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+
+class _Flag:
+    """The subset of `asyncio.Event` uvicorn uses (set, clear, wait), without a deque per
+    socket: waiters are kept only while the transport is paused."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+
+class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets-sansio protocol with a lighter footprint per idle connection."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = _Inbox()  # type: ignore[assignment]
+        writable = _Flag()
+        writable.set()
+        self.writable = writable  # type: ignore[assignment]
+
+    async def send(self, message: ASGISendEvent) -> None:
+        await super().send(message)
+        if self.handshake_complete and "response" in self.__dict__:
+            # Read only while the handshake is answered (uvicorn 0.54); the scope has the headers.
+            del self.__dict__["response"]
+            self.__dict__.pop("request", None)
