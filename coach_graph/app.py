@@ -172,6 +172,8 @@ class GraphQLApp(GraphQL[Context, None]):
         raw = params.get("authorization") or params.get("Authorization")
         token = parse_bearer(raw) if isinstance(raw, str) else None
         viewer = await authenticate(context.db, token)
+        # The socket lives for hours: it keeps the viewer, not the bearer token it came with.
+        context.connection_params = None
         if viewer is None:
             raise ConnectionRejectionError({"message": "A valid bearer token is required."})
         context.viewer = viewer

@@ -8,14 +8,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -24,6 +16,7 @@ from coach_graph.accounts import types as accounts
 from coach_graph.alerts import types as alerts
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
+from coach_graph.documents import CheckedDocuments, limit_rules
 from coach_graph.gql import SCALAR_OVERRIDES, code_error
 from coach_graph.homework import types as homework
 from coach_graph.journals import types as journals
@@ -70,19 +63,8 @@ class CoachGraphSchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    # The limit rules are built once: the same rule classes on every request let the validation
-    # cache hit (QueryDepthLimiter makes a new class per instance). Parsing and validation are
-    # most of a small request's cost; both caches are bounded LRUs.
-    limits = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
-    extensions: list[Any] = [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: AddValidationRules(limits),
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-    ]
+    rules = limit_rules(settings.max_query_depth, settings.max_aliases)
+    extensions: list[Any] = [lambda: CheckedDocuments(settings.max_query_tokens, rules)]
     return CoachGraphSchema(
         query=Query,
         mutation=Mutation,

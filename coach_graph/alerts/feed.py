@@ -16,8 +16,8 @@ socket.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, KeysView
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, KeysView
+from typing import Any, TypeVar
 
 from coach_graph.alerts.service import (
     ALERTS_CHANNEL,
@@ -29,6 +29,8 @@ from coach_graph.alerts.service import (
 from coach_graph.auth import Viewer
 from coach_graph.db import Database
 from coach_graph.realtime import RESYNC, Realtime
+
+T = TypeVar("T")
 
 PAGE = 100
 # How many sent ids a feed remembers to refuse duplicates (far more than can be in flight).
@@ -94,9 +96,14 @@ class _Sent:
 
 
 async def follow(
-    db: Database, realtime: Realtime, coach: Viewer, after_id: int | None
-) -> AsyncIterator[AlertView]:
-    """The coach's alerts after `after_id` (oldest first), then live ones.
+    db: Database,
+    realtime: Realtime,
+    coach: Viewer,
+    after_id: int | None,
+    deliver: Callable[[AlertView], T],
+) -> AsyncGenerator[T, None]:
+    """The coach's alerts after `after_id` (oldest first), then live ones, each passed through
+    `deliver` (the subscription's conversion: one generator per subscriber, not two).
 
     Without `after_id` only alerts created from now on are sent. An `after_id` that is not one
     of the coach's alerts is NOT_FOUND, before anything is sent.
@@ -107,12 +114,12 @@ async def follow(
         start = after_id if after_id is not None else await latest_alert_id(db, coach.id)
         sent = _Sent(start)
         async for view in _read(db, coach, sent, (), shared=False):
-            yield view
+            yield deliver(view)
         async for event in events:
             if event is RESYNC or event.get("__resync__"):
                 # Back from a backend outage: read everything above what was sent.
                 async for view in _read(db, coach, sent, (), shared=False):
-                    yield view
+                    yield deliver(view)
                 continue
             if event.get("coachId") != coach.id:
                 continue
@@ -122,7 +129,7 @@ async def follow(
             # Keyed by the ids the event names, a shared read always started after they were
             # committed (the event was published after the commit), so it contains them.
             async for view in _read(db, coach, sent, named, shared=True):
-                yield view
+                yield deliver(view)
 
 
 async def _read(

@@ -169,13 +169,16 @@ class Subscription:
         description="The viewer coach's new alerts. With `afterId`, the alerts created after "
         "that one are sent first (oldest first), then live ones, with no gap and no duplicate."
     )
-    async def alert_created(
+    def alert_created(
         self, info: Info, after_id: strawberry.ID | None = None
     ) -> AsyncGenerator[Alert, None]:
         context = info.context
         coach = require_coach(context.viewer)
         after = parse_optional_id(after_id, "alert")
-        async for view in feed.follow(context.db, context.resources.realtime, coach, after):
+
+        def deliver(view: AlertView) -> Alert:
             # The connection lives long: reload anything a Client field loads per event.
             context.fresh_loaders()
-            yield Alert.of(view)
+            return Alert.of(view)
+
+        return feed.follow(context.db, context.resources.realtime, coach, after, deliver)

@@ -1,0 +1,54 @@
+"""Parsing and validating GraphQL documents within the limits of SPEC.md, each text once.
+
+Parsing and validation are most of a small request's cost, and a dashboard sends the same few
+documents again and again: both steps are cached in bounded LRUs (by document text; by parsed
+document and rule set). One extension does both with short hooks only, so a long-lived
+subscription keeps one small object, not four extensions and a generator for its whole life.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from graphql import ASTValidationRule, parse
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.schema import validate_document
+
+CACHE_SIZE = 256
+
+_parse = lru_cache(maxsize=CACHE_SIZE)(parse)
+_validate = lru_cache(maxsize=CACHE_SIZE)(validate_document)
+
+
+def limit_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidationRule], ...]:
+    """The depth and alias rules, built once: the same classes every time let validation cache."""
+    return (
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    )
+
+
+class CheckedDocuments(SchemaExtension):
+    """Parses with a token limit and validates with the limit rules, both cached."""
+
+    def __init__(self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...]) -> None:
+        self.max_tokens = max_tokens
+        self.rules = rules
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.query is not None
+        # An oversized document raises here (not cached), and is refused as BAD_USER_INPUT.
+        context.graphql_document = _parse(context.query, max_tokens=self.max_tokens)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        context.pre_execution_errors = _validate(
+            context.schema._schema,
+            context.graphql_document,
+            (*context.validation_rules, *self.rules),
+        )
+        yield
