@@ -10,6 +10,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 from starlette.applications import Starlette
 
 from coach_graph import clock
@@ -210,3 +212,36 @@ class Practice:
 @pytest.fixture
 def practice(resources: Resources) -> Practice:
     return Practice(resources)
+
+
+@contextmanager
+def count_statements(db: Database) -> Iterator[list[str]]:
+    """Collect the SQL statements the engine runs inside the block (N+1 checks)."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def count_tasks() -> Iterator[list[object]]:
+    """Collect the asyncio tasks created inside the block (a primed list page creates none)."""
+    loop = asyncio.get_running_loop()
+    created: list[object] = []
+    original = loop.create_task
+
+    def counting(coro: Any, **kw: Any) -> Any:
+        created.append(coro)
+        return original(coro, **kw)
+
+    loop.create_task = counting  # type: ignore[method-assign]
+    try:
+        yield created
+    finally:
+        loop.create_task = original  # type: ignore[method-assign]

@@ -28,6 +28,7 @@ from coach_graph.alerts.models import Alert, AlertCategory, AlertSettings, Alert
 from coach_graph.alerts.service import (
     DEFAULT_RULES,
     AlertRules,
+    alert_row,
     insert_ignoring_duplicates,
     last_journal_entries,
     publish_alerts,
@@ -135,7 +136,7 @@ async def _inactivity(session: AsyncSession, group: _Group, now: datetime) -> li
             else f"{who} has not used the app since being linked {days} days ago."
         )
         alerts.append(
-            _row(
+            alert_row(
                 coach_id,
                 client_id,
                 AlertCategory.INACTIVITY,
@@ -181,7 +182,7 @@ async def _journal(session: AsyncSession, group: _Group, now: datetime) -> list[
             else f"{who} has not written a journal entry since being linked {days} days ago."
         )
         alerts.append(
-            _row(
+            alert_row(
                 coach_id,
                 client_id,
                 AlertCategory.JOURNAL,
@@ -236,7 +237,7 @@ async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list
         who = _name(name, email)
         days = _days(now, expires_at)
         alerts.append(
-            _row(
+            alert_row(
                 coach_id,
                 client_id,
                 AlertCategory.HOMEWORK,
@@ -249,31 +250,6 @@ async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list
             )
         )
     return alerts
-
-
-def _row(
-    coach_id: int,
-    client_id: int,
-    category: AlertCategory,
-    severity: AlertSeverity,
-    cause: str,
-    title: str,
-    message: str,
-    now: datetime,
-    subject_id: int | None = None,
-) -> dict[str, Any]:
-    return {
-        "coach_id": coach_id,
-        "client_id": client_id,
-        "category": category.value,
-        "severity": severity.value,
-        "cause": cause[:200],
-        "subject_id": subject_id,
-        "title": title[:200],
-        "message": message,
-        "created_at": now,
-        "dismissed_at": None,
-    }
 
 
 async def evaluate_in(

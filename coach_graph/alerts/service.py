@@ -160,6 +160,32 @@ def insert_ignoring_duplicates(session: AsyncSession) -> sa.Insert:
     return sqlite_insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.coach_id)
 
 
+def alert_row(
+    coach_id: int,
+    client_id: int | None,
+    category: AlertCategory,
+    severity: AlertSeverity,
+    cause: str,
+    title: str,
+    message: str,
+    now: datetime,
+    subject_id: int | None = None,
+) -> dict[str, Any]:
+    """The values of a new open alert (for an insert that skips existing open ones)."""
+    return {
+        "coach_id": coach_id,
+        "client_id": client_id,
+        "category": category.value,
+        "severity": severity.value,
+        "cause": cause[:200],
+        "subject_id": subject_id,
+        "title": title[:200],
+        "message": message,
+        "created_at": now,
+        "dismissed_at": None,
+    }
+
+
 async def raise_alert(
     session: AsyncSession,
     *,
@@ -178,19 +204,9 @@ async def raise_alert(
     For a reschedule request waiting for the coach: category RESCHEDULE_REQUEST, cause
     `reschedule-request:<id>`, subject_id the request's id.
     """
-    now = clock.now()
-    values: dict[str, Any] = {
-        "coach_id": coach_id,
-        "client_id": client_id,
-        "category": category.value,
-        "severity": severity.value,
-        "cause": cause[:200],
-        "subject_id": subject_id,
-        "title": title[:200],
-        "message": message,
-        "created_at": now,
-        "dismissed_at": None,
-    }
+    values = alert_row(
+        coach_id, client_id, category, severity, cause, title, message, clock.now(), subject_id
+    )
     row = (await session.execute(insert_ignoring_duplicates(session).values(**values))).first()
     if row is None:
         return None

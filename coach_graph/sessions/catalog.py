@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock
@@ -49,6 +50,16 @@ def _validate_service(name: str, duration_minutes: int, price_minor: int, curren
     if not _CURRENCY.match(currency):
         raise BadUserInput(f"{currency!r} is not an ISO 4217 currency code like EUR.")
     return name
+
+
+async def coach_service(session: AsyncSession, coach_id: int, service_id: int) -> Service:
+    """One of the coach's services, else NOT_FOUND (in the caller's transaction)."""
+    service = await session.scalar(
+        sa.select(Service).where(col(Service.id) == service_id, col(Service.coach_id) == coach_id)
+    )
+    if service is None:
+        raise NotFound.of("service", service_id)
+    return service
 
 
 async def list_services(db: Database, viewer: Viewer | None) -> list[Service]:
@@ -116,13 +127,7 @@ async def update_service(
     coach = require_coach(viewer)
     name = _validate_service(name, duration, price, currency)
     async with db.transaction() as session:
-        service = await session.scalar(
-            sa.select(Service).where(
-                col(Service.id) == service_id, col(Service.coach_id) == coach.id
-            )
-        )
-        if service is None:
-            raise NotFound.of("service", service_id)
+        service = await coach_service(session, coach.id, service_id)
         service.name, service.duration_minutes = name, duration
         service.price_minor, service.currency = price, currency
     return service
@@ -132,13 +137,7 @@ async def archive_service(db: Database, viewer: Viewer | None, service_id: int) 
     """Stop new bookings of a service (idempotent); its sessions keep it."""
     coach = require_coach(viewer)
     async with db.transaction() as session:
-        service = await session.scalar(
-            sa.select(Service).where(
-                col(Service.id) == service_id, col(Service.coach_id) == coach.id
-            )
-        )
-        if service is None:
-            raise NotFound.of("service", service_id)
+        service = await coach_service(session, coach.id, service_id)
         if service.archived_at is None:
             service.archived_at = clock.now()
     return service

@@ -24,6 +24,7 @@ from coach_graph.outbox.models import MessageKind, OutboxMessage
 from coach_graph.outbox.service import enqueue
 from coach_graph.pagination import Page, decode_cursor, page_size
 from coach_graph.sessions.availability import Window, fits
+from coach_graph.sessions.catalog import coach_service
 from coach_graph.sessions.models import (
     AvailabilityWindow,
     Calendar,
@@ -31,7 +32,6 @@ from coach_graph.sessions.models import (
     RescheduleRequest,
     RescheduleRequestStatus,
     ReviewRequest,
-    Service,
     SessionStatus,
 )
 from coach_graph.sessions.setup import lock_schedule
@@ -273,13 +273,7 @@ async def book_session(
     _check_text(private_notes, "Private notes")
     await visible_client(db, coach, client_id)
     async with db.transaction() as session:
-        service = await session.scalar(
-            sa.select(Service).where(
-                col(Service.id) == service_id, col(Service.coach_id) == coach.id
-            )
-        )
-        if service is None:
-            raise NotFound.of("service", service_id)
+        service = await coach_service(session, coach.id, service_id)
         if service.archived_at is not None:
             raise BadUserInput(f"The service {service.name!r} is archived and takes no bookings.")
         if calendar_id is not None:

@@ -3,21 +3,14 @@ for 10."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import event
 
 from coach_graph.accounts.models import Role, User
 from coach_graph.clients.models import CoachClient, ConsentStatus
-from coach_graph.db import Database
 from coach_graph.homework.models import Homework
 from coach_graph.journals.models import JournalEntry
 from coach_graph.surveys.models import SurveyAnswer, SurveySubmission
-from tests.conftest import T0, GraphQLClient, Practice
+from tests.conftest import T0, GraphQLClient, Practice, count_statements, count_tasks
 from tests.graph_data import add_catalogue, add_survey
 
 MY_CLIENTS = """{ clients(first: 100) { totalCount pageInfo { hasNextPage endCursor }
@@ -36,20 +29,6 @@ DETAIL = """query($id: ID!) { client(id: $id) {
     answers { questionId question answer } }
   timeline(first: 100) { totalCount pageInfo { hasNextPage endCursor }
     edges { cursor node { id kind title description occurredAt subjectId } } } } }"""
-
-
-@contextmanager
-def counting(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def seed_clients(practice: Practice, coach: User, n: int) -> None:
@@ -131,7 +110,7 @@ async def my_clients_statements(gql: GraphQLClient, practice: Practice, n: int) 
     coach = await practice.coach()
     await seed_clients(practice, coach, n)
     token = await practice.token(coach)
-    with counting(practice.resources.db) as statements:
+    with count_statements(practice.resources.db) as statements:
         data = await gql.data(MY_CLIENTS, token=token)
     assert len(data["clients"]["edges"]) == n
     return len(statements)
@@ -142,7 +121,7 @@ async def detail_statements(gql: GraphQLClient, practice: Practice, n: int) -> i
     client = await practice.client(coach)
     await seed_detail(practice, coach, client, n)
     token = await practice.token(coach)
-    with counting(practice.resources.db) as statements:
+    with count_statements(practice.resources.db) as statements:
         data = await gql.data(DETAIL, {"id": str(client.id)}, token=token)
     assert len(data["client"]["homework"]) == n
     assert len(data["client"]["surveySubmissions"]) == n
@@ -180,18 +159,7 @@ async def test_the_my_clients_page_loads_its_row_columns_without_a_task_per_row(
     for _ in range(20):
         await practice.client(coach)
     token = await practice.token(coach)
-    loop = asyncio.get_running_loop()
-    created: list[object] = []
-    original = loop.create_task
-
-    def counting(coro: Any, **kw: Any) -> Any:
-        created.append(coro)
-        return original(coro, **kw)
-
-    loop.create_task = counting  # type: ignore[method-assign]
-    try:
+    with count_tasks() as created:
         data = await gql.data(TABLE, token=token)
-    finally:
-        loop.create_task = original  # type: ignore[method-assign]
     assert len(data["clients"]["edges"]) == 20
     assert created == []

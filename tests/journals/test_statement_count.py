@@ -3,17 +3,12 @@ of SQL statements whatever the number of rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import event
 
 from coach_graph import clock
 from coach_graph.db import Database
 from coach_graph.journals.models import JournalEntry
-from tests.conftest import GraphQLClient, Practice
+from tests.conftest import GraphQLClient, Practice, count_statements
 from tests.journals.conftest import Journals
 
 CLIENTS = """query($n: Int!) {
@@ -30,20 +25,6 @@ ENTRIES = """query($id: ID!, $n: Int!) {
   client(id: $id) { journalEntries(first: $n) { totalCount edges { node { id
     analysis { sentiment summary themes emotions { emotion score } } } } } }
 }"""
-
-
-@contextmanager
-def count_statements(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _clients_with_entries(practice: Practice, db: Database, n: int) -> str:

@@ -3,15 +3,12 @@ tokens, and helpers to book sessions through the API."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from coach_graph.accounts.models import User
 from coach_graph.db import Database
@@ -85,18 +82,3 @@ async def scene(gql: GraphQLClient, practice: Practice, manual_clock: Any) -> Sc
 async def count_rows(db: Database, table: str) -> int:
     async with db.session() as session:
         return int(await session.scalar(sa.text(f'SELECT count(*) FROM "{table}"')) or 0)
-
-
-@contextmanager
-def count_statements(db: Database) -> Iterator[list[str]]:
-    """Collect the SQL statements the engine runs inside the block."""
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)

@@ -5,7 +5,8 @@ from typing import Any
 
 from coach_graph import clock
 from coach_graph.db import Database
-from tests.sessions.conftest import Scene, at, count_statements, iso
+from tests.conftest import count_statements, count_tasks
+from tests.sessions.conftest import Scene, at, iso
 
 HISTORY = """query($f: SessionFilter, $s: SessionSort, $n: Int, $a: String) {
   sessions(filter: $f, sort: $s, first: $n, after: $a) {
@@ -190,26 +191,13 @@ async def test_the_history_page_costs_the_same_statements_for_10_and_100_rows(
 
 async def test_a_history_page_resolves_its_rows_without_a_task_per_row(scene: Scene) -> None:
     """service, clientName and calendar are primed for the page: rows answer at once."""
-    import asyncio
-
     for hour in range(9, 17):
         await scene.book(at(1, hour), 30)
-    loop = asyncio.get_running_loop()
-    created: list[object] = []
-    original = loop.create_task
-
-    def counting(coro: Any, **kw: Any) -> Any:
-        created.append(coro)
-        return original(coro, **kw)
-
-    loop.create_task = counting  # type: ignore[method-assign]
-    try:
+    with count_tasks() as created:
         data = await scene.as_coach(
             "{ sessions(first: 50) { edges { node { id clientName service { name } "
             "calendar { name } } } } }"
         )
-    finally:
-        loop.create_task = original  # type: ignore[method-assign]
     assert len(data["sessions"]["edges"]) == 8
     assert {e["node"]["clientName"] for e in data["sessions"]["edges"]} == {"Client Cleo"}
     assert created == []

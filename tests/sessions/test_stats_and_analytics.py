@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from coach_graph import clock
 from coach_graph.db import Database
-from tests.sessions.conftest import Scene, at, count_statements
+from tests.conftest import count_statements
+from tests.sessions.conftest import Scene, at
 
 SET = "mutation($id: ID!, $st: SessionStatus!) { updateSessionStatus(id: $id, status: $st) { id } }"
 STATS = """query($id: ID!) { client(id: $id) { sessionStats {
