@@ -231,6 +231,9 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
         schema=build_schema(settings),
         graphql_ide="graphiql",
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        # Browsers send cookies with any cross-site websocket handshake: only same-origin pages,
+        # clients without an Origin header, and the dashboards named in ALLOWED_ORIGINS connect.
+        allowed_origins=settings.allowed_origins,
         connection_init_wait_timeout=timedelta(seconds=10),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
     )
