@@ -5,6 +5,8 @@ a deleted client."""
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
-from coach_graph.clients.service import ClientView, granted_clients, visible_client
+from coach_graph.clients.service import granted_clients, visible_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.outbox.models import MessageKind, OutboxMessage
@@ -542,28 +545,15 @@ async def list_sessions(
     sort: Sort,
     first: int | None,
     after: str | None,
-    *,
-    of_client: ClientView | None = None,
 ) -> Page[CoachingSession]:
-    """One page of the viewer's sessions (or of one client's, `of_client`), filtered and
-    sorted, with a keyset cursor: one statement for the page, one for the total."""
+    """One page of the viewer's sessions, filtered and sorted, with a keyset cursor: one
+    statement for the page, one for the total."""
     viewer = require_viewer(viewer)
     size = page_size(first, 50)
     order = _order(sort)
-    key = decode_cursor(after, len(order))
-    if key is not None:
-        key = _checked_key(sort, key)
+    key = cursor_key(sort, after)
     conds = _conditions(q, clock.now())
-    if of_client is not None:
-        # The client was checked visible already: the coach's own sessions with them suffice,
-        # without the consent subquery of the general scope.
-        conds.append(col(CoachingSession.client_id) == of_client.id)
-        if viewer.is_coach:
-            conds.append(col(CoachingSession.coach_id) == viewer.id)
-        elif of_client.id != viewer.id:
-            conds.append(sa.false())
-    else:
-        conds.append(viewer_scope(viewer))
+    conds.append(viewer_scope(viewer))
     query = sa.select(CoachingSession).where(*conds)
     page_query = query.order_by(*(c if asc else c.desc() for c, asc in order)).limit(size + 1)
     if key is not None:
@@ -581,6 +571,12 @@ async def list_sessions(
     return Page.from_rows(rows, size, key=lambda s: _key(sort, s), count=count)
 
 
+def cursor_key(sort: Sort, after: str | None) -> tuple[Any, ...] | None:
+    """The sort key inside an `after` cursor (BAD_USER_INPUT when it is not one of ours)."""
+    key = decode_cursor(after, len(_order(sort)))
+    return None if key is None else _checked_key(sort, key)
+
+
 def _checked_key(sort: Sort, key: tuple[Any, ...]) -> tuple[Any, ...]:
     """A cursor's values must have the types of the sort key, or the SQL would fail."""
     *ints_before, starts_at, ident = key
@@ -592,6 +588,96 @@ def _checked_key(sort: Sort, key: tuple[Any, ...]) -> tuple[Any, ...]:
     if not valid:
         raise BadUserInput("That `after` cursor is not valid here.")
     return key
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSessions:
+    """One client's history page as a DataLoader key. Clients asked with the same filters, sort,
+    size and cursor share one statement (ranked per client), so a list of clients with their
+    sessions does not run a query per client. `coach_id` is the viewing coach (their sessions
+    with the client only); None when the client looks at their own."""
+
+    client_id: int
+    coach_id: int | None
+    query: SessionQuery
+    sort: Sort
+    size: int
+    after: tuple[Any, ...] | None
+
+    @property
+    def count_key(self) -> tuple[int, int | None, SessionQuery]:
+        return (self.client_id, self.coach_id, self.query)
+
+    def page(
+        self, rows: list[CoachingSession], count: Callable[[], Awaitable[int]]
+    ) -> Page[CoachingSession]:
+        return Page.from_rows(rows, self.size, key=lambda s: _key(self.sort, s), count=count)
+
+
+def _client_conditions(
+    coach_id: int | None, query: SessionQuery, client_ids: list[int]
+) -> list[sa.ColumnElement[bool]]:
+    # The clients were checked visible already: the coach's own sessions with them suffice,
+    # without the consent subquery of the general scope.
+    conds = _conditions(query, clock.now())
+    conds.append(col(CoachingSession.client_id).in_(client_ids))
+    if coach_id is not None:
+        conds.append(col(CoachingSession.coach_id) == coach_id)
+    return conds
+
+
+async def client_session_pages(
+    db: Database, keys: list[ClientSessions]
+) -> list[list[CoachingSession]]:
+    """Batch: each key's page rows (one more than its size, to tell whether more follow)."""
+    groups: dict[tuple[Any, ...], list[ClientSessions]] = defaultdict(list)
+    for k in keys:
+        groups[(k.coach_id, k.query, k.sort, k.size, k.after)].append(k)
+    found: dict[ClientSessions, list[CoachingSession]] = {}
+    async with db.session() as session:
+        for (coach_id, query, sort, size, after), members in groups.items():
+            order = _order(sort)
+            conds = _client_conditions(coach_id, query, [k.client_id for k in members])
+            if after is not None:
+                conds.append(_keyset(order, after))
+            rank = sa.func.row_number().over(
+                partition_by=col(CoachingSession.client_id),
+                order_by=[c if asc else c.desc() for c, asc in order],
+            )
+            ranked = sa.select(CoachingSession, rank.label("rank")).where(*conds).subquery()
+            row = aliased(CoachingSession, ranked)
+            result = await session.scalars(
+                sa.select(row)
+                .where(ranked.c.rank <= size + 1)
+                .order_by(ranked.c.client_id, ranked.c.rank)
+            )
+            by_client: dict[int | None, list[CoachingSession]] = defaultdict(list)
+            for s in result:
+                by_client[s.client_id].append(s)
+            for k in members:
+                found[k] = by_client.get(k.client_id, [])
+    return [found[k] for k in keys]
+
+
+async def client_session_counts(
+    db: Database, keys: list[tuple[int, int | None, SessionQuery]]
+) -> list[int]:
+    """Batch: how many sessions each (client, viewing coach, filters) holds in all."""
+    groups: dict[tuple[int | None, SessionQuery], list[int]] = defaultdict(list)
+    for client_id, coach_id, query in keys:
+        groups[(coach_id, query)].append(client_id)
+    found: dict[tuple[int, int | None, SessionQuery], int] = {}
+    async with db.session() as session:
+        for (coach_id, query), client_ids in groups.items():
+            rows = await session.execute(
+                sa.select(col(CoachingSession.client_id), sa.func.count())
+                .where(*_client_conditions(coach_id, query, client_ids))
+                .group_by(col(CoachingSession.client_id))
+            )
+            counts = {client_id: int(n) for client_id, n in rows.all()}
+            for client_id in client_ids:
+                found[(client_id, coach_id, query)] = counts.get(client_id, 0)
+    return [found[k] for k in keys]
 
 
 # ---------------------------------------------------------------- statistics

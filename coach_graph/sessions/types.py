@@ -14,6 +14,7 @@ from coach_graph.auth import require_viewer
 from coach_graph.clients.service import ClientView
 from coach_graph.gql import Connection, Info, parse_id, parse_optional_id, requested_node_fields
 from coach_graph.loaders import then
+from coach_graph.pagination import page_size
 from coach_graph.sessions import catalog, reschedule, service
 from coach_graph.sessions.analytics import AnalyticsResult, Interval
 from coach_graph.sessions.analytics import RevenuePoint as RevenuePointData
@@ -344,7 +345,6 @@ async def _session_page(
     sort: Sort | None,
     first: int | None,
     after: str | None,
-    of_client: ClientView | None = None,
 ) -> Connection[Session]:
     viewer = require_viewer(info.context.viewer)
     page = await service.list_sessions(
@@ -354,11 +354,16 @@ async def _session_page(
         Sort(sort or Sort.NEWEST_FIRST),
         first,
         after,
-        of_client=of_client,
     )
-    rows = [row for _, row in page.items]
+    await _prime_rows(info, [row for _, row in page.items])
+    return Connection.of(page, lambda row: Session.of(row, viewer))
+
+
+async def _prime_rows(info: Info, rows: list[CoachingSession]) -> None:
+    """What every row of a top-level page will ask for, loaded once for the page (see
+    Loaders.prime). A client's page inside a list of clients does not prime: its rows' loads
+    batch across all the clients instead."""
     asked = requested_node_fields(info)
-    # What every row of the page will ask for, loaded once for the page (see Loaders.prime).
     loaders = info.context.loaders
     if "service" in asked:
         await loaders.prime(load_services, [r.service_id for r in rows])
@@ -368,7 +373,6 @@ async def _session_page(
         await loaders.prime(load_calendars, [r.calendar_id for r in rows if r.calendar_id])
     if "pendingRescheduleRequest" in asked:
         await loaders.prime(reschedule.load_pending_requests, [r.id for r in rows if r.id])
-    return Connection.of(page, lambda row: Session.of(row, viewer))
 
 
 @strawberry.type
@@ -386,7 +390,23 @@ class SessionClientFields:
         first: int | None = 50,
         after: str | None = None,
     ) -> Connection[Session]:
-        return await _session_page(info, filter, sort, first, after, of_client=self.view)
+        viewer = require_viewer(info.context.viewer)
+        order = Sort(sort or Sort.NEWEST_FIRST)
+        key = service.ClientSessions(
+            client_id=self.view.id,
+            coach_id=self.view.coach_id,
+            query=(filter or SessionFilter()).query(),
+            sort=order,
+            size=page_size(first, 50),
+            after=service.cursor_key(order, after),
+        )
+        loaders = info.context.loaders
+        rows = await loaders(service.client_session_pages).load(key)
+
+        async def count() -> int:
+            return await loaders(service.client_session_counts).load(key.count_key)
+
+        return Connection.of(key.page(list(rows), count), lambda row: Session.of(row, viewer))
 
     @strawberry.field(description="Totals of the client's sessions.")
     async def session_stats(self, info: Info) -> SessionStats:

@@ -6,7 +6,7 @@ from typing import Any
 from coach_graph import clock
 from coach_graph.db import Database
 from tests.conftest import count_statements, count_tasks
-from tests.sessions.conftest import Scene, at, iso
+from tests.sessions.conftest import BOOK, Scene, at, iso
 
 HISTORY = """query($f: SessionFilter, $s: SessionSort, $n: Int, $a: String) {
   sessions(filter: $f, sort: $s, first: $n, after: $a) {
@@ -201,3 +201,44 @@ async def test_a_history_page_resolves_its_rows_without_a_task_per_row(scene: Sc
     assert len(data["sessions"]["edges"]) == 8
     assert {e["node"]["clientName"] for e in data["sessions"]["edges"]} == {"Client Cleo"}
     assert created == []
+
+
+CLIENTS_WITH_SESSIONS = """{ clients(first: 50) { edges { node { id
+  sessions(first: 2, sort: OLDEST_FIRST) {
+    totalCount pageInfo { hasNextPage } edges { node { id startsAt service { name } } } }
+} } } }"""
+
+
+async def test_sessions_inside_a_client_list_run_a_constant_number_of_statements(
+    scene: Scene, db: Database
+) -> None:
+    """Each client's page comes from one statement for all clients (ranked per client)."""
+
+    async def add_clients(n: int, first_day: int) -> None:
+        for i in range(n):
+            client = await scene.practice.client(scene.coach, f"Listed {first_day}-{i}")
+            for hour in (9, 10, 11):  # three sessions each, on the client's own day
+                variables = {
+                    "c": str(client.id),
+                    "s": scene.services[30],
+                    "t": iso(at(first_day + i * 7, hour)),
+                }
+                await scene.gql.data(BOOK, variables, scene.coach_token)
+
+    async def statements() -> tuple[int, dict[str, Any]]:
+        with count_statements(db) as seen:
+            data = await scene.as_coach(CLIENTS_WITH_SESSIONS)
+        return len(seen), data
+
+    await add_clients(3, 1)
+    few, _ = await statements()
+    await add_clients(7, 2)
+    many, data = await statements()
+    assert few == many
+    pages = [e["node"]["sessions"] for e in data["clients"]["edges"]]
+    with_sessions = [p for p in pages if p["totalCount"]]
+    assert len(with_sessions) == 10
+    for page in with_sessions:
+        assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"] is True
+        starts = [e["node"]["startsAt"] for e in page["edges"]]
+        assert len(starts) == 2 and starts == sorted(starts)
