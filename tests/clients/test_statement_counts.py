@@ -163,3 +163,38 @@ async def test_the_my_clients_page_loads_its_row_columns_without_a_task_per_row(
         data = await gql.data(TABLE, token=token)
     assert len(data["clients"]["edges"]) == 20
     assert created == []
+
+
+EVERY_CLIENT_FIELD = """{ clients(first: 50) { totalCount edges { node {
+  id name email avatarUrl isPremium lastActiveAt activity daysInactive homeworkBadge lastJournalAt
+  journalEntries(first: 3) { totalCount edges { node { id analysis { sentiment } } } }
+  summaries { id } canGenerateSummary
+  recentEmotions(last: 3) { at } emotionsOverTime(range: MONTH) { at }
+  surveySubmissions { id survey { name } answers { question answer } }
+  homework { id status lesson { title module { title } } }
+  timeline(first: 3) { edges { node { id kind } } }
+  sessions(first: 3) { totalCount edges { node { id service { name } clientName } } }
+  sessionStats { total revenue { amountMinor } }
+} } } }"""
+
+
+async def test_every_client_field_in_a_list_runs_a_constant_number_of_statements(
+    gql: GraphQLClient, practice: Practice
+) -> None:
+    """The guard against N+1 across domains: each Client field batches over the list."""
+    coach = await practice.coach()
+    token = await practice.token(coach)
+    db = practice.resources.db
+
+    async def statements() -> int:
+        with count_statements(db) as seen:
+            data = await gql.data(EVERY_CLIENT_FIELD, token=token)
+        assert len(data["clients"]["edges"]) == data["clients"]["totalCount"]
+        return len(seen)
+
+    for _ in range(3):
+        await practice.client(coach)
+    few = await statements()
+    for _ in range(7):
+        await practice.client(coach)
+    assert await statements() == few
