@@ -97,6 +97,12 @@ class Connection(Generic[T]):
         )
 
 
+def inside_a_list(info: Info) -> bool:
+    """Whether the current field sits under a list item (its path holds an index): a page
+    inside a list of clients batches through DataLoaders; a page on its own primes its rows."""
+    return any(isinstance(key, int) for key in info.path.as_list())
+
+
 def requested_node_fields(info: Info) -> set[str]:
     """The names of the fields asked of `edges { node { ... } }` under the current field,
     fragments included: a list resolver preloads only what its rows will be asked."""

@@ -640,17 +640,22 @@ async def client_session_pages(
             conds = _client_conditions(coach_id, query, [k.client_id for k in members])
             if after is not None:
                 conds.append(_keyset(order, after))
-            rank = sa.func.row_number().over(
-                partition_by=col(CoachingSession.client_id),
-                order_by=[c if asc else c.desc() for c, asc in order],
-            )
-            ranked = sa.select(CoachingSession, rank.label("rank")).where(*conds).subquery()
-            row = aliased(CoachingSession, ranked)
-            result = await session.scalars(
-                sa.select(row)
-                .where(ranked.c.rank <= size + 1)
-                .order_by(ranked.c.client_id, ranked.c.rank)
-            )
+            ordering = [c if asc else c.desc() for c, asc in order]
+            if len(members) == 1:  # one client: an ordered LIMIT walks the index and stops
+                result = await session.scalars(
+                    sa.select(CoachingSession).where(*conds).order_by(*ordering).limit(size + 1)
+                )
+            else:
+                rank = sa.func.row_number().over(
+                    partition_by=col(CoachingSession.client_id), order_by=ordering
+                )
+                ranked = sa.select(CoachingSession, rank.label("rank")).where(*conds).subquery()
+                row = aliased(CoachingSession, ranked)
+                result = await session.scalars(
+                    sa.select(row)
+                    .where(ranked.c.rank <= size + 1)
+                    .order_by(ranked.c.client_id, ranked.c.rank)
+                )
             by_client: dict[int | None, list[CoachingSession]] = defaultdict(list)
             for s in result:
                 by_client[s.client_id].append(s)

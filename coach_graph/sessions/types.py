@@ -12,7 +12,14 @@ from coach_graph import clock
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
 from coach_graph.clients.service import ClientView
-from coach_graph.gql import Connection, Info, parse_id, parse_optional_id, requested_node_fields
+from coach_graph.gql import (
+    Connection,
+    Info,
+    inside_a_list,
+    parse_id,
+    parse_optional_id,
+    requested_node_fields,
+)
 from coach_graph.loaders import then
 from coach_graph.pagination import page_size
 from coach_graph.sessions import catalog, reschedule, service
@@ -360,9 +367,9 @@ async def _session_page(
 
 
 async def _prime_rows(info: Info, rows: list[CoachingSession]) -> None:
-    """What every row of a top-level page will ask for, loaded once for the page (see
-    Loaders.prime). A client's page inside a list of clients does not prime: its rows' loads
-    batch across all the clients instead."""
+    """What every row of a page will ask for, loaded once for the page (see Loaders.prime).
+    Only for a page on its own: inside a list of clients, the rows' loads batch across all the
+    clients' pages instead."""
     asked = requested_node_fields(info)
     loaders = info.context.loaders
     if "service" in asked:
@@ -401,12 +408,14 @@ class SessionClientFields:
             after=service.cursor_key(order, after),
         )
         loaders = info.context.loaders
-        rows = await loaders(service.client_session_pages).load(key)
+        rows = list(await loaders(service.client_session_pages).load(key))
+        if not inside_a_list(info):
+            await _prime_rows(info, rows)
 
         async def count() -> int:
             return await loaders(service.client_session_counts).load(key.count_key)
 
-        return Connection.of(key.page(list(rows), count), lambda row: Session.of(row, viewer))
+        return Connection.of(key.page(rows, count), lambda row: Session.of(row, viewer))
 
     @strawberry.field(description="Totals of the client's sessions.")
     async def session_stats(self, info: Info) -> SessionStats:

@@ -242,3 +242,15 @@ async def test_sessions_inside_a_client_list_run_a_constant_number_of_statements
         assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"] is True
         starts = [e["node"]["startsAt"] for e in page["edges"]]
         assert len(starts) == 2 and starts == sorted(starts)
+
+
+async def test_one_client_s_history_page_primes_its_rows(scene: Scene) -> None:
+    """A client's page on its own (not inside a list of clients) primes service and client."""
+    for hour in range(9, 17):
+        await scene.book(at(1, hour), 30)
+    query = """query($id: ID!) { client(id: $id) { sessions(first: 50) {
+      edges { node { id clientName service { name } } } } } }"""
+    with count_tasks() as created:
+        data = await scene.as_coach(query, id=str(scene.client.id))
+    assert len(data["client"]["sessions"]["edges"]) == 8
+    assert len(created) == 1  # the page's own batched load; none for its 8 rows
