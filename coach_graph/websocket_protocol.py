@@ -6,7 +6,8 @@ subscriber). tracemalloc of a worker with 1,000 idle subscriptions showed uvicor
 the largest holder; this subclass changes only what it keeps, not how it speaks:
 
 - the parsed handshake (request and response, both header sets: ~4 KiB) is dropped once the
-  handshake is done; uvicorn never reads it again, and the app has its copy in the ASGI scope;
+  handshake is done; uvicorn never reads it again, and the app has its copy in the ASGI scope
+  (websockets' own parser held the request too: its frame parser is restarted);
 - the inbox of received messages and the "writable" flag are created empty and allocate only
   while something waits (an `asyncio.Queue` is four deques and an `asyncio.Event` one more,
   ~3.5 KiB per socket, for a queue that is nearly always empty).
@@ -23,6 +24,7 @@ from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import Protocol
 
 
 class _Inbox:
@@ -129,3 +131,15 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
             # Read only while the handshake is answered (uvicorn 0.54); the scope has the headers.
             del self.__dict__["response"]
             self.__dict__.pop("request", None)
+            self._restart_frame_parser()
+
+    def _restart_frame_parser(self) -> None:
+        """websockets' server parser keeps the handshake request (all its headers, ~3 KiB) as a
+        local for the connection's whole life, then hands over to the frame parser. Right after
+        the handshake nothing is buffered (a client waits for the 101 before sending frames),
+        so starting the frame parser afresh drops the request and changes nothing else."""
+        conn = self.conn
+        if conn.reader.buffer or conn.parser_exc is not None or conn.events:
+            return  # something is under way: keep the parser as it is
+        conn.parser = Protocol.parse(conn)
+        next(conn.parser)

@@ -4,8 +4,15 @@ they replace (the end-to-end tests run the protocol itself under uvicorn)."""
 from __future__ import annotations
 
 import asyncio
+import gc
+from typing import Any
+
+import uvicorn
+import websockets
+from websockets.http11 import Request
 
 from coach_graph.websocket_protocol import _Flag, _Inbox
+from tests.ws import until
 
 
 async def test_the_inbox_hands_messages_over_in_order_and_holds_nothing_when_empty() -> None:
@@ -45,3 +52,47 @@ async def test_the_flag_releases_every_waiter_when_set() -> None:
     async with asyncio.timeout(1):
         await asyncio.gather(*waiters)
     assert flag._waiters is None
+
+
+async def _echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A minimal ASGI websocket app: accept, then echo every text frame."""
+    if scope["type"] == "lifespan":
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    assert (await receive())["type"] == "websocket.connect"
+    await send({"type": "websocket.accept"})
+    while (message := await receive())["type"] == "websocket.receive":
+        await send({"type": "websocket.send", "text": message["text"]})
+
+
+async def test_the_protocol_keeps_no_handshake_request_and_still_reads_frames() -> None:
+    """websockets' parser held the handshake request for the socket's life; the lean protocol
+    restarts the frame parser after the handshake, and frames keep flowing both ways."""
+    config = uvicorn.Config(
+        _echo,
+        host="127.0.0.1",
+        port=0,
+        ws="coach_graph.websocket_protocol:LeanWebSocketProtocol",
+        ws_per_message_deflate=False,
+        log_config=None,
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        await until(lambda: server.started, within=10)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        async with websockets.connect(f"ws://127.0.0.1:{port}/", compression=None) as ws:
+            for text in ("one", "two", "x" * 70_000):  # the last spans many reads
+                await ws.send(text)
+                assert await asyncio.wait_for(ws.recv(), 5) == text
+            gc.collect()
+            server_requests = [
+                o for o in gc.get_objects() if isinstance(o, Request) and o.path == "/"
+            ]
+            # Only the client side's own request object may remain (it keeps its handshake).
+            assert len(server_requests) <= 1
+    finally:
+        server.should_exit = True
+        await serving
