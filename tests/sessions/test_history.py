@@ -110,6 +110,39 @@ async def test_history_pages_follow_the_cursor_without_gaps(
         assert seen == (expected or full)
 
 
+CLIENT_HISTORY = """query($id: ID!, $s: SessionSort, $n: Int, $a: String) {
+  client(id: $id) { sessions(sort: $s, first: $n, after: $a) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }"""
+
+
+async def test_a_client_s_history_pages_follow_the_cursor_without_gaps(
+    scene: Scene, manual_clock: clock.ManualClock
+) -> None:
+    """Client.sessions has its own batched path (ranked per client): same paging contract."""
+    await _five(scene, manual_clock)
+    for sort in ("NEWEST_FIRST", "OLDEST_FIRST", "STATUS"):
+        seen: list[str] = []
+        after = None
+        for _ in range(5):
+            data = await scene.as_coach(
+                CLIENT_HISTORY, id=str(scene.client.id), s=sort, n=2, a=after
+            )
+            page = data["client"]["sessions"]
+            seen += [e["node"]["id"] for e in page["edges"]]
+            assert page["totalCount"] == 5
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        full = await scene.as_coach(CLIENT_HISTORY, id=str(scene.client.id), s=sort)
+        assert seen == [e["node"]["id"] for e in full["client"]["sessions"]["edges"]]
+        assert len(seen) == 5, sort
+    for variables in ({"a": "garbage"}, {"n": 101}, {"n": 0}):
+        error = await scene.gql.error(
+            CLIENT_HISTORY, {"id": str(scene.client.id), **variables}, scene.coach_token
+        )
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", variables
+
+
 async def test_a_bad_cursor_or_page_size_is_bad_user_input(scene: Scene) -> None:
     for variables in ({"a": "garbage"}, {"n": 101}, {"n": 0}):
         error = await scene.gql.error(HISTORY, variables, scene.coach_token)
