@@ -156,16 +156,3 @@ async def authenticate(db: Database, token: str | None) -> Viewer | None:
         token_id=token_id,
         token_expires_at=expires_at,
     )
-
-
-async def token_is_live(db: Database, token_id: int) -> bool:
-    """Whether a token is still valid now (for long-lived websockets)."""
-    async with db.session() as session:
-        row = (
-            await session.execute(
-                sa.select(col(AuthToken.expires_at), col(AuthToken.revoked_at)).where(
-                    col(AuthToken.id) == token_id
-                )
-            )
-        ).first()
-    return row is not None and row.revoked_at is None and row.expires_at > clock.now()

@@ -63,13 +63,6 @@ async def acquire_lease(db: Database, name: str, holder: str, ttl: timedelta) ->
         return False
 
 
-async def release_lease(db: Database, name: str, holder: str) -> None:
-    async with db.transaction() as session:
-        await session.execute(
-            sa.delete(JobLease).where(col(JobLease.name) == name, col(JobLease.holder) == holder)
-        )
-
-
 @dataclass(frozen=True)
 class Job:
     """A periodic piece of work. `run` gets the app's resources."""
