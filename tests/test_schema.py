@@ -20,7 +20,47 @@ def test_schema_graphql_is_the_exported_schema() -> None:
 
 # Operations of the contract that the issues still open own; each issue removes its own lines
 # here when it lands. Everything else the contract names must be present.
-NOT_YET_BUILT: tuple[str, ...] = ()
+NOT_YET_BUILT: tuple[str, ...] = (
+    # The practice as coaches run it (consent beside scheduling, alert lifecycle, policy, join).
+    "Coach",
+    "CoachLink",
+    "AlertStatus",
+    "CancellationPolicy",
+    "CancellationPolicyInput",
+    "Alert.status",
+    "Alert.resolvedAt",
+    "Session.coach",
+    "Session.clientEmail",
+    "Session.joinUrl",
+    "Session.lateCancellation",
+    "Session.fee",
+    "Query.cancellationPolicy",
+    "Query.myCoaches",
+    "Mutation.setCancellationPolicy",
+    "Mutation.cancelMySession",
+    "Subscription.alertChanged",
+    # Messages, an inbox and real e-mail.
+    "Message",
+    "MessageEdge",
+    "MessageConnection",
+    "Conversation",
+    "NotificationKind",
+    "Notification",
+    "NotificationEdge",
+    "NotificationConnection",
+    "Query.conversations",
+    "Query.conversation",
+    "Query.notifications",
+    "Mutation.sendMessage",
+    "Mutation.markConversationRead",
+    "Mutation.markNotificationsRead",
+    "Subscription.messageReceived",
+    "Subscription.notificationCreated",
+    # Clients book for themselves.
+    "Query.coachProfile",
+    "Mutation.signUp",
+    "Mutation.bookMySession",
+)
 
 
 def test_schema_keeps_the_contract() -> None:
@@ -38,6 +78,6 @@ def test_schema_keeps_the_contract() -> None:
     breaks = [
         line
         for line in result.stdout.splitlines()
-        if line and not any(owned in line for owned in NOT_YET_BUILT)
+        if line and not any(line.endswith(f" {owned} was removed.") for owned in NOT_YET_BUILT)
     ]
     assert breaks == [], "\n".join(breaks)
