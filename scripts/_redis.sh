@@ -30,8 +30,15 @@ start_redis() {
 
 stop_redis() {
   if [ -n "${REDIS_DIR:-}" ] && [ -f "$REDIS_DIR/redis.pid" ]; then
-    kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true
+    local pid i
+    pid=$(cat "$REDIS_DIR/redis.pid")
+    kill "$pid" 2>/dev/null || true
+    # Wait for it to exit: it may still be writing into its folder.
+    for i in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
   fi
-  [ -n "${REDIS_DIR:-}" ] && rm -rf "$REDIS_DIR"
+  if [ -n "${REDIS_DIR:-}" ]; then rm -rf "$REDIS_DIR" 2>/dev/null || true; fi
   return 0
 }
