@@ -38,6 +38,7 @@ from coach_graph.auth import Passwords, authenticate, parse_bearer
 from coach_graph.config import Settings
 from coach_graph.context import Context, Resources
 from coach_graph.db import Database
+from coach_graph.graphiql import asset_routes, page_response
 from coach_graph.jobs import Job, JobRunner
 from coach_graph.realtime import Realtime, current_socket_closer
 from coach_graph.schema import build_schema
@@ -159,6 +160,9 @@ class GraphQLApp(GraphQL[Context, None]):
             if scope["type"] == "websocket":
                 self._sockets().release(scope)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return page_response()
+
     async def get_context(self, request: Request | WebSocket, response: Response | None) -> Context:  # type: ignore[override]
         resources = self._resources()
         viewer = None
@@ -229,7 +233,8 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
         resources,
         sockets,
         schema=build_schema(settings),
-        graphql_ide="graphiql",
+        # Our self-hosted page (coach_graph/graphiql); off: a browser's GET /graphql gets 404.
+        graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         # Browsers send cookies with any cross-site websocket handshake: only same-origin pages,
         # clients without an Origin header, and the dashboards named in ALLOWED_ORIGINS connect.
@@ -270,6 +275,8 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
         Route("/metrics", metrics),
         *export_routes(resources),
     ]
+    if settings.graphiql:
+        routes.append(asset_routes())
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(RequestMetrics, registry=registry)
     return app

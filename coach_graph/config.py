@@ -18,6 +18,11 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
     return default if raw in (None, "") else float(raw)
 
 
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    return default if raw in (None, "") else raw.strip().lower() not in ("0", "false", "no", "off")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service can be configured with. See README.md for each variable."""
@@ -51,6 +56,10 @@ class Settings:
     subscriber_queue_size: int = 256
     token_check_seconds: float = 1.0
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    # The self-hosted GraphiQL page (GET /graphql from a browser) and schema introspection;
+    # production may turn either off.
+    graphiql: bool = True
+    introspection: bool = True
     # Money defaults for a new coach's services (minor units).
     default_currency: str = "EUR"
     default_prices_minor: tuple[int, int, int] = (5000, 7000, 9000)
@@ -81,6 +90,8 @@ class Settings:
                 env, "INSIGHT_PROVIDER_TIMEOUT_SECONDS", defaults.insight_provider_timeout_seconds
             ),
             allowed_origins=origins,
+            graphiql=_flag(env, "GRAPHIQL", defaults.graphiql),
+            introspection=_flag(env, "INTROSPECTION", defaults.introspection),
             subscriber_queue_size=_int(
                 env, "SUBSCRIBER_QUEUE_SIZE", defaults.subscriber_queue_size
             ),

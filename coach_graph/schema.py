@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -65,6 +66,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     rules = limit_rules(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = [lambda: CheckedDocuments(settings.max_query_tokens, rules)]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
     return CoachGraphSchema(
         query=Query,
         mutation=Mutation,
