@@ -288,7 +288,7 @@ def estimate_cost(schema: GraphQLSchema, document: str, variables: dict[str, Any
 
     def page_size(node: FieldNode, definition: GraphQLField, in_page: bool) -> int:
         if "first" in definition.args:
-            for argument in node.arguments:
+            for argument in node.arguments or ():
                 if argument.name.value == "first":
                     value = argument.value
                     if isinstance(value, IntValueNode):
@@ -340,7 +340,8 @@ def costly_query(clients: int, entries: int, items: int) -> str:
         else ""
     )
     timeline = (
-        f"timeline(first: {items}) {{ edges {{ node {{ id kind title description occurredAt }} }} }}"
+        f"timeline(first: {items}) "
+        f"{{ edges {{ node {{ id kind title description occurredAt }} }} }}"
         if items
         else ""
     )
@@ -471,7 +472,7 @@ def prepare(http: httpx.Client, args: argparse.Namespace, practice: Any) -> tupl
     for name, document in PAGES.items():
         fitted, left_out = fit_to_schema(document, introspection)
         missing += left_out
-        if "{" in fitted.split("{", 1)[1]:  # something is left to ask for
+        if "{" in fitted:  # a root field is left to ask for (else nothing is printed)
             pages[name] = fitted
     sessions = graphql(
         http, "{ sessions(first: 100) { edges { node { id } } } }", token=coach_token
@@ -510,23 +511,34 @@ def prepare(http: httpx.Client, args: argparse.Namespace, practice: Any) -> tupl
     return plan, (introspection, sorted(set(missing)))
 
 
+def progress(message: str) -> None:
+    """A line on stderr, so a long run shows where it is (the report goes to stdout)."""
+    print(f"[bench_load {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def one_run(args: argparse.Namespace, workers: int) -> tuple[Run, Plan, list[str]]:
     size = DemoSize(clients=args.clients, entries=args.entries)
     with temporary_sqlite() as (url, _):
+        progress(f"{workers} worker(s): seeding the demo practice")
         practice, _ = seed(url, size)
+        progress("starting uvicorn")
         env = {"QUERY_COST_LIMIT": str(args.cost_limit)}
         with (
             uvicorn_server(url, workers=workers, **env) as server,
             httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT) as http,
         ):
+            progress("logging in the coach and the clients")
             plan, (introspection, missing) = prepare(http, args, practice)
+            progress(f"{args.users} users for {args.seconds:g} s")
             cpu = process_tree_cpu(server.process.pid)
             outcome = run_load(plan, args.client_processes)
             server_cpu = process_tree_cpu(server.process.pid) - cpu
             costly = None
             if workers == 1:
+                progress("the worst query the cost limit lets through")
                 schema = build_client_schema(introspection)
                 costly = measure_costly(http, plan.coach_token, schema, args.cost_limit, size)
+        progress("stopped")
     seconds = max(outcome.ended_at - plan.start_at, 1e-9)
     return Run(workers, outcome, seconds, server_cpu, costly), plan, missing
 
@@ -616,7 +628,9 @@ def main() -> None:
     parser.add_argument("--cost-limit", type=int, default=5000)
     args = parser.parse_args()
 
-    runs, plan, missing = [], None, []
+    runs: list[Run] = []
+    plan: Plan | None = None
+    missing: list[str] = []
     for workers in (int(w) for w in args.workers.split(",")):
         run, plan, missing = one_run(args, workers)
         runs.append(run)
