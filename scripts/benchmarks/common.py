@@ -71,9 +71,10 @@ class Server:
 
 
 @contextmanager
-def uvicorn_server(database_url: str, **env: str) -> Iterator[Server]:
+def uvicorn_server(database_url: str, workers: int = 1, **env: str) -> Iterator[Server]:
     """Start uvicorn with the app on 127.0.0.1, port 0, against `database_url` with background
-    jobs off; wait for /readyz; stop it afterwards."""
+    jobs off (with `workers` processes sharing the socket); wait for /readyz; stop it
+    afterwards."""
     with tempfile.NamedTemporaryFile(prefix="coach-graph-uvicorn-", suffix=".log") as log:
         process = subprocess.Popen(
             [
@@ -89,6 +90,8 @@ def uvicorn_server(database_url: str, **env: str) -> Iterator[Server]:
                 "--no-access-log",
                 "--log-level",
                 "info",
+                "--workers",
+                str(workers),
             ],
             cwd=ROOT,
             env={
