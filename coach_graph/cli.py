@@ -1,21 +1,25 @@
-"""The `coach-graph` command: serve, migrate, seed, users add, export-schema, make-migration."""
+"""The `coach-graph` command: serve, seed, users add|list, db status|upgrade, export-schema,
+make-migration (`migrate` is the old name of `db upgrade`)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from coach_graph import logs
 from coach_graph.accounts.models import Role
 from coach_graph.config import Settings
-from coach_graph.db import Database
+from coach_graph.db import Database, alembic_config
 from coach_graph.demo import DemoExists, DemoSize, demo_logins, describe_logins, seed_demo
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coach-graph", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('coach-graph')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="migrate, then run the service with uvicorn")
@@ -28,7 +32,11 @@ def _parser() -> argparse.ArgumentParser:
         help="fill an empty database with the demo practice first and print login tokens",
     )
 
-    sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("migrate", help="the old name of `db upgrade`")
+    db = sub.add_parser("db", help="the database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("status", help="current and latest migration; exit code 1 when behind")
+    db_sub.add_parser("upgrade", help="bring the database schema up to date")
 
     seed = sub.add_parser("seed", help="fill an EMPTY database with the demo practice")
     seed.add_argument("--clients", type=int, default=30, help="the demo coach's clients")
@@ -43,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--password", required=True)
     add.add_argument("--time-zone", default="UTC")
     add.add_argument("--coach", default=None, help="link the client to this coach (PENDING)")
+    listing = users_sub.add_parser("list", help="a table of users: id, role, e-mail, name")
+    listing.add_argument("--role", choices=["coach", "client"], default=None)
 
     rev = sub.add_parser("make-migration", help="autogenerate a migration from the models (dev)")
     rev.add_argument("rev_id", help="e.g. 0002_sessions")
@@ -59,6 +69,68 @@ async def _migrate(settings: Settings) -> None:
         await db.migrate()
     finally:
         await db.dispose()
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: tuple[str, ...]  # the revisions the database is at (none when never migrated)
+    latest: tuple[str, ...]  # the heads of the migrations this version ships
+
+    @property
+    def behind(self) -> bool:
+        return set(self.current) != set(self.latest)
+
+    def describe(self) -> str:
+        current = ", ".join(self.current) or "none (never migrated)"
+        verdict = "behind: run `coach-graph db upgrade`" if self.behind else "up to date"
+        return f"current: {current}\nlatest:  {', '.join(self.latest)}\n{verdict}"
+
+
+async def _schema_status(db: Database) -> SchemaStatus:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    async with db.engine.connect() as conn:
+        current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads())
+    latest = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return SchemaStatus(tuple(sorted(current)), tuple(sorted(latest)))
+
+
+async def _db_status(settings: Settings) -> SchemaStatus:
+    db = Database(settings.database_url)
+    try:
+        return await _schema_status(db)
+    finally:
+        await db.dispose()
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to their widest cell, for a terminal."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+async def _list_users(settings: Settings, role: str | None) -> str:
+    import sqlalchemy as sa
+    from sqlmodel import col
+
+    from coach_graph.accounts.models import User
+
+    db = Database(settings.database_url)
+    try:
+        status = await _schema_status(db)
+        if status.behind:
+            raise RuntimeError("the database schema is behind: run `coach-graph db upgrade`")
+        query = sa.select(User).order_by(col(User.id))
+        if role is not None:
+            query = query.where(col(User.role) == Role(role.upper()).value)
+        async with db.session() as session:
+            users = (await session.scalars(query)).all()
+    finally:
+        await db.dispose()
+    rows = [[str(u.id), str(u.role).lower(), u.email, u.name or ""] for u in users]
+    return table(["id", "role", "email", "name"], rows)
 
 
 async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
@@ -131,9 +203,13 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     logs.configure()
-    if args.command == "migrate":
+    if args.command == "migrate" or (args.command == "db" and args.db_command == "upgrade"):
         asyncio.run(_migrate(settings))
         print("database is up to date")
+    elif args.command == "db":
+        status = asyncio.run(_db_status(settings))
+        print(status.describe())
+        sys.exit(1 if status.behind else 0)
     elif args.command == "seed":
         try:
             size = DemoSize(clients=args.clients, entries=args.entries)
@@ -142,7 +218,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(f"coach-graph: {exc}")
     elif args.command == "users":
         try:
-            asyncio.run(_add_user(settings, args))
+            if args.users_command == "list":
+                print(asyncio.run(_list_users(settings, args.role)))
+            else:
+                asyncio.run(_add_user(settings, args))
         except Exception as exc:  # show the refusal, not a traceback
             sys.exit(f"coach-graph: {exc}")
     elif args.command == "make-migration":

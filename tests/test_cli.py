@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlmodel import col
 
 from coach_graph.accounts.models import User
 from coach_graph.clients.models import CoachClient
-from coach_graph.db import Database
+from coach_graph.db import Database, alembic_config
 from coach_graph.journals.models import JournalEntry
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, Practice
 
 
 @dataclass
@@ -120,3 +124,58 @@ async def test_seeding_twice_refuses_and_changes_nothing(database_url: str, db: 
     assert second.code != 0
     assert "fills only an empty database" in second.err
     assert (await count(db, User), await count(db, JournalEntry)) == (users, entries)
+
+
+async def test_version_prints_the_installed_package_version(database_url: str) -> None:
+    run = await coach_graph(database_url, "--version")
+    assert run.code == 0, run.err
+    assert run.out.strip() == f"coach-graph {version('coach-graph')}"
+
+
+async def test_users_list_prints_a_table_filtered_by_role(
+    database_url: str, practice: Practice
+) -> None:
+    coach = await practice.coach("Ana Ölz", email="ana@example.test")
+    client = await practice.client(coach, "山田花子", email="hana@example.test")
+    everyone = await coach_graph(database_url, "users", "list")
+    assert everyone.code == 0, everyone.err
+    lines = everyone.out.splitlines()
+    assert lines[0].split() == ["id", "role", "email", "name"]
+    assert [line.split(maxsplit=3) for line in lines[1:]] == [
+        [str(coach.id), "coach", "ana@example.test", "Ana Ölz"],
+        [str(client.id), "client", "hana@example.test", "山田花子"],
+    ]
+    clients = await coach_graph(database_url, "users", "list", "--role", "client")
+    assert clients.code == 0, clients.err
+    assert [line.split()[2] for line in clients.out.splitlines()[1:]] == ["hana@example.test"]
+
+
+async def test_db_status_exits_1_when_behind_and_0_once_upgraded(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    latest = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert latest is not None
+    fresh = await coach_graph(url, "db", "status")
+    assert fresh.code == 1, fresh.out + fresh.err
+    assert "current: none" in fresh.out and f"latest:  {latest}" in fresh.out
+    listing = await coach_graph(url, "users", "list")
+    assert listing.code != 0 and "db upgrade" in listing.err and "Traceback" not in listing.err
+
+    upgrade = await coach_graph(url, "db", "upgrade")
+    assert upgrade.code == 0, upgrade.err
+    current = await coach_graph(url, "db", "status")
+    assert current.code == 0, current.err
+    assert f"current: {latest}" in current.out and "up to date" in current.out
+
+    # One migration behind, as after installing a newer version over an old database.
+    previous = ScriptDirectory.from_config(alembic_config()).get_revision(latest).down_revision
+    assert isinstance(previous, str)
+    with sqlite3.connect(tmp_path / "fresh.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (previous,))
+    behind = await coach_graph(url, "db", "status")
+    assert behind.code == 1 and f"current: {previous}" in behind.out
+
+
+async def test_migrate_stays_an_alias_of_db_upgrade(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    assert (await coach_graph(url, "migrate")).code == 0
+    assert (await coach_graph(url, "db", "status")).code == 0
