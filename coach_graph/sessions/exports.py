@@ -153,7 +153,7 @@ def export_routes(resources: Callable[[], Resources]) -> list[Route]:
         async def export(request: Request) -> Response:
             res = resources()
             token = parse_bearer(request.headers.get("authorization"))
-            viewer = await authenticate(res.db, token)
+            viewer = await authenticate(res.db, token, res.activity)
             if viewer is None:
                 return JSONResponse(
                     {"error": "A valid bearer token is required."},

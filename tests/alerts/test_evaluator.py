@@ -26,7 +26,7 @@ async def _alerts(db: Database) -> list[Alert]:
 
 
 async def _viewer(resources: Resources, practice: Practice, user: User):  # type: ignore[no-untyped-def]
-    return await authenticate(resources.db, await practice.token(user))
+    return await authenticate(resources.db, await practice.token(user), resources.activity)
 
 
 async def test_a_client_inactive_past_the_threshold_raises_one_inactivity_alert(
