@@ -92,6 +92,7 @@ async def test_a_new_inactive_spell_after_activity_raises_a_new_alert(
     await history.active(client, 10)
     assert len(await evaluate(db)) == 1
     await _viewer(resources, practice, client)  # the client uses the app: active now
+    await resources.activity.flush()  # recorded in the background
     manual_clock.advance(timedelta(days=8))
     await history.journal(client, 0)
     assert len(await evaluate(db)) == 1
