@@ -96,7 +96,7 @@ def client(worker: Worker) -> httpx.AsyncClient:
 async def test_100_parallel_reads_and_50_parallel_writes_all_succeed_and_nothing_is_lost(
     shared_db: Database, server: Worker
 ) -> None:
-    coach_token, tokens, ids = await practice(shared_db, 10)
+    coach_token, tokens, _ = await practice(shared_db, 10)
     async with client(server) as http:
         reads = [post(http, MY_CLIENTS, {}, coach_token) for _ in range(100)]
         writes = [post(http, CREATE, {"c": f"entry {i}"}, tokens[i % 10]) for i in range(50)]
