@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -34,10 +35,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 
+from coach_graph.accounts.activity import ActivityRecorder
 from coach_graph.auth import Passwords, authenticate, parse_bearer
 from coach_graph.config import Settings
 from coach_graph.context import Context, Resources
 from coach_graph.db import Database
+from coach_graph.errors import ErrorCode, Unavailable
 from coach_graph.graphiql import asset_routes, page_response
 from coach_graph.jobs import Job, JobRunner
 from coach_graph.realtime import Realtime, current_socket_closer
@@ -47,6 +50,9 @@ from coach_graph.sessions.jobs import sessions_jobs
 from coach_graph.sockets import TokenBoundSockets, close_socket
 
 log = logging.getLogger("coach_graph")
+
+# Readiness publishes here to see the broadcast backend answer (nobody subscribes).
+READINESS_CHANNEL = "coach_graph.readiness"
 
 
 # The cyclic garbage collector, tuned once per process when the app starts (see `tune_gc`).
@@ -149,9 +155,21 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            # One request's reads (its DataLoaders) share one session.
-            async with self._resources().db.read_scope():
-                await super().__call__(scope, receive, send)
+            # One request's reads (its DataLoaders) take turns on one session.
+            started = False
+
+            async def tracking(message: Message) -> None:
+                nonlocal started
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+
+            try:
+                async with self._resources().db.read_scope():
+                    await super().__call__(scope, receive, tracking)
+            except Unavailable as exc:  # before execution, e.g. while authenticating
+                if started:
+                    raise
+                await unavailable_response(exc)(scope, receive, send)
             return
         # A websocket lives long: its reads keep to short sessions per event.
         try:
@@ -168,14 +186,34 @@ class GraphQLApp(GraphQL[Context, None]):
         viewer = None
         if isinstance(request, Request):
             token = parse_bearer(request.headers.get("authorization"))
-            viewer = await authenticate(resources.db, token)
+            viewer = await authenticate(resources.db, token, resources.activity)
         return Context(resources=resources, request=request, response=response, viewer=viewer)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """An operation that found no database connection in time answers 503 with
+        Retry-After (its body still GraphQL-shaped), never INTERNAL."""
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        extensions: list[dict[str, Any]] = [
+            dict(error.get("extensions") or {})  # type: ignore[attr-defined]
+            for result in results
+            for error in result.get("errors") or []
+        ]
+        waits = [int(e["retryAfter"]) for e in extensions if e.get("code") == ErrorCode.UNAVAILABLE]
+        if waits:
+            response.status_code = 503
+            response.headers["Retry-After"] = str(max(waits))
+        return response
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization")
         token = parse_bearer(raw) if isinstance(raw, str) else None
-        viewer = await authenticate(context.db, token)
+        viewer = await authenticate(context.db, token, context.resources.activity)
         # The socket lives for hours: it keeps the viewer, not the bearer token it came with.
         context.connection_params = None
         if viewer is None:
@@ -188,6 +226,15 @@ class GraphQLApp(GraphQL[Context, None]):
         # so the realtime layer can close the socket of a subscriber that falls behind.
         current_socket_closer.set(partial(close_socket, websocket))
         return None
+
+
+def unavailable_response(exc: Unavailable) -> Response:
+    """503 with Retry-After and a GraphQL-shaped body."""
+    return JSONResponse(
+        {"data": None, "errors": [{"message": exc.message, "extensions": exc.extensions}]},
+        status_code=503,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
 
 
 def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = None) -> Starlette:
@@ -206,14 +253,21 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
+        db = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         await db.migrate()
         realtime = Realtime(settings.broadcast_url, queue_size=settings.subscriber_queue_size)
         await realtime.connect()
         watch["sockets"] = TokenBoundSockets(db, settings.token_check_seconds)
         watch["sockets"].start()
         passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
-        state["resources"] = Resources(settings, db, passwords, realtime)
+        activity = ActivityRecorder(db, settings.activity_flush_seconds)
+        activity.start()
+        state["resources"] = Resources(settings, db, passwords, realtime, activity)
         app.state.resources = state["resources"]
         runner = JobRunner(state["resources"], background_jobs() if jobs is None else jobs)
         app.state.jobs = runner
@@ -224,6 +278,7 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
             yield
         finally:
             await runner.stop()
+            await activity.stop()
             await watch["sockets"].stop()
             await realtime.disconnect()
             await db.dispose()
@@ -248,7 +303,13 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
 
     async def readyz(request: Request) -> Response:
         r = resources()
-        checks = {"database": await r.db.ping(), "broadcast": r.realtime.connected}
+        # Honest checks: the database takes a write (rolled back) and the broadcast backend
+        # takes a message.
+        checks = {
+            "database": await r.db.accepts_writes(),
+            "broadcast": r.realtime.connected
+            and await r.realtime.publish(READINESS_CHANNEL, {"ready": True}),
+        }
         ready = all(checks.values())
         return JSONResponse(
             {

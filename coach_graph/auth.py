@@ -6,8 +6,11 @@ once; only their SHA-256 is stored, with an expiry and a revocation time.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlmodel import col
 
 from coach_graph import clock
+from coach_graph.accounts.activity import ActivityRecorder
 from coach_graph.accounts.models import AuthToken, Role, User
 from coach_graph.db import Database
 from coach_graph.errors import Forbidden, Unauthenticated
@@ -66,18 +70,32 @@ def require_client(viewer: Viewer | None) -> Viewer:
     return viewer
 
 
+# Hashing runs on these threads, off the event loop (argon2 releases the GIL): as many at once
+# as there are cores, so a burst of logins neither freezes other requests nor takes more memory
+# than `cores x memory_kib`. Shared by the whole process, like its cores.
+_HASHING = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="passwords")
+
+
 class Passwords:
-    """argon2id hashing with configurable cost (tests lower it; production uses the defaults)."""
+    """argon2id hashing with configurable cost (tests lower it; production uses the defaults).
+    Both operations run on the hashing threads; call them with no database session open."""
 
     def __init__(self, time_cost: int = 3, memory_kib: int = 65536) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
         # Verified against when the e-mail is unknown, so timing does not tell which exist.
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
 
-    def hash(self, password: str) -> str:
-        return str(self._hasher.hash(password))
+    async def hash(self, password: str) -> str:
+        return await asyncio.get_running_loop().run_in_executor(
+            _HASHING, self._hasher.hash, password
+        )
 
-    def verify(self, password_hash: str | None, password: str) -> bool:
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        return await asyncio.get_running_loop().run_in_executor(
+            _HASHING, self._verify, password_hash, password
+        )
+
+    def _verify(self, password_hash: str | None, password: str) -> bool:
         try:
             return bool(self._hasher.verify(password_hash or self._dummy, password)) and bool(
                 password_hash
@@ -116,10 +134,13 @@ async def issue_token(db: Database, user_id: int, ttl: timedelta) -> tuple[str, 
     return token, row
 
 
-async def authenticate(db: Database, token: str | None) -> Viewer | None:
+async def authenticate(
+    db: Database, token: str | None, activity: ActivityRecorder
+) -> Viewer | None:
     """The viewer a token stands for, or None when it is unknown, expired or revoked.
 
-    Using a client's token marks the client active (written at most once a minute).
+    Using a client's token marks the client active (noted for `activity` to write in the
+    background, at most once a minute): one read, no write on the request's path.
     """
     if not token:
         return None
@@ -139,14 +160,11 @@ async def authenticate(db: Database, token: str | None) -> Viewer | None:
         token_id, expires_at, revoked_at, user = row
     if revoked_at is not None or expires_at <= now:
         return None
+    assert user.id is not None and token_id is not None
     if user.role == Role.CLIENT and (
         user.last_active_at is None or now - user.last_active_at >= ACTIVITY_RESOLUTION
     ):
-        async with db.transaction() as session:
-            await session.execute(
-                sa.update(User).where(col(User.id) == user.id).values(last_active_at=now)
-            )
-    assert user.id is not None and token_id is not None
+        activity.note(user.id, now)
     return Viewer(
         id=user.id,
         role=Role(user.role),

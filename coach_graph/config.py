@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Self
 
 
@@ -32,9 +33,20 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     token_ttl: timedelta = timedelta(days=7)
-    # Failed logins per e-mail address within `login_window` before RATE_LIMITED.
+    # Failed logins within `login_window` before RATE_LIMITED: for one account from one client
+    # address, and from one client address across every account.
     login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
     login_window: timedelta = timedelta(minutes=15)
+    # Peers whose X-Forwarded-For names the client address (reverse proxies), as networks.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = field(default_factory=tuple)
+    # Database pool (file databases and PostgreSQL): connections kept, extra ones allowed, and
+    # how long a request waits for one before it gets 503 with Retry-After.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_pool_timeout_seconds: float = 5.0
+    # How often clients' last-active times are written (in the background).
+    activity_flush_seconds: float = 5.0
     # argon2id cost; tests lower it, production keeps the library's defaults.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
@@ -80,6 +92,22 @@ class Settings:
                 seconds=_int(env, "TOKEN_TTL_SECONDS", int(defaults.token_ttl.total_seconds()))
             ),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", defaults.login_max_failures),
+            login_max_failures_per_address=_int(
+                env, "LOGIN_MAX_FAILURES_PER_ADDRESS", defaults.login_max_failures_per_address
+            ),
+            trusted_proxies=tuple(
+                ip_network(p.strip(), strict=False)
+                for p in env.get("TRUSTED_PROXIES", "").split(",")
+                if p.strip()
+            ),
+            db_pool_size=_int(env, "DB_POOL_SIZE", defaults.db_pool_size),
+            db_max_overflow=_int(env, "DB_MAX_OVERFLOW", defaults.db_max_overflow),
+            db_pool_timeout_seconds=_float(
+                env, "DB_POOL_TIMEOUT_SECONDS", defaults.db_pool_timeout_seconds
+            ),
+            activity_flush_seconds=_float(
+                env, "ACTIVITY_FLUSH_SECONDS", defaults.activity_flush_seconds
+            ),
             run_jobs=env.get("RUN_JOBS", "1") not in ("0", "false", "no"),
             job_interval_seconds=_float(env, "JOB_INTERVAL_SECONDS", defaults.job_interval_seconds),
             insight_provider_url=env.get("INSIGHT_PROVIDER_URL") or None,

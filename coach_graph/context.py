@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from coach_graph.accounts.activity import ActivityRecorder
 from coach_graph.auth import Passwords, Viewer
 from coach_graph.config import Settings
 from coach_graph.db import Database
@@ -27,6 +28,7 @@ class Resources:
     db: Database
     passwords: Passwords
     realtime: Realtime
+    activity: ActivityRecorder
 
 
 @dataclass

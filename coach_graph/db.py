@@ -7,6 +7,8 @@ The same code runs on SQLite (aiosqlite, the default) and PostgreSQL (asyncpg), 
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -24,6 +26,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import StaticPool
+
+from coach_graph.errors import Unavailable
+
+log = logging.getLogger("coach_graph.db")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -58,7 +64,30 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # WAL lets readers go on while a writer commits; it is a property of the file (set here,
+    # outside any transaction, as SQLite requires; a no-op once the file is in WAL mode).
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+# The execution option a write transaction's connection carries (see `_on_sqlite_begin`).
+_WRITE = "coach_graph_write"
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    """A write takes SQLite's write lock when it begins (waiting up to the busy timeout): a
+    deferred transaction that reads first could fail at its first write instead. Reads keep
+    the driver's default (no BEGIN before a SELECT: no extra round trip)."""
+    if connection.get_execution_options().get(_WRITE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _retry_after(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
+
+
+class _RolledBack(Exception):
+    """Raised inside a transaction to roll it back on purpose."""
 
 
 class _ReadScope:
@@ -73,27 +102,52 @@ class _ReadScope:
 
 
 _read_scope: ContextVar[_ReadScope | None] = ContextVar("coach_graph_read_scope", default=None)
+# The database whose write turn this task holds (a nested transaction does not wait for it).
+_writing: ContextVar[Database | None] = ContextVar("coach_graph_writing", default=None)
 
 
 class Database:
-    """Owns the engine. `session()` for reads, `transaction()` for one all-or-nothing write."""
+    """Owns the engine. `session()` for reads, `transaction()` for one all-or-nothing write.
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    A session holds a pooled connection only while its statements run. When no connection
+    frees up within `pool_timeout` seconds, `Unavailable` is raised (HTTP 503 with Retry-After).
+    On SQLite the writers of this process take turns (one asyncio lock, bounded by the same
+    timeout) and begin with `BEGIN IMMEDIATE`, so a writer waits for the file's write lock (busy
+    timeout) instead of failing half-way with "database is locked"; readers never wait (WAL).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 20,
+        pool_timeout: float = 5.0,
+    ) -> None:
         self.url = url
+        self.pool_timeout = pool_timeout
         kwargs: dict[str, Any] = {"echo": echo}
-        if is_sqlite(url):
-            if url.rstrip("/").endswith(":memory:") or url in ("sqlite+aiosqlite://",):
-                kwargs["poolclass"] = StaticPool
-                kwargs["connect_args"] = {"check_same_thread": False}
-            else:
-                kwargs["connect_args"] = {"timeout": 10}
+        if is_sqlite(url) and (
+            url.rstrip("/").endswith(":memory:") or url == "sqlite+aiosqlite://"
+        ):
+            kwargs["poolclass"] = StaticPool
+            kwargs["connect_args"] = {"check_same_thread": False}
         else:
-            kwargs["pool_size"] = 10
-            kwargs["max_overflow"] = 20
-            kwargs["pool_pre_ping"] = True
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = max_overflow
+            kwargs["pool_timeout"] = pool_timeout
+            if is_sqlite(url):
+                kwargs["connect_args"] = {"timeout": 10}
+            else:
+                kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # One writer at a time in this process (SQLite has one write lock per file anyway).
+        self._writer: asyncio.Lock | None = None
         if is_sqlite(url):
             event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
+            event.listen(self.engine.sync_engine, "begin", _on_sqlite_begin)
+            self._writer = asyncio.Lock()
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -106,7 +160,7 @@ class Database:
         to one task at a time; the caller must not commit it (writes use `transaction()`)."""
         scope = _read_scope.get()
         if scope is None or scope.db is not self or scope.closed:
-            async with self._sessions() as session:
+            async with self._sessions() as session, self._bounded():
                 yield session
             return
         task = asyncio.current_task()
@@ -115,23 +169,26 @@ class Database:
             return
         async with scope.lock:
             if scope.closed:  # a task that outlived its request (e.g. after an error)
-                async with self._sessions() as session:
+                async with self._sessions() as session, self._bounded():
                     yield session
                 return
             if scope.session is None:
                 scope.session = self._sessions()
             scope.owner = task
             try:
-                yield scope.session
+                async with self._bounded():
+                    yield scope.session
             finally:
                 scope.owner = None
-                # Objects never outlive one use: a later read sees what writes committed since.
-                scope.session.expunge_all()
+                # The connection goes back to the pool after every use (never held while the
+                # request waits on anything else), and objects never outlive one use: a later
+                # read sees what writes committed since.
+                await scope.session.close()
 
     @asynccontextmanager
     async def read_scope(self) -> AsyncIterator[None]:
         """Share one session among all reads inside the block (one GraphQL query with its
-        DataLoaders): a connection checkout and release per operation instead of per batch."""
+        DataLoaders): its reads take turns, so a request never holds two read connections."""
         scope = _ReadScope(self)
         token = _read_scope.set(scope)
         try:
@@ -141,29 +198,60 @@ class Database:
             # Wait for a reader still using it; later stragglers get sessions of their own.
             async with scope.lock:
                 scope.closed = True
-                if scope.session is not None:
-                    await scope.session.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self._sessions() as session, session.begin():
+        async with self._writing(), self._sessions() as session, self._bounded(), session.begin():
+            await session.connection(execution_options={_WRITE: True})
             yield session
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """The process's turn to write on SQLite, waited for at most `pool_timeout` seconds."""
+        if self._writer is None or _writing.get() is self:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self.pool_timeout):
+                await self._writer.acquire()
+        except TimeoutError:
+            raise Unavailable(retry_after=_retry_after(self.pool_timeout)) from None
+        token = _writing.set(self)
+        try:
+            yield
+        finally:
+            _writing.reset(token)
+            self._writer.release()
+
+    @asynccontextmanager
+    async def _bounded(self) -> AsyncIterator[None]:
+        """Turn an exhausted pool (no connection within `pool_timeout`) into `Unavailable`."""
+        try:
+            yield
+        except sa.exc.TimeoutError:
+            raise Unavailable(retry_after=_retry_after(self.pool_timeout)) from None
 
     async def migrate(self) -> None:
         """Bring the schema up to the newest revision (every head)."""
-        async with self.engine.begin() as conn:
-            if is_sqlite(self.url):
-                # WAL lets readers go on while a writer commits; it is a property of the file.
-                await conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-            await conn.run_sync(run_alembic_upgrade)
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{_WRITE: True})
+            async with conn.begin():
+                await conn.run_sync(run_alembic_upgrade)
 
-    async def ping(self) -> bool:
+    async def accepts_writes(self) -> bool:
+        """Whether the database takes a write now: one no-op UPDATE in a transaction rolled
+        back (refused by a read-only file, a read-only replica or a full disk)."""
         try:
-            async with self.engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
+            async with self.transaction() as session:
+                await session.execute(
+                    sa.text("UPDATE alembic_version SET version_num = version_num")
+                )
+                raise _RolledBack
+        except _RolledBack:
             return True
-        except Exception:
+        except Exception as exc:
+            log.warning("readiness: the database refuses writes (%r)", exc)
             return False
 
     async def dispose(self) -> None:

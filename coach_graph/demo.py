@@ -176,7 +176,7 @@ async def _seed_people(db: Database, settings: Settings, size: DemoSize) -> Demo
     rng = random.Random(SEED)
     now = clock.now()
     # One hash for every demo account (argon2 is deliberately slow; the password is public).
-    password_hash = Passwords(settings.password_time_cost, settings.password_memory_kib).hash(
+    password_hash = await Passwords(settings.password_time_cost, settings.password_memory_kib).hash(
         DEMO_PASSWORD
     )
     users = User.__table__  # type: ignore[attr-defined]

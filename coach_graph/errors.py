@@ -13,6 +13,8 @@ class ErrorCode(StrEnum):
     BAD_USER_INPUT = "BAD_USER_INPUT"
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
+    # The service is overloaded (no database connection in time): HTTP 503 with Retry-After.
+    UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
 
 
@@ -56,3 +58,13 @@ class Conflict(AppError):
 
 class RateLimited(AppError):
     code = ErrorCode.RATE_LIMITED
+
+
+class Unavailable(AppError):
+    """No database connection (or write turn) freed up in time: try again in `retry_after` s."""
+
+    code = ErrorCode.UNAVAILABLE
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("The service is busy; try again shortly.", retryAfter=retry_after)
+        self.retry_after = retry_after

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from coach_graph.fields import enum_column, foreign_key, utc_column
@@ -44,11 +45,13 @@ class AuthToken(SQLModel, table=True):
     revoked_at: datetime | None = utc_column(nullable=True)
 
 
-class LoginFailure(SQLModel, table=True):
-    """A failed login, counted per e-mail address to slow down guessing."""
+class RateEvent(SQLModel, table=True):
+    """One counted attempt (e.g. a failed login) in a throttle's bucket, forgotten once expired.
+    The bucket is the throttle's name and a hash of its key (account and client address)."""
 
-    __tablename__ = "login_failure"
+    __tablename__ = "rate_event"
+    __table_args__ = (sa.Index("ix_rate_event_bucket_expires_at", "bucket", "expires_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=320, index=True)
-    at: datetime = utc_column(now=True, index=True)
+    bucket: str = Field(max_length=100)
+    expires_at: datetime = utc_column(index=True)

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph import clock
-from coach_graph.accounts.models import AuthToken, LoginFailure, Role, User
+from coach_graph.accounts.models import AuthToken, Role, User
+from coach_graph.accounts.throttle import Throttle
 from coach_graph.auth import Passwords, Viewer, issue_token, require_viewer
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.config import Settings
 from coach_graph.db import Database
-from coach_graph.errors import BadUserInput, Conflict, RateLimited, Unauthenticated
+from coach_graph.errors import BadUserInput, Conflict, Unauthenticated
 from coach_graph.sessions.setup import setup_new_coach
 
 
@@ -30,29 +31,44 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def login_throttles(settings: Settings) -> tuple[Throttle, Throttle]:
+    """Failed logins: per account and client address, and per client address across accounts.
+    Nobody can lock an account: another address still logs in."""
+    return (
+        Throttle("login", settings.login_max_failures, settings.login_window),
+        Throttle("login-address", settings.login_max_failures_per_address, settings.login_window),
+    )
+
+
 async def login(
-    db: Database, passwords: Passwords, settings: Settings, email: str, password: str
+    db: Database,
+    passwords: Passwords,
+    settings: Settings,
+    email: str,
+    password: str,
+    address: str,
 ) -> LoginResult:
-    """Check the password and issue a token. Repeated failures for an address are slowed down."""
+    """Check the password and issue a token. Repeated failures from a client address are
+    refused for a while (RATE_LIMITED with `retryAfter`). The password is verified with no
+    database connection held."""
     email = normalise_email(email)
-    now = clock.now()
+    per_account, per_address = login_throttles(settings)
+    account_key = f"{email} {address}"
     async with db.session() as session:
-        failures = await session.scalar(
-            sa.select(sa.func.count())
-            .select_from(LoginFailure)
-            .where(
-                col(LoginFailure.email) == email, col(LoginFailure.at) > now - settings.login_window
-            )
+        await per_address.check(
+            session, address, "Too many failed logins from this address; try again later."
         )
-        if (failures or 0) >= settings.login_max_failures:
-            raise RateLimited("Too many failed logins for this address; try again later.")
+        await per_account.check(
+            session, account_key, "Too many failed logins for this account; try again later."
+        )
         user = await session.scalar(sa.select(User).where(col(User.email) == email))
-    if not passwords.verify(user.password_hash if user else None, password) or user is None:
+    if not await passwords.verify(user.password_hash if user else None, password) or user is None:
         async with db.transaction() as session:
-            session.add(LoginFailure(email=email, at=now))
+            await per_account.count(session, account_key)
+            await per_address.count(session, address)
         raise Unauthenticated("Wrong e-mail address or password.")
     async with db.transaction() as session:
-        await session.execute(sa.delete(LoginFailure).where(col(LoginFailure.email) == email))
+        await per_account.forget(session, account_key)
     assert user.id is not None
     token, row = await issue_token(db, user.id, settings.token_ttl)
     return LoginResult(token=token, expires_at=row.expires_at, user=user)
@@ -102,6 +118,7 @@ async def add_user(
     if len(password) < 8:
         raise BadUserInput("A password needs at least 8 characters.")
     validate_time_zone(time_zone)
+    password_hash = await passwords.hash(password)  # before the transaction: it is slow
     async with db.transaction() as session:
         if await session.scalar(sa.select(col(User.id)).where(col(User.email) == email)):
             raise Conflict(f"A user with e-mail {email} exists already.")
@@ -121,7 +138,7 @@ async def add_user(
             role=role.value,
             email=email,
             name=name,
-            password_hash=passwords.hash(password),
+            password_hash=password_hash,
             time_zone=time_zone,
             is_premium=is_premium,
         )

@@ -8,6 +8,7 @@ import strawberry
 
 from coach_graph.accounts import service
 from coach_graph.accounts.models import Role, User
+from coach_graph.accounts.throttle import client_address
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
 from coach_graph.gql import Info
@@ -53,7 +54,8 @@ class Mutation:
     @strawberry.mutation(description="Log in with e-mail and password; returns a bearer token.")
     async def login(self, info: Info, email: str, password: str) -> AuthPayload:
         r = info.context.resources
-        result = await service.login(r.db, r.passwords, r.settings, email, password)
+        address = client_address(info.context.request, r.settings)
+        result = await service.login(r.db, r.passwords, r.settings, email, password, address)
         return AuthPayload(
             token=result.token, expires_at=result.expires_at, viewer=Viewer.of(result.user)
         )

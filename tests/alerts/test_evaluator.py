@@ -26,7 +26,7 @@ async def _alerts(db: Database) -> list[Alert]:
 
 
 async def _viewer(resources: Resources, practice: Practice, user: User):  # type: ignore[no-untyped-def]
-    return await authenticate(resources.db, await practice.token(user))
+    return await authenticate(resources.db, await practice.token(user), resources.activity)
 
 
 async def test_a_client_inactive_past_the_threshold_raises_one_inactivity_alert(
@@ -92,6 +92,7 @@ async def test_a_new_inactive_spell_after_activity_raises_a_new_alert(
     await history.active(client, 10)
     assert len(await evaluate(db)) == 1
     await _viewer(resources, practice, client)  # the client uses the app: active now
+    await resources.activity.flush()  # recorded in the background
     manual_clock.advance(timedelta(days=8))
     await history.journal(client, 0)
     assert len(await evaluate(db)) == 1

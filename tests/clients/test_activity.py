@@ -93,6 +93,7 @@ async def test_a_client_s_own_token_makes_them_active(
     coach = await practice.coach()
     client = await practice.client(coach)
     await gql.data("{ viewer { id } }", token=await practice.token(client))
+    await practice.resources.activity.flush()  # recorded in the background, off the request
     node = await row(gql, await practice.token(coach))
     assert (node["activity"], node["daysInactive"]) == ("ACTIVE", 0)
     assert node["lastActiveAt"] == "2026-03-02T10:00:00Z"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -90,15 +91,13 @@ async def test_entries_are_analysed_by_the_worker_even_when_the_provider_fails(
     await journals.write(token, TEXT)
     await journals.write(token, "Terrible day at work, my boss was furious.")
     fake_provider.mode = "error"
-    configured = Resources(
-        resources.settings.with_(
+    configured = replace(
+        resources,
+        settings=resources.settings.with_(
             insight_provider_url=fake_provider.url,
             insight_provider_key="secret-key",
             insight_provider_timeout_seconds=1.0,
         ),
-        resources.db,
-        resources.passwords,
-        resources.realtime,
     )
     await analysis_job().run(configured)
     async with resources.db.session() as session:

@@ -55,8 +55,10 @@ def export_routes(resources: Callable[[], Resources]) -> list[Route]:
         media_type, render = FORMATS[fmt]
 
         async def export(request: Request) -> Response:
-            db = resources().db
-            viewer = await authenticate(db, parse_bearer(request.headers.get("authorization")))
+            res = resources()
+            db = res.db
+            token = parse_bearer(request.headers.get("authorization"))
+            viewer = await authenticate(db, token, res.activity)
             if viewer is None:
                 return _error(
                     401, "UNAUTHENTICATED", "A valid bearer token is required.",
