@@ -12,6 +12,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from cross_web import HTTPException
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -27,12 +28,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
+from strawberry.types import ExecutionResult
 
 from coach_graph.auth import Passwords, authenticate, parse_bearer
 from coach_graph.config import Settings
@@ -44,6 +47,8 @@ from coach_graph.schema import build_schema
 from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
 from coach_graph.sockets import TokenBoundSockets, close_socket
+from coach_graph.web import graphql_http, install
+from coach_graph.web.request_note import note_viewer
 
 log = logging.getLogger("coach_graph")
 
@@ -131,7 +136,9 @@ class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 class GraphQLApp(GraphQL[Context, None]):
     """strawberry's ASGI view with our context and websocket authentication. A websocket is
-    bound to the token of its connection_init and closed (4401) when that token ends."""
+    bound to the token of its connection_init and closed (4401) when that token ends. Over HTTP
+    it reads and answers as coach_graph/web/graphql_http.py says (GraphQL-shaped 4xx, the
+    graphql-response+json media type)."""
 
     graphql_ws_handler_class = GraphQLWSHandler
     graphql_transport_ws_handler_class = GraphQLTransportWSHandler
@@ -150,7 +157,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if scope["type"] == "http":
             # One request's reads (its DataLoaders) share one session.
             async with self._resources().db.read_scope():
-                await super().__call__(scope, receive, send)
+                await self.serve_http(scope, receive, send)
             return
         # A websocket lives long: its reads keep to short sessions per event.
         try:
@@ -159,12 +166,34 @@ class GraphQLApp(GraphQL[Context, None]):
             if scope["type"] == "websocket":
                 self._sockets().release(scope)
 
+    async def serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """strawberry's HTTP path, its refusals answered in GraphQL's shape."""
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as e:
+            response = graphql_http.refusal(request, e)
+        else:
+            graphql_http.negotiate(request, response)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> dict[str, object]:
+        return graphql_http.parse_json_object(data)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        body = await super().process_result(request, result)
+        return graphql_http.shape_result(request, result, body)
+
     async def get_context(self, request: Request | WebSocket, response: Response | None) -> Context:  # type: ignore[override]
         resources = self._resources()
         viewer = None
         if isinstance(request, Request):
             token = parse_bearer(request.headers.get("authorization"))
             viewer = await authenticate(resources.db, token)
+            if viewer is not None:
+                note_viewer(viewer.id)
         return Context(resources=resources, request=request, response=response, viewer=viewer)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
@@ -272,6 +301,7 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(RequestMetrics, registry=registry)
+    install(app, settings)
     return app
 
 

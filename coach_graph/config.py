@@ -46,6 +46,8 @@ class Settings:
     max_query_tokens: int = 4000
     max_aliases: int = 30
     max_subscriptions_per_connection: int = 10
+    # HTTP: a request body over this many bytes is refused with 413 before it is read whole.
+    max_body_bytes: int = 1024 * 1024
     # Live events: undelivered events one subscriber may hold before it is cut off, and how
     # often websockets are checked for an expired or revoked token (closed within that time).
     subscriber_queue_size: int = 256
@@ -81,6 +83,7 @@ class Settings:
                 env, "INSIGHT_PROVIDER_TIMEOUT_SECONDS", defaults.insight_provider_timeout_seconds
             ),
             allowed_origins=origins,
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", defaults.max_body_bytes),
             subscriber_queue_size=_int(
                 env, "SUBSCRIBER_QUEUE_SIZE", defaults.subscriber_queue_size
             ),
