@@ -102,15 +102,13 @@ def error_response(
     status: int,
     message: str,
     code: ErrorCode = ErrorCode.BAD_USER_INPUT,
-    *,
-    response_headers: Mapping[str, str] | None = None,
     **extensions: object,
 ) -> Response:
     """A GraphQL-shaped error body (`errors[0].extensions.code`) in the media type the client
     prefers."""
     body = {"errors": [{"message": message, "extensions": {"code": code.value, **extensions}}]}
     media = GRAPHQL_RESPONSE_JSON if prefers_graphql_response(headers) else JSON
-    return JSONResponse(body, status_code=status, media_type=media, headers=response_headers)
+    return JSONResponse(body, status_code=status, media_type=media)
 
 
 def refusal(request: Request, error: HTTPException) -> Response:
