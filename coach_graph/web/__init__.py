@@ -13,11 +13,11 @@ from coach_graph.web.middleware import AccessLog, BodyLimit, SecurityHeaders, is
 
 def install(app: Starlette, settings: Settings) -> None:
     """Wrap `app`'s routes, outermost first: the request id (kept from a sane X-Request-ID,
-    else new, and sent back on every response), the access log line, the security headers, and
-    the body limit."""
+    else new, and sent back on every response), the security headers, the access log line
+    (which answers an escaped exception with a 500), and the body limit."""
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         CorrelationIdMiddleware, validator=is_sane_request_id, generator=new_request_id
     )
