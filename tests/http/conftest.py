@@ -28,7 +28,7 @@ from tests.conftest import EXTERNAL_DB, PASSWORD
 from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-# Small, so the tests send bodies over it cheaply; the default (1 MiB) is tested in test_config.
+# Small, so the tests send bodies over it cheaply (the 1 MiB default: test_body_limit.py).
 BODY_LIMIT = 64 * 1024
 COACH_EMAIL = "http-coach@example.test"
 

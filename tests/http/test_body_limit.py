@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from coach_graph.config import Settings
 from tests.http.conftest import BODY_LIMIT, Server
 
 QUERY = json.dumps({"query": "{ __typename }"}).encode()
@@ -98,3 +99,8 @@ async def test_a_50_mb_body_is_refused_and_the_server_serves_on(server: Server) 
         assert (
             await http.post("/graphql", content=QUERY, headers={"Content-Type": "application/json"})
         ).status_code == 200
+
+
+def test_the_body_limit_defaults_to_one_mib_and_reads_max_body_bytes() -> None:
+    assert Settings.from_env({}).max_body_bytes == 1024 * 1024
+    assert Settings.from_env({"MAX_BODY_BYTES": "2048"}).max_body_bytes == 2048

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from coach_graph.config import Settings
 from coach_graph.web.graphql_http import prefers_graphql_response
 from tests.http.conftest import ROOT, Server
 
@@ -111,11 +110,6 @@ async def test_a_malformed_body_answers_in_the_preferred_media_type(server: Serv
 )
 def test_the_accept_header_decides_the_media_type(accept: str, prefers: bool) -> None:
     assert prefers_graphql_response({"accept": accept}) is prefers
-
-
-def test_the_body_limit_defaults_to_one_mib_and_reads_max_body_bytes() -> None:
-    assert Settings.from_env({}).max_body_bytes == 1024 * 1024
-    assert Settings.from_env({"MAX_BODY_BYTES": "2048"}).max_body_bytes == 2048
 
 
 def _audit_tools() -> tuple[str, str]:
