@@ -12,6 +12,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from cross_web import HTTPException
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -34,6 +35,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
+from strawberry.types import ExecutionResult
 
 from coach_graph.accounts.activity import ActivityRecorder
 from coach_graph.auth import Passwords, authenticate, parse_bearer
@@ -48,6 +50,8 @@ from coach_graph.schema import build_schema
 from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
 from coach_graph.sockets import TokenBoundSockets, close_socket
+from coach_graph.web import graphql_http, install
+from coach_graph.web.request_note import note_viewer
 
 log = logging.getLogger("coach_graph")
 
@@ -138,7 +142,9 @@ class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 class GraphQLApp(GraphQL[Context, None]):
     """strawberry's ASGI view with our context and websocket authentication. A websocket is
-    bound to the token of its connection_init and closed (4401) when that token ends."""
+    bound to the token of its connection_init and closed (4401) when that token ends. Over HTTP
+    it reads and answers as coach_graph/web/graphql_http.py says (GraphQL-shaped 4xx, the
+    graphql-response+json media type)."""
 
     graphql_ws_handler_class = GraphQLWSHandler
     graphql_transport_ws_handler_class = GraphQLTransportWSHandler
@@ -165,7 +171,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
             try:
                 async with self._resources().db.read_scope():
-                    await super().__call__(scope, receive, tracking)
+                    await self.serve_http(scope, receive, tracking)
             except Unavailable as exc:  # before execution, e.g. while authenticating
                 if started:
                     raise
@@ -181,12 +187,34 @@ class GraphQLApp(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         return page_response()
 
+    async def serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """strawberry's HTTP path, its refusals answered in GraphQL's shape."""
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as e:
+            response = graphql_http.refusal(request, e)
+        else:
+            graphql_http.negotiate(request, response)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> dict[str, object]:
+        return graphql_http.parse_json_object(data)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        body = await super().process_result(request, result)
+        return graphql_http.shape_result(request, result, body)
+
     async def get_context(self, request: Request | WebSocket, response: Response | None) -> Context:  # type: ignore[override]
         resources = self._resources()
         viewer = None
         if isinstance(request, Request):
             token = parse_bearer(request.headers.get("authorization"))
             viewer = await authenticate(resources.db, token, resources.activity)
+            if viewer is not None:
+                note_viewer(viewer.id)
         return Context(resources=resources, request=request, response=response, viewer=viewer)
 
     def create_response(
@@ -340,6 +368,7 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
         routes.append(asset_routes())
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(RequestMetrics, registry=registry)
+    install(app, settings)
     return app
 
 

@@ -249,6 +249,9 @@ def main(argv: list[str] | None = None) -> None:
             port=settings.port,
             workers=args.workers,
             log_config=None,
+            # uvicorn's access log prints query strings (a login over GET would put a password
+            # there); the app writes its own line per request (coach_graph/web/middleware.py).
+            access_log=False,
             # Live events are tiny; per-message deflate would cost ~50 KiB of zlib state per
             # open websocket, and the sans-I/O protocol is the lighter one, lighter still with
             # what it keeps per idle socket trimmed (all measured in

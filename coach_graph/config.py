@@ -63,6 +63,8 @@ class Settings:
     max_query_tokens: int = 4000
     max_aliases: int = 30
     max_subscriptions_per_connection: int = 10
+    # HTTP: a request body over this many bytes is refused with 413 before it is read whole.
+    max_body_bytes: int = 1024 * 1024
     # Live events: undelivered events one subscriber may hold before it is cut off, and how
     # often websockets are checked for an expired or revoked token (closed within that time).
     subscriber_queue_size: int = 256
@@ -120,6 +122,7 @@ class Settings:
             allowed_origins=origins,
             graphiql=_flag(env, "GRAPHIQL", defaults.graphiql),
             introspection=_flag(env, "INTROSPECTION", defaults.introspection),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", defaults.max_body_bytes),
             subscriber_queue_size=_int(
                 env, "SUBSCRIBER_QUEUE_SIZE", defaults.subscriber_queue_size
             ),

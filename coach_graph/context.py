@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from coach_graph import logs
 from coach_graph.accounts.activity import ActivityRecorder
 from coach_graph.auth import Passwords, Viewer
 from coach_graph.config import Settings
@@ -39,7 +39,7 @@ class Context:
     request: Request | WebSocket
     response: Response | None
     viewer: Viewer | None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    request_id: str = field(default_factory=logs.request_id)
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = None
 

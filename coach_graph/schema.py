@@ -3,7 +3,6 @@ SPEC.md (depth, size, aliases) and error codes on every error."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import strawberry
@@ -13,6 +12,7 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from coach_graph import logs
 from coach_graph.accounts import types as accounts
 from coach_graph.alerts import types as alerts
 from coach_graph.clients import types as clients
@@ -23,6 +23,7 @@ from coach_graph.homework import types as homework
 from coach_graph.journals import types as journals
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
+from coach_graph.web.request_note import RecordOperationName
 
 QUERIES: tuple[type, ...] = (
     accounts.Query,
@@ -57,7 +58,7 @@ class CoachGraphSchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         context = execution_context.context if execution_context else None
-        request_id = getattr(context, "request_id", None) or uuid.uuid4().hex[:16]
+        request_id = getattr(context, "request_id", None) or logs.request_id()
         for error in errors:
             code_error(error, request_id)
 
@@ -65,7 +66,10 @@ class CoachGraphSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     rules = limit_rules(settings.max_query_depth, settings.max_aliases)
-    extensions: list[Any] = [lambda: CheckedDocuments(settings.max_query_tokens, rules)]
+    extensions: list[Any] = [
+        lambda: CheckedDocuments(settings.max_query_tokens, rules),
+        RecordOperationName,
+    ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return CoachGraphSchema(

@@ -3,6 +3,7 @@ internal error reaches a client."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from coach_graph.db import Database
+from coach_graph.logs import JsonFormatter
 from tests.conftest import GraphQLClient, Practice
 
 
@@ -76,3 +78,25 @@ async def test_an_internal_error_is_internal_with_a_request_id_and_no_details(
     # The details are logged for the operator, under the same request id.
     logged = [r for r in caplog.records if request_id in r.getMessage()]
     assert logged and logged[0].exc_info is not None
+
+
+async def test_an_internal_graphql_error_quotes_the_incoming_request_id_in_body_and_log(
+    http: httpx.AsyncClient,
+    practice: Practice,
+    broken_client_links: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = await practice.token(await practice.coach())
+    with caplog.at_level(logging.ERROR, logger="coach_graph.errors"):
+        response = await http.post(
+            "/graphql",
+            json={"query": "{ clients { totalCount } }"},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "trace-7"},
+        )
+    assert response.headers["x-request-id"] == "trace-7"
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "INTERNAL", "requestId": "trace-7"}
+    logged = [r for r in caplog.records if r.name == "coach_graph.errors"]
+    assert logged
+    for record in logged:
+        assert json.loads(JsonFormatter().format(record))["request_id"] == "trace-7"
