@@ -290,6 +290,7 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
         await db.migrate()
         realtime = Realtime(settings.broadcast_url, queue_size=settings.subscriber_queue_size)
         await realtime.connect()
+        db.publisher = realtime.publish  # committed transactions publish their events here
         watch["sockets"] = TokenBoundSockets(db, settings.token_check_seconds)
         watch["sockets"].start()
         passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -30,6 +30,22 @@ from sqlalchemy.pool import StaticPool
 from coach_graph.errors import Unavailable
 
 log = logging.getLogger("coach_graph.db")
+
+Publisher = Callable[[str, dict[str, Any]], Awaitable[object]]
+_EVENTS = "coach_graph.events"
+_ACTIONS = "coach_graph.after_commit"
+
+
+def publish_after_commit(session: AsyncSession, channel: str, message: dict[str, Any]) -> None:
+    """Publish `message` on `channel` once the transaction of `session` has committed: the one
+    way a change tells live subscribers (stored first, published second)."""
+    session.info.setdefault(_EVENTS, []).append((channel, message))
+
+
+def after_commit(session: AsyncSession, action: Callable[[], Awaitable[object]]) -> None:
+    """Run `action` once the transaction of `session` has committed (e.g. wake a sender)."""
+    session.info.setdefault(_ACTIONS, []).append(action)
+
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -149,6 +165,8 @@ class Database:
             event.listen(self.engine.sync_engine, "begin", _on_sqlite_begin)
             self._writer = asyncio.Lock()
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Where committed events go (the app's Realtime.publish); None: nobody listens.
+        self.publisher: Publisher | None = None
 
     @property
     def dialect(self) -> str:
@@ -201,10 +219,26 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction, the unit of work of a mutation: committed when the block ends,
+        rolled back if it raises. What it asked to happen after it (`publish_after_commit`,
+        `after_commit`) runs once it has committed, outside the writers' turn, never after a
+        rollback."""
         async with self._writing(), self._sessions() as session, self._bounded(), session.begin():
             await session.connection(execution_options={_WRITE: True})
             yield session
+        await self._after_commit(session.info)
+
+    async def _after_commit(self, info: dict[Any, Any]) -> None:
+        events: list[tuple[str, dict[str, Any]]] = info.pop(_EVENTS, [])
+        actions: list[Callable[[], Awaitable[object]]] = info.pop(_ACTIONS, [])
+        if events and self.publisher is not None:
+            for channel, message in events:
+                await self.publisher(channel, message)
+        for action in actions:
+            try:
+                await action()
+            except Exception:  # the change is committed: report, never undo the answer
+                log.exception("an after-commit action failed")
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:

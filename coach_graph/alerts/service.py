@@ -20,8 +20,8 @@ from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSettings, AlertSeverity
 from coach_graph.auth import Viewer, require_coach
+from coach_graph.clients.access import ClientView, granted_clients
 from coach_graph.clients.models import CoachClient, ConsentStatus
-from coach_graph.clients.service import ClientView, granted_clients
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.homework.models import Homework

@@ -1,8 +1,5 @@
-"""Who may see which client, and the My Clients list.
-
-A coach sees a client only while linked to them with consent GRANTED; a client sees only
-themselves. Anything else answers exactly like a client that does not exist (NOT_FOUND).
-"""
+"""The My Clients list, attention cards, consents and deleting a client (who may see whom is
+in `clients.access`)."""
 
 from __future__ import annotations
 
@@ -14,66 +11,14 @@ from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.accounts.models import Role, User
-from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
+from coach_graph.auth import Viewer, require_client, require_coach
+from coach_graph.clients.access import ClientView, granted_clients
 from coach_graph.clients.activity import days_between, days_inactive, local_date, start_of_local_day
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
 from coach_graph.errors import NotFound
 from coach_graph.homework.models import Homework
 from coach_graph.pagination import Page, decode_cursor, page_size
-
-
-@dataclass(frozen=True, slots=True)
-class ClientView:
-    """A client as one viewer may see them. `coach_id` is the coach whose view this is (None when
-    the client looks at their own record); `time_zone` is the viewer's, for "today"."""
-
-    client: User
-    coach_id: int | None
-    time_zone: str
-
-    @property
-    def id(self) -> int:
-        assert self.client.id is not None
-        return self.client.id
-
-
-def granted_clients(coach_id: int) -> sa.Select[int]:
-    """The ids of a coach's clients with consent GRANTED (a subquery for other domains)."""
-    return sa.select(col(CoachClient.client_id)).where(
-        col(CoachClient.coach_id) == coach_id,
-        col(CoachClient.consent) == ConsentStatus.GRANTED,
-    )
-
-
-async def visible_client(db: Database, viewer: Viewer | None, client_id: int) -> ClientView:
-    """The client if the viewer may see them, else NOT_FOUND (also for a client's own id)."""
-    viewer = require_viewer(viewer)
-    async with db.session() as session:
-        if viewer.is_coach:
-            client = await session.scalar(
-                sa.select(User).where(
-                    col(User.id) == client_id,
-                    col(User.id).in_(granted_clients(viewer.id)),
-                )
-            )
-        elif client_id == viewer.id:
-            client = await session.get(User, client_id)
-        else:
-            client = None
-    if client is None:
-        raise NotFound.of("client", client_id)
-    return ClientView(client, viewer.id if viewer.is_coach else None, viewer.time_zone)
-
-
-async def find_visible_client(
-    db: Database, viewer: Viewer | None, client_id: int
-) -> ClientView | None:
-    """Like `visible_client`, but None instead of NOT_FOUND (for nullable fields)."""
-    try:
-        return await visible_client(db, viewer, client_id)
-    except NotFound:
-        return None
 
 
 def _search_condition(search: str | None) -> sa.ColumnElement[bool]:

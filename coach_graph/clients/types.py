@@ -7,10 +7,11 @@ from datetime import datetime
 import strawberry
 
 from coach_graph import clock
-from coach_graph.clients import service
+from coach_graph.clients import access, service
+from coach_graph.clients.access import ClientView
 from coach_graph.clients.activity import ActivityLevel, activity_level, days_inactive
 from coach_graph.clients.models import ConsentStatus
-from coach_graph.clients.service import AttentionItem, ClientView, ConsentItem
+from coach_graph.clients.service import AttentionItem, ConsentItem
 from coach_graph.gql import Connection, Info, parse_id, requested_node_fields
 from coach_graph.homework.service import latest_homework
 from coach_graph.homework.types import HomeworkClientFields
@@ -149,7 +150,7 @@ class Query:
 
     @strawberry.field(description="One client, or null when there is none the viewer may see.")
     async def client(self, info: Info, id: strawberry.ID) -> Client | None:
-        view = await service.find_visible_client(
+        view = await access.find_visible_client(
             info.context.db, info.context.viewer, parse_id(id, "client")
         )
         return Client.of(view) if view else None

@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.service import visible_client
+from coach_graph.clients.access import visible_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.homework.models import Homework, Lesson, Module

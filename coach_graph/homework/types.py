@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from coach_graph import clock
-from coach_graph.clients.service import ClientView
+from coach_graph.clients.access import ClientView
 from coach_graph.gql import Info, parse_id
 from coach_graph.homework import service
 from coach_graph.homework.service import HomeworkItem, LessonItem

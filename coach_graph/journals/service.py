@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.service import visible_client
+from coach_graph.clients.access import visible_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict
 from coach_graph.journals.insight.protocol import AnalysedEntry, Analyser

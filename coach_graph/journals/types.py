@@ -18,7 +18,7 @@ from coach_graph.journals.insight.provider import analyser_for
 from coach_graph.pagination import Page, decode_cursor, page_size
 
 if TYPE_CHECKING:
-    from coach_graph.clients.service import ClientView
+    from coach_graph.clients.access import ClientView
 
 strawberry.enum(models.AnalysisStatus, description="Where an entry's analysis stands.")
 strawberry.enum(models.Sentiment, description="The overall tone of an entry.")

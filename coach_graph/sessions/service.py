@@ -20,7 +20,7 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
-from coach_graph.clients.service import granted_clients, visible_client
+from coach_graph.clients.access import granted_clients, visible_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.outbox.models import MessageKind, OutboxMessage

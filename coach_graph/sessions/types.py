@@ -11,7 +11,7 @@ import strawberry
 from coach_graph import clock
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
-from coach_graph.clients.service import ClientView
+from coach_graph.clients.access import ClientView
 from coach_graph.gql import (
     Connection,
     Info,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from coach_graph.clients.service import ClientView
+from coach_graph.clients.access import ClientView
 from coach_graph.errors import NotFound
 from coach_graph.gql import Info, parse_id
 from coach_graph.surveys import models, service

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from coach_graph.clients.service import ClientView
+from coach_graph.clients.access import ClientView
 from coach_graph.gql import Info, PageInfo
 from coach_graph.timeline import service
 from coach_graph.timeline.service import TimelineKind

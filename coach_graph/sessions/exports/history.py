@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer
-from coach_graph.clients.service import ClientView, visible_client
+from coach_graph.clients.access import ClientView, visible_client
 from coach_graph.db import Database
 from coach_graph.sessions.models import CoachingSession, Service
 from coach_graph.sessions.service import (

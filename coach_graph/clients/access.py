@@ -1,0 +1,72 @@
+"""Who may see which client: the one place every domain and every subscription asks.
+
+A coach sees a client's data only while linked to them with consent GRANTED; a client sees only
+themselves. Anything else answers exactly like a client that does not exist (NOT_FOUND), so ids
+cannot be probed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from coach_graph.accounts.models import User
+from coach_graph.auth import Viewer, require_viewer
+from coach_graph.clients.models import CoachClient, ConsentStatus
+from coach_graph.db import Database
+from coach_graph.errors import NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class ClientView:
+    """A client as one viewer may see them. `coach_id` is the coach whose view this is (None when
+    the client looks at their own record); `time_zone` is the viewer's, for "today"."""
+
+    client: User
+    coach_id: int | None
+    time_zone: str
+
+    @property
+    def id(self) -> int:
+        assert self.client.id is not None
+        return self.client.id
+
+
+def granted_clients(coach_id: int) -> sa.Select[int]:
+    """The ids of a coach's clients with consent GRANTED (a subquery for other domains)."""
+    return sa.select(col(CoachClient.client_id)).where(
+        col(CoachClient.coach_id) == coach_id,
+        col(CoachClient.consent) == ConsentStatus.GRANTED,
+    )
+
+
+async def visible_client(db: Database, viewer: Viewer | None, client_id: int) -> ClientView:
+    """The client if the viewer may see them, else NOT_FOUND (also for a client's own id)."""
+    viewer = require_viewer(viewer)
+    async with db.session() as session:
+        if viewer.is_coach:
+            client = await session.scalar(
+                sa.select(User).where(
+                    col(User.id) == client_id,
+                    col(User.id).in_(granted_clients(viewer.id)),
+                )
+            )
+        elif client_id == viewer.id:
+            client = await session.get(User, client_id)
+        else:
+            client = None
+    if client is None:
+        raise NotFound.of("client", client_id)
+    return ClientView(client, viewer.id if viewer.is_coach else None, viewer.time_zone)
+
+
+async def find_visible_client(
+    db: Database, viewer: Viewer | None, client_id: int
+) -> ClientView | None:
+    """Like `visible_client`, but None instead of NOT_FOUND (for nullable fields)."""
+    try:
+        return await visible_client(db, viewer, client_id)
+    except NotFound:
+        return None
