@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+import sqlalchemy as sa
+
 from coach_graph.errors import BadUserInput
 
 T = TypeVar("T")
@@ -83,3 +85,75 @@ class Page(Generic[T]):
         has_next = len(rows) > size
         kept = list(rows[:size])
         return cls([(encode_cursor(*key(r)), r) for r in kept], has_next, count)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a keyset order: its SQL expression, its direction, and the Python type a
+    cursor's value for it must have (int, str or an aware datetime)."""
+
+    expression: Any
+    ascending: bool
+    kind: type
+
+
+class Keyset:
+    """The one paginator of every connection: an order of sort keys (the last one unique), the
+    cursors that name a row's place in it, and the `WHERE` that resumes after a cursor.
+
+    A cursor is checked against the order before any SQL runs: a foreign, tampered or
+    wrongly-typed one is BAD_USER_INPUT, never a database error."""
+
+    def __init__(self, *keys: SortKey) -> None:
+        self.keys = keys
+
+    def decode(self, after: str | None) -> tuple[Any, ...] | None:
+        """The sort key inside `after` (None for the first page)."""
+        values = decode_cursor(after, len(self.keys))
+        if values is None:
+            return None
+        for key, value in zip(self.keys, values, strict=True):
+            if not _fits(key.kind, value):
+                raise BadUserInput("That `after` cursor is not valid here.")
+        return values
+
+    def order_by(self) -> list[Any]:
+        return [k.expression if k.ascending else k.expression.desc() for k in self.keys]
+
+    def after(self, values: tuple[Any, ...]) -> Any:
+        """Rows strictly after `values` in this order."""
+        return _after(list(self.keys), list(values))
+
+    def select(self, query: Any, after: str | None, size: int) -> Any:
+        """`query` ordered, resumed after the cursor, limited to one row more than a page."""
+        values = self.decode(after)
+        query = query.order_by(*self.order_by()).limit(size + 1)
+        return query if values is None else query.where(self.after(values))
+
+    @staticmethod
+    def page(
+        rows: Sequence[T],
+        size: int,
+        key: Callable[[T], tuple[Any, ...]],
+        count: Callable[[], Awaitable[int]],
+    ) -> Page[T]:
+        """The page of `rows` fetched by `select` (`key` gives a row's sort key)."""
+        return Page.from_rows(rows, size, key=key, count=count)
+
+
+def _fits(kind: type, value: Any) -> bool:
+    if kind is datetime:
+        return isinstance(value, datetime) and value.tzinfo is not None
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _after(keys: list[SortKey], values: list[Any]) -> Any:
+    first, *rest = keys
+    value = values[0]
+    column = first.expression
+    beyond = column > value if first.ascending else column < value
+    if not rest:
+        return beyond
+    return sa.or_(beyond, sa.and_(column == value, _after(rest, values[1:])))

@@ -1,0 +1,75 @@
+"""The one keyset paginator: pages in any order of keys, with no gap or repeat while rows are
+added, and cursors checked against the order before any SQL runs."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import col
+
+from coach_graph.accounts.models import User
+from coach_graph.db import Database
+from coach_graph.errors import BadUserInput
+from coach_graph.pagination import Keyset, SortKey, encode_cursor
+
+BY_NAME_DESC = Keyset(
+    SortKey(col(User.name), ascending=False, kind=str),
+    SortKey(col(User.id), ascending=True, kind=int),
+)
+
+
+async def _add(db: Database, *names: str) -> None:
+    async with db.transaction() as session:
+        for name in names:
+            session.add(
+                User(email=f"{uuid4().hex}@x.org", name=name, role="CLIENT", password_hash="x")
+            )
+
+
+async def _walk(db: Database, size: int, between: list[str] | None = None) -> list[str]:
+    seen: list[str] = []
+    after: str | None = None
+    while True:
+        async with db.session() as session:
+            rows = list(
+                (await session.scalars(BY_NAME_DESC.select(sa.select(User), after, size))).all()
+            )
+
+        async def count() -> int:
+            return 0
+
+        page = Keyset.page(rows, size, key=lambda u: (u.name, u.id), count=count)
+        seen.extend(u.name or "" for _, u in page.items)
+        if between:  # rows added behind the reader's position do not disturb the walk
+            await _add(db, between.pop())
+        if not page.has_next:
+            return seen
+        after = page.end_cursor
+
+
+async def test_pages_follow_the_order_with_ties_broken_by_id(db: Database) -> None:
+    await _add(db, "b", "a", "c", "b", "a", "d")
+    assert await _walk(db, 2) == ["d", "c", "b", "b", "a", "a"]
+
+
+async def test_rows_added_behind_the_reader_neither_repeat_nor_shift_the_walk(db: Database) -> None:
+    await _add(db, "m", "n", "o", "p")
+    assert await _walk(db, 1, between=["z", "zz", "zzz"]) == ["p", "o", "n", "m"]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        encode_cursor(1, 1),  # the name must be text
+        encode_cursor("a", "1"),  # the id must be a number
+        encode_cursor("a", True),
+        encode_cursor("a"),  # one key short
+        "not-a-cursor",
+        encode_cursor("a", 2**70),
+    ],
+)
+def test_a_cursor_that_does_not_fit_the_order_is_refused_before_any_sql(cursor: str) -> None:
+    with pytest.raises(BadUserInput):
+        BY_NAME_DESC.decode(cursor)
