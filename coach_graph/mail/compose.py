@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from coach_graph.mail.calendar import Invitation, Method, calendar_part
@@ -111,8 +111,10 @@ def compose(
     session: SessionMail | None,
     letterhead: Letterhead,
     now: datetime,
+    outbox_id: int,
 ) -> EmailMessage:
-    """The mail for one outbox message."""
+    """The mail for one outbox message. Its Message-ID is derived from the outbox row, so a
+    retried delivery carries the same one and mail systems can recognise a duplicate."""
     subject, paragraphs = _lines(kind, payload, session, recipient.time_zone)
     paragraphs = [p for p in paragraphs if p]
     extra: list[tuple[str, str]] = []
@@ -146,7 +148,7 @@ def compose(
     mail["From"] = letterhead.sender
     mail["To"] = Address(display_name=recipient.name, addr_spec=recipient.email)
     mail["Date"] = format_datetime(now)
-    mail["Message-ID"] = make_msgid(domain=letterhead.domain)
+    mail["Message-ID"] = f"<outbox-{outbox_id}@{letterhead.domain}>"
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(text)
     mail.add_alternative(html_doc, subtype="html")

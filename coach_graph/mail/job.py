@@ -31,7 +31,7 @@ async def send_outbox(resources: Resources) -> SendReport:
     return await drain(resources.db, mail_sender(resources.db, resources.settings))
 
 
-def outbox_job() -> Job:
+def outbox_job(interval_seconds: float = INTERVAL_SECONDS) -> Job:
     return Job(
-        "outbox.send", send_outbox, interval_seconds=INTERVAL_SECONDS, doorbell=OUTBOX_DOORBELL
+        "outbox.send", send_outbox, interval_seconds=interval_seconds, doorbell=OUTBOX_DOORBELL
     )

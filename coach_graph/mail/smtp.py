@@ -103,6 +103,7 @@ class SmtpSender:
             session_mail,
             self.letterhead,
             clock.now(),
+            outbox_id=message.id or 0,
         )
         await self._deliver(mail)
 
