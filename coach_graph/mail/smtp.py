@@ -39,41 +39,46 @@ def _name(user: User) -> str:
     return user.name or user.email.split("@")[0]
 
 
-async def load_session_mail(db: Database, session_id: int) -> SessionMail | None:
-    """The session as its mails show it (None when it is gone, or its client was deleted)."""
+async def load_batch(
+    db: Database, batch: list[OutboxMessage]
+) -> tuple[dict[int, User], dict[int, SessionMail]]:
+    """The recipients and sessions of a batch of messages, in three queries."""
+    session_ids = {m.session_id for m in batch if m.session_id is not None}
     async with db.session() as session:
-        row = (
+        rows = (
             await session.execute(
                 sa.select(CoachingSession, col(Service.name))
                 .join(Service, col(Service.id) == col(CoachingSession.service_id))
-                .where(col(CoachingSession.id) == session_id)
+                .where(col(CoachingSession.id).in_(session_ids))
             )
-        ).first()
-        if row is None or row[0].client_id is None:
-            return None
-        s, service_name = row
+        ).all()
+        user_ids = {m.recipient_id for m in batch if m.recipient_id is not None}
+        user_ids |= {u for s, _ in rows for u in (s.coach_id, s.client_id) if u is not None}
         users = {
             u.id: u
-            for u in await session.scalars(
-                sa.select(User).where(col(User.id).in_([s.coach_id, s.client_id]))
-            )
+            for u in await session.scalars(sa.select(User).where(col(User.id).in_(user_ids)))
+            if u.id is not None
         }
-    coach, client = users[s.coach_id], users[s.client_id]
-    assert s.id is not None
-    invitation = Invitation(
-        session_id=s.id,
-        summary=f"{service_name} with {_name(coach)}",
-        starts_at=s.starts_at,
-        ends_at=s.ends_at,
-        sequence=s.invite_sequence,
-        organizer=Party(_name(coach), coach.email),
-        attendee=Party(_name(client), client.email),
-        description=s.customer_notes,
-        location=None,  # the session's join link, once sessions have one
-    )
-    return SessionMail(
-        invitation, live=s.status in LIVE, cancelled=s.status == SessionStatus.CANCELLED
-    )
+    sessions: dict[int, SessionMail] = {}
+    for s, service_name in rows:
+        if s.id is None or s.client_id is None:  # a deleted client: no invitation to send
+            continue
+        coach, client = users[s.coach_id], users[s.client_id]
+        invitation = Invitation(
+            session_id=s.id,
+            summary=f"{service_name} with {_name(coach)}",
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            sequence=s.invite_sequence,
+            organizer=Party(_name(coach), coach.email),
+            attendee=Party(_name(client), client.email),
+            description=s.customer_notes,
+            location=None,  # the session's join link, once sessions have one
+        )
+        sessions[s.id] = SessionMail(
+            invitation, live=s.status in LIVE, cancelled=s.status == SessionStatus.CANCELLED
+        )
+    return users, sessions
 
 
 class SmtpSender:
@@ -84,23 +89,22 @@ class SmtpSender:
         self.server = server
         self.letterhead = letterhead
         self._smtp: aiosmtplib.SMTP | None = None
+        self._users: dict[int, User] = {}
+        self._sessions: dict[int, SessionMail] = {}
+
+    async def prepare(self, batch: list[OutboxMessage]) -> None:
+        self._users, self._sessions = await load_batch(self.db, batch)
 
     async def send(self, message: OutboxMessage) -> None:
-        async with self.db.session() as session:
-            recipient = (
-                await session.get(User, message.recipient_id) if message.recipient_id else None
-            )
+        recipient = self._users.get(message.recipient_id) if message.recipient_id else None
         if recipient is None:  # the user was deleted: nobody to tell
             log.info("outbox message %s has no recipient any more; not mailed", message.id)
             return
-        session_mail = (
-            await load_session_mail(self.db, message.session_id) if message.session_id else None
-        )
         mail = compose(
             MessageKind(message.kind),
             message.payload,
             Recipient(_name(recipient), recipient.email, recipient.time_zone),
-            session_mail,
+            self._sessions.get(message.session_id) if message.session_id else None,
             self.letterhead,
             clock.now(),
             outbox_id=message.id or 0,
@@ -145,6 +149,7 @@ class SmtpSender:
         return smtp
 
     async def close(self) -> None:
+        self._users, self._sessions = {}, {}
         smtp, self._smtp = self._smtp, None
         if smtp is None or not smtp.is_connected:
             return

@@ -37,6 +37,8 @@ CLAIM_TTL = timedelta(minutes=5)
 # half, so messages that failed together do not all come back together).
 BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_MAX = timedelta(minutes=5)
+# Delivered messages are marked sent in groups of this many (see `send_due`).
+MARK_EVERY = 20
 # Rung after the commit of a transaction that queued a message: wakes the sender job.
 OUTBOX_DOORBELL = Doorbell()
 
@@ -47,8 +49,12 @@ class DeliveryUnavailable(Exception):
 
 
 class Sender(Protocol):
-    """Delivers one message (e-mail, push, ...); raises when it could not. `close` ends a batch
-    (an SMTP sender keeps one connection for a whole batch)."""
+    """Delivers one message (e-mail, push, ...); raises when it could not. `prepare` starts a
+    batch and `close` ends it (an SMTP sender loads the batch's people and sessions at once and
+    keeps one connection for the whole batch)."""
+
+    async def prepare(self, batch: list[OutboxMessage]) -> None:
+        """Before a batch: load what its messages need in a few queries."""
 
     async def send(self, message: OutboxMessage) -> None: ...
 
@@ -57,6 +63,9 @@ class Sender(Protocol):
 
 class LogSender:
     """The default sender: one structured log line per message."""
+
+    async def prepare(self, batch: list[OutboxMessage]) -> None:
+        return None
 
     async def close(self) -> None:
         return None
@@ -180,12 +189,16 @@ async def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]
 
 async def send_due(db: Database, sender: Sender, *, limit: int = 200) -> SendReport:
     """Deliver one batch of the messages that are due; failures are retried later with
-    backoff. Each message is marked sent in its own commit right after its delivery, so a crash
-    re-sends at most the one message in flight."""
+    backoff. Delivered messages are marked sent in groups of MARK_EVERY (and whenever the
+    batch ends or fails), so a crash re-sends at most that many, with the same Message-ID."""
     now = clock.now()
-    sent = failed = 0
+    failed = 0
+    delivered: list[int] = []
+    marked = 0
     batch = await _claim(db, now, limit)
     try:
+        if batch:
+            await sender.prepare(batch)
         for i, message in enumerate(batch):
             try:
                 await sender.send(message)
@@ -197,17 +210,27 @@ async def send_due(db: Database, sender: Sender, *, limit: int = 200) -> SendRep
                 failed += 1
                 await _retry_later(db, [message], now, exc)
             else:
-                sent += 1
-                async with db.transaction() as session:
-                    await session.execute(
-                        sa.update(OutboxMessage)
-                        .where(col(OutboxMessage.id) == message.id)
-                        .values(sent_at=clock.now(), claimed_until=None)
-                    )
+                assert message.id is not None
+                delivered.append(message.id)
+                if len(delivered) - marked >= MARK_EVERY:
+                    await _mark_sent(db, delivered[marked:])
+                    marked = len(delivered)
     finally:
+        await _mark_sent(db, delivered[marked:])
         await sender.close()
-        OUTBOX_METRICS.record(sent=sent, failed=failed)
-    return SendReport(sent, failed)
+        OUTBOX_METRICS.record(sent=len(delivered), failed=failed)
+    return SendReport(len(delivered), failed)
+
+
+async def _mark_sent(db: Database, ids: list[int]) -> None:
+    if not ids:
+        return
+    async with db.transaction() as session:
+        await session.execute(
+            sa.update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(sent_at=clock.now(), claimed_until=None)
+        )
 
 
 async def _retry_later(

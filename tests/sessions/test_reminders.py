@@ -104,6 +104,9 @@ class FlakySender:
             raise ConnectionError("mail server unavailable")
         self.sent.append(message.id)
 
+    async def prepare(self, batch: list[OutboxMessage]) -> None:
+        return None
+
     async def close(self) -> None:
         return None
 
