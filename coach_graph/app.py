@@ -45,6 +45,7 @@ from coach_graph.db import Database
 from coach_graph.errors import ErrorCode, Unavailable
 from coach_graph.graphiql import asset_routes, page_response
 from coach_graph.jobs import Job, JobRunner
+from coach_graph.outbox.metrics import OUTBOX_METRICS
 from coach_graph.realtime import Realtime, current_socket_closer
 from coach_graph.schema import build_schema
 from coach_graph.sessions.exports import export_routes
@@ -97,8 +98,9 @@ def background_jobs() -> list[Job]:
     """Every periodic job of the product (each domain contributes its own)."""
     from coach_graph.alerts.evaluator import EVALUATION_JOB
     from coach_graph.journals.analysis import analysis_job
+    from coach_graph.mail.job import outbox_job
 
-    return [analysis_job(), EVALUATION_JOB, *sessions_jobs()]
+    return [analysis_job(), EVALUATION_JOB, *sessions_jobs(), outbox_job()]
 
 
 class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
@@ -272,6 +274,7 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
     state: dict[str, Resources] = {}
     watch: dict[str, TokenBoundSockets] = {}
     registry = CollectorRegistry()
+    registry.register(OUTBOX_METRICS)
 
     def resources() -> Resources:
         return state["resources"]

@@ -1,5 +1,5 @@
-"""The `coach-graph` command: serve, seed, users add|list, db status|upgrade, export-schema,
-make-migration (`migrate` is the old name of `db upgrade`)."""
+"""The `coach-graph` command: serve, seed, users add|list, db status|upgrade, outbox,
+export-schema, make-migration (`migrate` is the old name of `db upgrade`)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     rev = sub.add_parser("make-migration", help="autogenerate a migration from the models (dev)")
     rev.add_argument("rev_id", help="e.g. 0002_sessions")
     rev.add_argument("message")
+
+    outbox = sub.add_parser("outbox", help="list outbox messages (mail) by status")
+    outbox.add_argument("--status", choices=["pending", "failed", "sent"], default="pending")
+    outbox.add_argument("--limit", type=int, default=50)
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("path", nargs="?", default="schema.graphql")
@@ -160,6 +164,34 @@ async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
         await db.dispose()
 
 
+async def _outbox(settings: Settings, status: str, limit: int) -> str:
+    """One line per message, then the totals."""
+    from coach_graph.outbox.service import OutboxStatus, list_messages, outbox_counts
+
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        rows = await list_messages(db, OutboxStatus(status), limit=limit)
+        counts = await outbox_counts(db)
+    finally:
+        await db.dispose()
+    lines = [
+        f"{'id':>6}  {'kind':<20} {'to':>6} {'session':>7} {'attempts':>8}  "
+        f"{'next attempt / sent at':<25}  last error"
+    ]
+    for m in rows:
+        moment = m.sent_at or m.next_attempt_at
+        lines.append(
+            f"{m.id:>6}  {m.kind:<20} {m.recipient_id or '-':>6} {m.session_id or '-':>7} "
+            f"{m.attempts:>8}  {moment:%Y-%m-%d %H:%M:%S}Z{'':<5}  {m.last_error or ''}"
+        )
+    lines.append(
+        f"{len(rows)} {status} shown; waiting: {counts.pending} "
+        f"({counts.failed} after a failed attempt)"
+    )
+    return "\n".join(lines)
+
+
 def _graphiql_url(settings: Settings) -> str:
     return f"http://{settings.host}:{settings.port}/graphql"
 
@@ -228,6 +260,8 @@ def main(argv: list[str] | None = None) -> None:
         from coach_graph.db import make_revision
 
         make_revision(args.message, args.rev_id)
+    elif args.command == "outbox":
+        print(asyncio.run(_outbox(settings, args.status, args.limit)))
     elif args.command == "export-schema":
         from coach_graph.schema import export_sdl
 

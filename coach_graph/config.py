@@ -8,6 +8,8 @@ from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Self
 
+from coach_graph.mail.server import SmtpServer, parse_mail_from, parse_smtp_url
+
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
@@ -77,6 +79,10 @@ class Settings:
     # Money defaults for a new coach's services (minor units).
     default_currency: str = "EUR"
     default_prices_minor: tuple[int, int, int] = (5000, 7000, 9000)
+    # E-mail: SMTP_URL (parsed) to send mail; without it the outbox only logs.
+    smtp: SmtpServer | None = None
+    mail_from: str = "coach_graph <no-reply@localhost>"
+    practice_name: str = "coach_graph"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Self:
@@ -85,6 +91,9 @@ class Settings:
         defaults = cls()
         origins = tuple(o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip())
         prices = env.get("DEFAULT_PRICES_MINOR")
+        smtp_url = env.get("SMTP_URL")
+        mail_from = env.get("MAIL_FROM") or defaults.mail_from
+        parse_mail_from(mail_from)  # refused at start, not at the first mail
         return cls(
             database_url=env.get("DATABASE_URL") or defaults.database_url,
             broadcast_url=env.get("BROADCAST_URL") or defaults.broadcast_url,
@@ -133,6 +142,9 @@ class Settings:
                 if prices
                 else defaults.default_prices_minor
             ),
+            smtp=parse_smtp_url(smtp_url) if smtp_url else None,
+            mail_from=mail_from,
+            practice_name=env.get("PRACTICE_NAME") or defaults.practice_name,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -9,6 +9,7 @@ the item itself; the lease only keeps workers from doing the same sweep twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -63,6 +64,26 @@ async def acquire_lease(db: Database, name: str, holder: str, ttl: timedelta) ->
         return False
 
 
+class Doorbell:
+    """Wakes the jobs listening to it before their interval is over: rung after the commit of
+    work for them (e.g. mail in the outbox). Each running loop listens with an asyncio.Event of
+    its own (an event belongs to one event loop), so one doorbell serves every app in a process;
+    a ring while the job runs is kept and makes it run again at once."""
+
+    def __init__(self) -> None:
+        self._listeners: set[asyncio.Event] = set()
+
+    def ring(self) -> None:
+        for event in self._listeners:
+            event.set()
+
+    def listen(self, event: asyncio.Event) -> None:
+        self._listeners.add(event)
+
+    def forget(self, event: asyncio.Event) -> None:
+        self._listeners.discard(event)
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic piece of work. `run` gets the app's resources."""
@@ -71,6 +92,7 @@ class Job:
     run: Callable[[Resources], Awaitable[object]]
     interval_seconds: float | None = None  # None: the settings' job_interval_seconds
     exclusive: bool = True  # hold a lease so one worker runs it at a time
+    doorbell: Doorbell | None = None  # rung when there is work: run before the interval ends
 
 
 class JobRunner:
@@ -104,11 +126,20 @@ class JobRunner:
 
     async def _loop(self, job: Job) -> None:
         interval = job.interval_seconds or self.resources.settings.job_interval_seconds
-        while True:
-            try:
-                await self.run_once(job)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("job %s failed; it runs again in %.0f s", job.name, interval)
-            await asyncio.sleep(interval)
+        woken = asyncio.Event()
+        if job.doorbell is not None:
+            job.doorbell.listen(woken)
+        try:
+            while True:
+                woken.clear()
+                try:
+                    await self.run_once(job)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("job %s failed; it runs again in %.0f s", job.name, interval)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), interval)
+        finally:
+            if job.doorbell is not None:
+                job.doorbell.forget(woken)

@@ -11,6 +11,7 @@ from coach_graph.fields import enum_column, foreign_key, utc_column
 
 
 class MessageKind(StrEnum):
+    SESSION_BOOKED = "SESSION_BOOKED"
     REMINDER_24H = "REMINDER_24H"
     REMINDER_1H = "REMINDER_1H"
     SESSION_RESCHEDULED = "SESSION_RESCHEDULED"

@@ -1,15 +1,21 @@
 """Queue messages for users and deliver them.
 
-Messages are written inside the transaction of what caused them. A sender job drains the outbox:
-it claims a batch (so two senders never deliver one message twice), hands each message to the
-configured `Sender`, marks it sent, or schedules a retry with exponential backoff.
+Messages are written inside the transaction of what caused them, and the commit rings the
+sender's doorbell (`OUTBOX_DOORBELL`) so delivery starts at once rather than at the next tick.
+A sender job drains the outbox: it claims a batch (so two senders never deliver one message
+twice), hands each message to the configured `Sender`, marks it sent, or schedules a retry with
+exponential backoff and jitter, capped at BACKOFF_MAX so that mail held back while the mail
+server was down leaves within minutes of its return. Nothing is ever given up: a message stays
+until it is sent, visible in `coach-graph outbox` and the /metrics gauges.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -17,25 +23,51 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock
-from coach_graph.db import Database
+from coach_graph.db import Database, after_commit
+from coach_graph.jobs import Doorbell
+from coach_graph.outbox.metrics import OUTBOX_METRICS
 from coach_graph.outbox.models import MessageKind, OutboxMessage
 
 log = logging.getLogger("coach_graph.outbox")
 
 # A claimed batch is the sender's for this long; a crashed sender's batch is retried after it.
 CLAIM_TTL = timedelta(minutes=5)
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(hours=6)
+# Retries wait 15 s, 30 s, 1 min, 2 min, 4 min, then 5 min each (less a random part of up to
+# half, so messages that failed together do not all come back together).
+BACKOFF_BASE = timedelta(seconds=15)
+BACKOFF_MAX = timedelta(minutes=5)
+# Delivered messages are marked sent in groups of this many (see `send_due`).
+MARK_EVERY = 20
+# Rung after the commit of a transaction that queued a message: wakes the sender job.
+OUTBOX_DOORBELL = Doorbell()
+
+
+class DeliveryUnavailable(Exception):
+    """The way out is down (the mail server refuses connections): the rest of the batch is not
+    tried, it is retried with the same backoff."""
 
 
 class Sender(Protocol):
-    """Delivers one message (e-mail, push, ...); raises when it could not."""
+    """Delivers one message (e-mail, push, ...); raises when it could not. `prepare` starts a
+    batch and `close` ends it (an SMTP sender loads the batch's people and sessions at once and
+    keeps one connection for the whole batch)."""
+
+    async def prepare(self, batch: list[OutboxMessage]) -> None:
+        """Before a batch: load what its messages need in a few queries."""
 
     async def send(self, message: OutboxMessage) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class LogSender:
     """The default sender: one structured log line per message."""
+
+    async def prepare(self, batch: list[OutboxMessage]) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
 
     async def send(self, message: OutboxMessage) -> None:
         log.info(
@@ -72,20 +104,41 @@ def enqueue(
             next_attempt_at=clock.now(),
         )
     )
+    wake_sender_after_commit(session)
 
 
-def backoff(attempts: int) -> timedelta:
-    """The wait before retry number `attempts` (1, 2, ...): 30 s doubling, at most 6 hours."""
+def wake_sender_after_commit(session: AsyncSession) -> None:
+    """Ring the sender's doorbell once this transaction commits (never for a rollback)."""
+    after_commit(session, _ring)
+
+
+async def _ring() -> None:
+    OUTBOX_DOORBELL.ring()
+
+
+def backoff_ceiling(attempts: int) -> timedelta:
+    """The longest wait before retry number `attempts` (1, 2, ...): 15 s doubling, at most
+    BACKOFF_MAX."""
     # The exponent is capped before multiplying: 2**50 seconds would overflow a timedelta.
     doublings = min(max(attempts - 1, 0), 20)
     delay: timedelta = BACKOFF_BASE * (2**doublings)
     return min(delay, BACKOFF_MAX)
 
 
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """The wait before retry number `attempts`: between half the ceiling and the ceiling."""
+    ceiling = backoff_ceiling(attempts)
+    return ceiling * (0.5 + 0.5 * (rng or random).random())
+
+
 @dataclass(frozen=True)
 class SendReport:
     sent: int
     failed: int
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.failed
 
 
 async def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]:
@@ -132,27 +185,129 @@ async def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]
 
 
 async def send_due(db: Database, sender: Sender, *, limit: int = 200) -> SendReport:
-    """Deliver the messages that are due; failures are retried later with backoff."""
+    """Deliver one batch of the messages that are due; failures are retried later with
+    backoff. Delivered messages are marked sent in groups of MARK_EVERY (and whenever the
+    batch ends or fails), so a crash re-sends at most that many, with the same Message-ID."""
     now = clock.now()
-    sent = failed = 0
-    for message in await _claim(db, now, limit):
-        try:
-            await sender.send(message)
-        except Exception as exc:  # any delivery failure: keep the message, retry later
-            failed += 1
+    failed = 0
+    delivered: list[int] = []
+    marked = 0
+    batch = await _claim(db, now, limit)
+    try:
+        if batch:
+            await sender.prepare(batch)
+        for i, message in enumerate(batch):
+            try:
+                await sender.send(message)
+            except DeliveryUnavailable as exc:
+                failed += len(batch) - i
+                await _retry_later(db, batch[i:], now, exc)
+                break
+            except Exception as exc:  # any delivery failure: keep the message, retry later
+                failed += 1
+                await _retry_later(db, [message], now, exc)
+            else:
+                assert message.id is not None
+                delivered.append(message.id)
+                if len(delivered) - marked >= MARK_EVERY:
+                    await _mark_sent(db, delivered[marked:])
+                    marked = len(delivered)
+    finally:
+        await _mark_sent(db, delivered[marked:])
+        await sender.close()
+        OUTBOX_METRICS.record(sent=len(delivered), failed=failed)
+    return SendReport(len(delivered), failed)
+
+
+async def _mark_sent(db: Database, ids: list[int]) -> None:
+    if not ids:
+        return
+    async with db.transaction() as session:
+        await session.execute(
+            sa.update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids))
+            .values(sent_at=clock.now(), claimed_until=None)
+        )
+
+
+async def _retry_later(
+    db: Database, messages: list[OutboxMessage], now: datetime, exc: Exception
+) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:500]
+    async with db.transaction() as session:
+        for message in messages:
             attempts = message.attempts + 1
-            log.warning("outbox message %s failed (attempt %d): %s", message.id, attempts, exc)
-            values: dict[str, Any] = {
-                "attempts": attempts,
-                "next_attempt_at": now + backoff(attempts),
-                "last_error": str(exc)[:500],
-                "claimed_until": None,
-            }
-        else:
-            sent += 1
-            values = {"sent_at": clock.now(), "claimed_until": None}
-        async with db.transaction() as session:
+            log.warning("outbox message %s failed (attempt %d): %s", message.id, attempts, error)
             await session.execute(
-                sa.update(OutboxMessage).where(col(OutboxMessage.id) == message.id).values(**values)
+                sa.update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message.id)
+                .values(
+                    attempts=attempts,
+                    next_attempt_at=now + backoff(attempts),
+                    last_error=error,
+                    claimed_until=None,
+                )
             )
+
+
+async def drain(db: Database, sender: Sender, *, batch: int = 200) -> SendReport:
+    """Send batches until no due message is left (or a batch failed), then refresh the gauges."""
+    sent = failed = 0
+    while True:
+        report = await send_due(db, sender, limit=batch)
+        sent, failed = sent + report.sent, failed + report.failed
+        if report.handled < batch or report.failed:
+            break
+    OUTBOX_METRICS.observe(await outbox_counts(db))
     return SendReport(sent, failed)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # not sent yet (including those being retried)
+    FAILED = "failed"  # not sent yet, at least one attempt failed
+    SENT = "sent"
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    pending: int
+    failed: int
+    oldest_pending_seconds: float
+
+
+async def outbox_counts(db: Database) -> OutboxCounts:
+    """How many messages wait (and of those, how many failed at least once), and for how long
+    the oldest has waited."""
+    unsent = col(OutboxMessage.sent_at).is_(None)
+    async with db.session() as session:
+        row = (
+            await session.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.count(sa.case((col(OutboxMessage.attempts) > 0, 1))),
+                    sa.func.min(col(OutboxMessage.created_at)),
+                ).where(unsent)
+            )
+        ).one()
+    oldest = row[2]
+    age = (clock.now() - clock.as_utc(oldest)).total_seconds() if oldest is not None else 0.0
+    return OutboxCounts(pending=row[0], failed=row[1], oldest_pending_seconds=max(age, 0.0))
+
+
+async def list_messages(
+    db: Database, status: OutboxStatus, *, limit: int = 50
+) -> list[OutboxMessage]:
+    """Messages in one status, oldest first (sent ones: newest first)."""
+    query = sa.select(OutboxMessage).limit(limit)
+    if status == OutboxStatus.SENT:
+        query = query.where(col(OutboxMessage.sent_at).is_not(None)).order_by(
+            col(OutboxMessage.sent_at).desc(), col(OutboxMessage.id).desc()
+        )
+    else:
+        query = query.where(col(OutboxMessage.sent_at).is_(None)).order_by(
+            col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
+        )
+        if status == OutboxStatus.FAILED:
+            query = query.where(col(OutboxMessage.attempts) > 0)
+    async with db.session() as session:
+        return list((await session.scalars(query)).all())

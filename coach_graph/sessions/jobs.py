@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from coach_graph.context import Resources
 from coach_graph.jobs import Job
-from coach_graph.outbox.service import LogSender, Sender, SendReport, send_due
 from coach_graph.sessions.reminders import queue_reminders
 from coach_graph.sessions.reschedule import expire_requests
 
@@ -20,15 +19,9 @@ async def queue_session_reminders(resources: Resources) -> int:
     return await queue_reminders(resources.db)
 
 
-def sessions_jobs(sender: Sender | None = None) -> list[Job]:
-    """Reschedule expiry, reminder queuing and the outbox sender (default: log lines)."""
-    chosen = sender or LogSender()
-
-    async def send_outbox(resources: Resources) -> SendReport:
-        return await send_due(resources.db, chosen)
-
+def sessions_jobs() -> list[Job]:
+    """Reschedule expiry and reminder queuing (the outbox sender is coach_graph.mail.job's)."""
     return [
         Job("sessions.expire_reschedule_requests", expire_reschedule_requests),
         Job("sessions.queue_reminders", queue_session_reminders, interval_seconds=30),
-        Job("outbox.send", send_outbox, interval_seconds=15),
     ]

@@ -108,6 +108,9 @@ class CoachingSession(SQLModel, table=True):
     # When the session got its current start time (booked or moved): a reminder whose moment
     # lies before this is not sent (a session booked 5 hours ahead gets no 24-hour reminder).
     scheduled_at: datetime = utc_column(now=True)
+    # The iCalendar SEQUENCE of the session's invitation: 0 when booked, one more on each move
+    # and on cancellation, so calendar programs apply the newest mail about it.
+    invite_sequence: int = Field(default=0)
 
 
 class RescheduleRequest(SQLModel, table=True):

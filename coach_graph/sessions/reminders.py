@@ -20,6 +20,7 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.db import Database
 from coach_graph.outbox.models import MessageKind, OutboxMessage
+from coach_graph.outbox.service import wake_sender_after_commit
 from coach_graph.sessions.models import CoachingSession
 from coach_graph.sessions.service import LIVE
 
@@ -72,6 +73,7 @@ async def queue_reminders(db: Database) -> int:
         ]
         if not rows:
             return 0
+        wake_sender_after_commit(session)
         insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
         result = await session.execute(
             insert(OutboxMessage)

@@ -230,6 +230,7 @@ async def drop_pending_reminders(session: AsyncSession, session_id: int | None) 
 
 def move_session(s: CoachingSession, starts_at: datetime, ends_at: datetime) -> None:
     s.starts_at, s.ends_at, s.scheduled_at = starts_at, ends_at, clock.now()
+    s.invite_sequence += 1
 
 
 async def close_pending_request(
@@ -311,6 +312,11 @@ async def book_session(
             currency=service.currency,
         )
         session.add(booked)
+        await session.flush()
+        enqueue(
+            session, MessageKind.SESSION_BOOKED, client_id, _message(booked),
+            session_id=booked.id,
+        )  # fmt: skip
     return booked
 
 
@@ -374,6 +380,7 @@ async def update_status(
         s.status = target.value
         if target == SessionStatus.CANCELLED:
             s.cancellation_reason = reason
+            s.invite_sequence += 1
             await drop_pending_reminders(session, session_id)
             closed = await close_pending_request(session, session_id, "The session was cancelled.")
             enqueue(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from coach_graph import clock
 from coach_graph.context import Resources
 from coach_graph.db import Database
 from coach_graph.outbox.models import OutboxMessage
-from coach_graph.outbox.service import LogSender, backoff, send_due
+from coach_graph.outbox.service import LogSender, backoff, backoff_ceiling, send_due
 from coach_graph.sessions.reminders import queue_reminders
 from tests.sessions.conftest import Scene, at
 
@@ -103,28 +104,38 @@ class FlakySender:
             raise ConnectionError("mail server unavailable")
         self.sent.append(message.id)
 
+    async def prepare(self, batch: list[OutboxMessage]) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
 
 async def test_the_sender_drains_the_outbox_and_retries_failures_with_backoff(
     scene: Scene, db: Database, manual_clock: clock.ManualClock
 ) -> None:
     await scene.book(at(2, 9), 60)
+    assert (await send_due(db, LogSender())).sent == 1  # the booking's message
     manual_clock.set(at(1, 9))
     assert await queue_reminders(db) == 1
     sender = FlakySender(failures=2)
     first = await send_due(db, sender)
     assert (first.sent, first.failed) == (0, 1)
     assert (await send_due(db, sender)).sent == 0  # not due before its backoff
-    manual_clock.advance(backoff(1))
+    manual_clock.advance(backoff_ceiling(1))
     assert (await send_due(db, sender)).failed == 1
-    manual_clock.advance(backoff(2) - timedelta(seconds=1))
+    # The jittered wait is at least half the ceiling, at most the ceiling.
+    manual_clock.advance(backoff_ceiling(2) / 2 - timedelta(seconds=1))
     assert (await send_due(db, sender)).sent == 0
-    manual_clock.advance(timedelta(seconds=1))
+    manual_clock.advance(backoff_ceiling(2) / 2 + timedelta(seconds=1))
     assert (await send_due(db, sender)).sent == 1
     assert len(sender.sent) == 1
     manual_clock.advance(timedelta(days=1))
     assert (await send_due(db, sender)).sent == 0  # sent once, never again
     async with db.session() as session:
-        message = await session.scalar(sa.select(OutboxMessage))
+        message = await session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "REMINDER_24H")  # type: ignore[arg-type]
+        )
     assert message is not None and message.attempts == 2 and message.sent_at is not None
 
 
@@ -143,12 +154,16 @@ async def test_the_default_sender_logs_each_message(
     )
     with caplog.at_level(logging.INFO, logger="coach_graph.outbox"):
         report = await send_due(resources.db, LogSender())
-    assert report.sent == 1
+    assert report.sent == 3  # two bookings and a cancellation
     assert any(
         r.getMessage().startswith("outbox message SESSION_CANCELLED") for r in caplog.records
     )
 
 
-def test_backoff_doubles_and_is_capped() -> None:
-    assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
-    assert backoff(50) == timedelta(hours=6)
+def test_backoff_doubles_is_capped_at_five_minutes_and_jittered() -> None:
+    assert [backoff_ceiling(n).total_seconds() for n in (1, 2, 3)] == [15, 30, 60]
+    assert backoff_ceiling(50) == timedelta(minutes=5)
+    rng = random.Random(7)
+    waits = [backoff(3, rng).total_seconds() for _ in range(200)]
+    assert all(30 <= w <= 60 for w in waits)
+    assert len(set(waits)) > 100  # spread, so failures that came together do not return together
