@@ -45,6 +45,8 @@ class Settings:
     max_query_depth: int = 12
     max_query_tokens: int = 4000
     max_aliases: int = 30
+    # Static cost over which an operation is refused before it runs (see coach_graph/cost.py).
+    query_cost_limit: int = 5000
     max_subscriptions_per_connection: int = 10
     # Live events: undelivered events one subscriber may hold before it is cut off, and how
     # often websockets are checked for an expired or revoked token (closed within that time).
@@ -81,6 +83,7 @@ class Settings:
                 env, "INSIGHT_PROVIDER_TIMEOUT_SECONDS", defaults.insight_provider_timeout_seconds
             ),
             allowed_origins=origins,
+            query_cost_limit=_int(env, "QUERY_COST_LIMIT", defaults.query_cost_limit),
             subscriber_queue_size=_int(
                 env, "SUBSCRIBER_QUEUE_SIZE", defaults.subscriber_queue_size
             ),

@@ -18,6 +18,7 @@ from coach_graph.errors import BadUserInput
 
 T = TypeVar("T")
 MAX_PAGE = 100
+_SQL_INT_MIN, _SQL_INT_MAX = -(2**63), 2**63 - 1
 
 
 def page_size(first: int | None, default: int) -> int:
@@ -54,8 +55,10 @@ def decode_cursor(cursor: str | None, arity: int) -> tuple[Any, ...] | None:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or len(values) != arity:
             raise ValueError
+        if any(isinstance(v, int) and not _SQL_INT_MIN <= v <= _SQL_INT_MAX for v in values):
+            raise ValueError  # no database column holds it: the cursor was not ours
         return tuple(_decode_value(v) for v in values)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
         raise BadUserInput("That `after` cursor is not valid here.") from exc
 
 

@@ -64,7 +64,9 @@ class CoachGraphSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     rules = limit_rules(settings.max_query_depth, settings.max_aliases)
-    extensions: list[Any] = [lambda: CheckedDocuments(settings.max_query_tokens, rules)]
+    extensions: list[Any] = [
+        lambda: CheckedDocuments(settings.max_query_tokens, rules, settings.query_cost_limit)
+    ]
     return CoachGraphSchema(
         query=Query,
         mutation=Mutation,
