@@ -32,6 +32,20 @@ def limit_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidationRul
     )
 
 
+def _has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
 class CheckedDocuments(SchemaExtension):
     """Parses with a token limit, validates with the limit rules (both cached), then refuses an
     operation whose static cost (it depends on the variables, so it is not cached) is over
@@ -47,6 +61,10 @@ class CheckedDocuments(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         assert context.query is not None
+        if _has_lone_surrogate(context.query) or _has_lone_surrogate(context.variables):
+            # JSON's "\ud800" escape decodes to a lone surrogate: no database can store it or
+            # search for it, so it is refused here, for every argument at once.
+            raise GraphQLError("The request holds an invalid character (a lone surrogate).")
         # An oversized document raises here (not cached), and is refused as BAD_USER_INPUT.
         context.graphql_document = _parse(context.query, max_tokens=self.max_tokens)
         yield

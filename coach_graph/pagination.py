@@ -37,7 +37,10 @@ def _encode_value(value: Any) -> Any:
 
 def _decode_value(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"t"}:
-        return datetime.fromisoformat(value["t"])
+        moment = datetime.fromisoformat(value["t"])
+        if moment.tzinfo is None:  # every cursor we hand out holds an aware UTC time
+            raise ValueError
+        return moment
     return value
 
 
