@@ -30,6 +30,9 @@ from starlette.applications import Starlette
 from coach_graph.schema import build_schema
 from tests.conftest import Practice
 
+BOOK = """mutation($c: ID!, $t: DateTime!) {
+  bookSession(clientId: $c, serviceId: "1", startsAt: $t) { id } }"""
+
 
 def _cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
@@ -84,23 +87,29 @@ ODD_DATES = [
 ]
 
 
-def plain(type_: GraphQLInputType) -> Any:
-    """A valid-looking value of `type_`."""
+# Ids of real rows where an argument names them (the fixture's coach and client); other ids
+# are "1", the first row of their table (the fixture books session 1 on service 1).
+IDS: dict[str, str] = {}
+
+
+def plain(type_: GraphQLInputType, name: str = "") -> Any:
+    """A valid-looking value of `type_` for the argument or field `name`."""
     if isinstance(type_, GraphQLNonNull):
-        return plain(type_.of_type)
+        return plain(type_.of_type, name)
     if isinstance(type_, GraphQLList):
-        return [plain(type_.of_type)]
+        return [plain(type_.of_type, name)]
     if isinstance(type_, GraphQLEnumType):
         return next(iter(type_.values))
     if isinstance(type_, GraphQLInputObjectType):
         return {
-            name: plain(field.type)
+            name: plain(field.type, name)
             for name, field in type_.fields.items()
             if isinstance(field.type, GraphQLNonNull)
         }
     assert isinstance(type_, GraphQLScalarType)
+    if type_.name == "ID":
+        return IDS.get(name, "1")
     return {
-        "ID": "1",
         "String": "hello",
         "Int": 5,
         "Float": 1.5,
@@ -158,7 +167,7 @@ def cases(root: GraphQLObjectType, keyword: str) -> Iterator[tuple[str, str, dic
             params = ", ".join(f"${n}: {a.type}" for n, a in args.items())
             call = ", ".join(f"{n}: ${n}" for n in args)
             document = f"{keyword}({params}) {{ {field_name}({call}){selection(field.type)} }}"
-            base = {n: plain(a.type) for n, a in args.items() if n != arg_name}
+            base = {n: plain(a.type, n) for n, a in args.items() if n != arg_name}
             for value in odd(arg.type):
                 yield (
                     f"{field_name}.{arg_name}={str(value)[:40]!r}",
@@ -176,6 +185,13 @@ async def test_no_odd_input_at_any_argument_is_an_internal_error(
     coach = await practice.coach()
     client = await practice.client(coach)
     tokens = [await practice.token(coach), await practice.token(client), None]
+    IDS.update(clientId=str(client.id), coachId=str(coach.id))
+    booked = await http.post(
+        "/graphql",
+        json={"query": BOOK, "variables": {"c": str(client.id), "t": "2026-03-03T10:00:00Z"}},
+        headers={"Authorization": f"Bearer {tokens[0]}"},
+    )
+    assert booked.json()["data"]["bookSession"]["id"] == "1", booked.text
     graphql_schema = build_schema(app.state.resources.settings)._schema
     all_cases = [
         *cases(graphql_schema.query_type, "query"),
