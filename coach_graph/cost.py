@@ -2,10 +2,10 @@
 
 Each object a response can hold costs 1, multiplied by the page size of every list above it:
 a field's `first` (or `last`) argument as sent, by variable or by its default; a plain list
-without such an argument counts as `ASSUMED_LIST_SIZE` items; the `edges` of a connection are
-the page its `first` already counted. Scalars and enums are free, and so is introspection
-(`__schema`, `__type`, `__typename`), which never reaches the database. Fragments and inline
-fragments count as if written out.
+without such an argument counts as `ASSUMED_LIST_SIZE` items (emotion scores: their fixed
+eight); the `edges` of a connection are the page its `first` already counted. Scalars and
+enums are free, and so is introspection (`__schema`, `__type`, `__typename`), which never
+reaches the database. Fragments and inline fragments count as if written out.
 
     { clients(first: 50) { edges { node { timeline(first: 50) { edges { node { id } } } } } } }
 
@@ -42,6 +42,8 @@ from graphql.utilities import value_from_ast_untyped
 # How many items a list without a page argument (a client's homework, the needs-attention cards,
 # an entry's eight emotion scores...) is assumed to hold.
 ASSUMED_LIST_SIZE = 20
+# Lists whose length the product fixes: the eight basic emotions, every time.
+KNOWN_LIST_SIZES = {("JournalAnalysis", "emotions"): 8, ("EmotionPoint", "scores"): 8}
 PAGE_ARGUMENTS = ("first", "last")
 
 
@@ -132,8 +134,10 @@ class _Counter:
         if size is None:
             if name == "edges" and "pageInfo" in parent.fields:
                 size = page
+            elif _is_list(field.type):
+                size = KNOWN_LIST_SIZES.get((parent.name, name), ASSUMED_LIST_SIZE)
             else:
-                size = ASSUMED_LIST_SIZE if _is_list(field.type) else 1
+                size = 1
         inner = times * size
         return inner + self.selection_cost(node.selection_set, named, inner)
 

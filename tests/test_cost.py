@@ -41,7 +41,7 @@ def cost(document: str, variables: dict[str, object] | None = None) -> int:
 # The exact cost of each seed page's query: a change to the schema or the rule shows here.
 DASHBOARD = {
     "My Clients": (bench_graph.MY_CLIENTS, 102),
-    "client detail": (bench_graph.CLIENT_DETAIL, 1820),
+    "client detail": (bench_graph.CLIENT_DETAIL, 1160),
     "login": (bench_graph.LOGIN, 1),
     "client history": (bench_sessions.HISTORY, 152),
     "session stats": (bench_sessions.STATS, 3),
@@ -68,6 +68,8 @@ def test_an_object_costs_one_times_the_pages_above_it_and_scalars_are_free() -> 
     # A plain list without a page argument counts 20 items; `first` sizes a list that has one.
     assert cost("{ needsAttention { daysInactive } }") == 20
     assert cost("{ lessons(first: 5) { id module { id } } }") == 10
+    # Emotion scores are always eight: 1 client + 15 points + 15 * 8 scores.
+    assert cost("{ client(id: 1) { recentEmotions { scores { score } } } }") == 136
 
 
 def test_page_sizes_come_from_variables_their_defaults_or_the_schema() -> None:
