@@ -64,6 +64,8 @@ class Settings:
     max_query_depth: int = 12
     max_query_tokens: int = 4000
     max_aliases: int = 30
+    # Static cost over which an operation is refused before it runs (see coach_graph/cost.py).
+    query_cost_limit: int = 5000
     max_subscriptions_per_connection: int = 10
     # HTTP: a request body over this many bytes is refused with 413 before it is read whole.
     max_body_bytes: int = 1024 * 1024
@@ -132,6 +134,7 @@ class Settings:
             graphiql=_flag(env, "GRAPHIQL", defaults.graphiql),
             introspection=_flag(env, "INTROSPECTION", defaults.introspection),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", defaults.max_body_bytes),
+            query_cost_limit=_int(env, "QUERY_COST_LIMIT", defaults.query_cost_limit),
             subscriber_queue_size=_int(
                 env, "SUBSCRIBER_QUEUE_SIZE", defaults.subscriber_queue_size
             ),

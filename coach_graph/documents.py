@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from graphql import ASTValidationRule, parse
+from graphql import ASTValidationRule, GraphQLError, parse
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
+
+from coach_graph.cost import operation_cost
 
 CACHE_SIZE = 256
 
@@ -29,16 +32,39 @@ def limit_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidationRul
     )
 
 
-class CheckedDocuments(SchemaExtension):
-    """Parses with a token limit and validates with the limit rules, both cached."""
+def _has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
-    def __init__(self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...]) -> None:
+
+class CheckedDocuments(SchemaExtension):
+    """Parses with a token limit, validates with the limit rules (both cached), then refuses an
+    operation whose static cost (it depends on the variables, so it is not cached) is over
+    `cost_limit`: all before anything executes or reads the database."""
+
+    def __init__(
+        self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...], cost_limit: int
+    ) -> None:
         self.max_tokens = max_tokens
         self.rules = rules
+        self.cost_limit = cost_limit
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         assert context.query is not None
+        if _has_lone_surrogate(context.query) or _has_lone_surrogate(context.variables):
+            # JSON's "\ud800" escape decodes to a lone surrogate: no database can store it or
+            # search for it, so it is refused here, for every argument at once.
+            raise GraphQLError("The request holds an invalid character (a lone surrogate).")
         # An oversized document raises here (not cached), and is refused as BAD_USER_INPUT.
         context.graphql_document = _parse(context.query, max_tokens=self.max_tokens)
         yield
@@ -46,9 +72,29 @@ class CheckedDocuments(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         assert context.graphql_document is not None
-        context.pre_execution_errors = _validate(
+        errors = _validate(
             context.schema._schema,
             context.graphql_document,
             (*context.validation_rules, *self.rules),
         )
+        if not errors:
+            errors = self._cost_errors(context)
+        context.pre_execution_errors = errors
         yield
+
+    def _cost_errors(self, context: ExecutionContext) -> list[GraphQLError]:
+        assert context.graphql_document is not None
+        cost = operation_cost(
+            context.schema._schema,
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+        )
+        if cost <= self.cost_limit:
+            return []
+        message = (
+            f"This operation costs {cost:,}, over the limit of {self.cost_limit:,}: ask for "
+            "smaller pages (`first`) or fewer nested lists."
+        )
+        extensions = {"code": "BAD_USER_INPUT", "cost": cost, "costLimit": self.cost_limit}
+        return [GraphQLError(message, extensions=extensions)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeAlias, TypeVar
@@ -22,6 +23,14 @@ T = TypeVar("T")
 M = TypeVar("M")
 
 
+# Dates the API accepts (SPEC.md): anything else is a typo or a probe, refused before it runs.
+FIRST_YEAR = 1970
+LAST_YEAR = 2100
+# An id is exactly what the API hands out: a positive decimal in ASCII digits, no sign, no
+# padding, no leading zero (int() alone would take " 3", a full-width "3", "3_0" and "+3" for 3).
+_ID = re.compile(r"[1-9][0-9]{0,18}")
+
+
 def _parse_datetime(value: object) -> datetime:
     if not isinstance(value, str):
         raise ValueError("DateTime must be an ISO-8601 string with an offset.")
@@ -33,6 +42,8 @@ def _parse_datetime(value: object) -> datetime:
         raise ValueError(
             f"{value!r} has no UTC offset; send e.g. 2026-05-01T09:00:00+02:00 or ...Z."
         )
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(f"{value!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}.")
     return parsed.astimezone(UTC)
 
 
@@ -53,13 +64,10 @@ SCALAR_OVERRIDES: dict[object, Any] = {datetime: DateTimeScalar}
 
 def parse_id(value: strawberry.ID | str, what: str) -> int:
     """Our ids are opaque strings; an id that cannot be ours is simply not found."""
-    try:
-        ident = int(str(value))
-    except ValueError:
-        raise NotFound.of(what, value) from None
-    if ident < 1 or ident > 2**63 - 1:
+    text = str(value)
+    if not _ID.fullmatch(text) or int(text) > 2**63 - 1:
         raise NotFound.of(what, value)
-    return ident
+    return int(text)
 
 
 def parse_optional_id(value: strawberry.ID | None, what: str) -> int | None:

@@ -20,6 +20,7 @@ from coach_graph.errors import BadUserInput
 
 T = TypeVar("T")
 MAX_PAGE = 100
+_SQL_INT_MIN, _SQL_INT_MAX = -(2**63), 2**63 - 1
 
 
 def page_size(first: int | None, default: int) -> int:
@@ -38,7 +39,10 @@ def _encode_value(value: Any) -> Any:
 
 def _decode_value(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"t"}:
-        return datetime.fromisoformat(value["t"])
+        moment = datetime.fromisoformat(value["t"])
+        if moment.tzinfo is None:  # every cursor we hand out holds an aware UTC time
+            raise ValueError
+        return moment
     return value
 
 
@@ -56,8 +60,10 @@ def decode_cursor(cursor: str | None, arity: int) -> tuple[Any, ...] | None:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or len(values) != arity:
             raise ValueError
+        if any(isinstance(v, int) and not _SQL_INT_MIN <= v <= _SQL_INT_MAX for v in values):
+            raise ValueError  # no database column holds it: the cursor was not ours
         return tuple(_decode_value(v) for v in values)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
         raise BadUserInput("That `after` cursor is not valid here.") from exc
 
 

@@ -67,7 +67,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     rules = limit_rules(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = [
-        lambda: CheckedDocuments(settings.max_query_tokens, rules),
+        lambda: CheckedDocuments(settings.max_query_tokens, rules, settings.query_cost_limit),
         RecordOperationName,
     ]
     if not settings.introspection:

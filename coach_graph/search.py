@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from coach_graph.errors import BadUserInput
-
-MAX_SEARCH = 200
+from coach_graph import text
 
 
 def normalise_search(search: str | None) -> str | None:
-    """The search text trimmed and lower-cased; None when there is nothing to search for."""
+    """The search text trimmed and lower-cased; None when there is nothing to search for.
+    Over 200 characters or holding a control character: BAD_USER_INPUT naming `search`."""
+    text.checked_text(search, "search", text.SEARCH)
     if search is None or not search.strip():
         return None
-    if len(search) > MAX_SEARCH:
-        raise BadUserInput(f"A search text has at most {MAX_SEARCH} characters.")
     return search.strip().lower()
 
 

@@ -20,10 +20,11 @@ async def test_too_many_aliases_are_refused(gql: GraphQLClient, practice: Practi
 
 
 def _nested_sessions(levels: int) -> str:
-    """sessions -> edges -> node -> client -> sessions ... : 4 levels of depth per turn."""
+    """sessions -> edges -> node -> client -> sessions ... : 4 levels of depth per turn (small
+    pages: the cost stays low, only the depth grows)."""
     inner = "id"
     for _ in range(levels):
-        inner = f"sessions {{ edges {{ node {{ client {{ {inner} }} }} }} }}"
+        inner = f"sessions(first: 2) {{ edges {{ node {{ client {{ {inner} }} }} }} }}"
     return f"{{ {inner} }}"
 
 

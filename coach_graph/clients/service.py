@@ -16,19 +16,17 @@ from coach_graph.clients.access import ClientView, granted_clients
 from coach_graph.clients.activity import days_between, days_inactive, local_date, start_of_local_day
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
-from coach_graph.errors import NotFound
+from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.homework.models import Homework
 from coach_graph.pagination import Page, decode_cursor, page_size
+from coach_graph.search import escape_like, normalise_search
 
 
 def _search_condition(search: str | None) -> sa.ColumnElement[bool]:
-    if not search or not search.strip():
+    text = normalise_search(search)
+    if text is None:
         return sa.true()
-    pattern = (
-        "%"
-        + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        + "%"
-    )
+    pattern = f"%{escape_like(text)}%"
     return sa.or_(
         sa.func.lower(User.name).like(pattern, escape="\\"),
         sa.func.lower(User.email).like(pattern, escape="\\"),
@@ -54,9 +52,10 @@ async def list_clients(
     )
     query = base.order_by(_sort_name(), col(User.id)).limit(size + 1)
     if key is not None:
-        query = query.where(
-            sa.tuple_(_sort_name(), col(User.id)) > sa.tuple_(str(key[0]), int(key[1]))
-        )
+        name, ident = key
+        if not isinstance(name, str) or not isinstance(ident, int) or isinstance(ident, bool):
+            raise BadUserInput("That `after` cursor is not valid here.")
+        query = query.where(sa.tuple_(_sort_name(), col(User.id)) > sa.tuple_(name, ident))
     async with db.session() as session:
         clients = list((await session.scalars(query)).all())
 

@@ -189,8 +189,8 @@ class JournalClientFields:
 class Mutation:
     @strawberry.mutation(
         description="Client: write a journal entry. It is stored PENDING and analysed in the "
-        "background. Control characters other than newline and tab are removed; empty text or "
-        "more than 20,000 characters is refused."
+        "background. Empty text, more than 20,000 characters or a control character (tab and "
+        "line breaks aside) is refused."
     )
     async def create_journal_entry(self, info: Info, content: str) -> JournalEntry:
         entry = await service.create_entry(info.context.db, info.context.viewer, content)

@@ -20,6 +20,7 @@ from coach_graph.errors import BadUserInput
 from coach_graph.sessions.models import CoachingSession, SessionStatus
 
 MAX_PERIODS = 400
+MAX_RANGE = timedelta(days=5 * 365 + 2)  # 5 years, leap days included
 
 
 class Interval(enum.StrEnum):
@@ -102,6 +103,8 @@ async def analytics(
     coach = require_coach(viewer)
     if end <= start:
         raise BadUserInput("`to` must come after `from`.")
+    if end - start > MAX_RANGE:
+        raise BadUserInput("An analytics range spans at most 5 years.", field="to")
     tz = ZoneInfo(coach.time_zone)
     starts = period_starts(start, end, interval, tz)
     s = CoachingSession

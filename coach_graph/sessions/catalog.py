@@ -31,15 +31,16 @@ from coach_graph.sessions.models import (
     Service,
     SessionStatus,
 )
+from coach_graph.text import NAME, checked_text
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_DURATION_MINUTES = 8 * 60
 
 
 def _validate_service(name: str, duration_minutes: int, price_minor: int, currency: str) -> str:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise BadUserInput("A service needs a name of 1 to 200 characters.")
+    name = checked_text(name, "name", NAME).strip()
+    if not name:
+        raise BadUserInput("A service needs a name.", field="name")
     if not 5 <= duration_minutes <= MAX_DURATION_MINUTES or duration_minutes % 5:
         raise BadUserInput(
             f"A service lasts 5 to {MAX_DURATION_MINUTES} minutes, in steps of 5; "
@@ -154,9 +155,9 @@ async def list_calendars(db: Database, viewer: Viewer | None) -> list[Calendar]:
 
 async def create_calendar(db: Database, viewer: Viewer | None, name: str) -> Calendar:
     coach = require_coach(viewer)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise BadUserInput("A calendar needs a name of 1 to 200 characters.")
+    name = checked_text(name, "name", NAME).strip()
+    if not name:
+        raise BadUserInput("A calendar needs a name.", field="name")
     calendar = Calendar(coach_id=coach.id, name=name)
     async with db.transaction() as session:
         session.add(calendar)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from coach_graph import clock
+from coach_graph import clock, text
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
 from coach_graph.alerts.service import publish_alerts, raise_alert
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
@@ -39,7 +39,6 @@ APPLY_AT_ONCE = timedelta(hours=48)
 TOO_LATE = timedelta(hours=24)
 # A pending request lapses this long after it was made (or at the start, if sooner).
 PENDING_FOR = timedelta(hours=48)
-MAX_REASON = 2000
 
 
 def _event(request: RescheduleRequest) -> dict[str, object]:
@@ -91,9 +90,7 @@ async def _notify_coach_of_pending_request(
 
 
 def _reason(reason: str | None) -> str | None:
-    if reason is not None and len(reason) > MAX_REASON:
-        raise BadUserInput(f"A reason may hold at most {MAX_REASON} characters.")
-    return reason
+    return text.checked_text(reason, "reason", text.REASON)
 
 
 async def request_reschedule(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from coach_graph import clock
+from coach_graph import clock, text
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
 from coach_graph.clients.access import granted_clients, visible_client
@@ -43,7 +43,6 @@ DELETED_CLIENT = "Deleted Client"
 LIVE = (SessionStatus.PENDING, SessionStatus.CONFIRMED)
 JOIN_EARLY = timedelta(minutes=15)
 NO_SHOW_AFTER = timedelta(minutes=10)
-MAX_NOTES = 10_000
 NOTES_PREVIEW = 80
 REMINDER_KINDS = (MessageKind.REMINDER_24H.value, MessageKind.REMINDER_1H.value)
 
@@ -159,10 +158,9 @@ def can_join(s: CoachingSession, now: datetime | None = None) -> bool:
 # ---------------------------------------------------------------- placement
 
 
-def _check_text(value: str | None, what: str) -> str | None:
-    if value is not None and len(value) > MAX_NOTES:
-        raise BadUserInput(f"{what} may hold at most {MAX_NOTES} characters.")
-    return value
+def _check_text(value: str | None, field: str) -> str | None:
+    limit = text.REASON if field == "reason" else text.NOTES
+    return text.checked_text(value, field, limit)
 
 
 async def check_placement(
@@ -273,8 +271,8 @@ async def book_session(
     coach = require_coach(viewer)
     if status not in LIVE:
         raise BadUserInput("A new session is PENDING or CONFIRMED.")
-    _check_text(customer_notes, "Customer notes")
-    _check_text(private_notes, "Private notes")
+    _check_text(customer_notes, "customerNotes")
+    _check_text(private_notes, "privateNotes")
     await visible_client(db, coach, client_id)
     async with db.transaction() as session:
         service = await coach_service(session, coach.id, service_id)
@@ -370,7 +368,7 @@ async def update_status(
     """Move a session along the status machine; cancelling drops its pending reminders and
     rejects its pending reschedule request (returned so the caller can publish it)."""
     coach = require_coach(viewer)
-    _check_text(reason, "A cancellation reason")
+    _check_text(reason, "reason")
     closed: RescheduleRequest | None = None
     async with db.transaction() as session:
         s = await _own_session(session, coach, session_id)
@@ -402,9 +400,9 @@ async def update_notes(
     async with db.transaction() as session:
         s = await _own_session(session, coach, session_id)
         if not isinstance(customer_notes, Keep):
-            s.customer_notes = _check_text(customer_notes, "Customer notes")
+            s.customer_notes = _check_text(customer_notes, "customerNotes")
         if not isinstance(private_notes, Keep):
-            s.private_notes = _check_text(private_notes, "Private notes")
+            s.private_notes = _check_text(private_notes, "privateNotes")
     return s
 
 
@@ -414,7 +412,7 @@ async def reschedule_session(
     """The coach moves a session at once; the client is told through the outbox. A pending
     request of the client is rejected (returned so the caller can publish it)."""
     coach = require_coach(viewer)
-    _check_text(reason, "A reason")
+    _check_text(reason, "reason")
     async with db.transaction() as session:
         await lock_schedule(session, coach.id)
         s = await _own_session(session, coach, session_id)

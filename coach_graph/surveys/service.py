@@ -20,12 +20,11 @@ from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.loaders import by_key
 from coach_graph.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveySubmission
+from coach_graph.text import NOTES, checked_text
 
 # A key of a per-client read: the viewing coach (None: the client themself) and the client.
 # Submissions belong to the client, not to a coach: every coach with consent sees them all.
 ClientKey = tuple[int | None, int]
-
-MAX_ANSWER = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +124,7 @@ def _checked_answers(
             raise BadUserInput(f"Question {raw_id} is not part of this survey.")
         if question.id in checked:
             raise BadUserInput(f"Question {raw_id} is answered more than once.")
-        if len(answer) > MAX_ANSWER:
-            raise BadUserInput(f"An answer has at most {MAX_ANSWER} characters.")
+        checked_text(answer, "answer", NOTES)
         checked[question.id] = answer
     for question in questions:
         if question.required and not checked.get(question.id or 0, "").strip():

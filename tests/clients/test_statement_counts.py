@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from coach_graph.accounts.models import Role, User
 from coach_graph.clients.models import CoachClient, ConsentStatus
+from coach_graph.config import Settings
 from coach_graph.homework.models import Homework
 from coach_graph.journals.models import JournalEntry
 from coach_graph.surveys.models import SurveyAnswer, SurveySubmission
 from tests.conftest import T0, GraphQLClient, Practice, count_statements, count_tasks
 from tests.graph_data import add_catalogue, add_survey
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Pages of 100 rows with every nested list: far over the cost limit of a real request,
+    which is not what these tests measure (SQL statements per page)."""
+    return settings.with_(query_cost_limit=1_000_000)
+
 
 MY_CLIENTS = """{ clients(first: 100) { totalCount pageInfo { hasNextPage endCursor }
   edges { cursor node { id name email avatarUrl isPremium lastActiveAt activity daysInactive

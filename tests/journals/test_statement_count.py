@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from coach_graph import clock
+from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.journals.models import JournalEntry
 from tests.conftest import GraphQLClient, Practice, count_statements
 from tests.journals.conftest import Journals
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Pages of 100 rows with every nested list: far over the cost limit of a real request,
+    which is not what these tests measure (SQL statements per page)."""
+    return settings.with_(query_cost_limit=1_000_000)
+
 
 CLIENTS = """query($n: Int!) {
   clients(first: $n) { edges { node {
