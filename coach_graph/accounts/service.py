@@ -18,6 +18,7 @@ from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, Unauthenticated
 from coach_graph.sessions.setup import setup_new_coach
+from coach_graph.text import checked_text
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class LoginResult:
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """An e-mail address as accounts store it (checked like every text: no control characters;
+    PostgreSQL refuses a NUL outright)."""
+    return checked_text(email, "email", 320).strip().lower()
 
 
 def login_throttles(settings: Settings) -> tuple[Throttle, Throttle]:

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from coach_graph.app import create_app
 from coach_graph.config import Settings
 from coach_graph.graphiql import asset_urls
-from tests.conftest import Practice
+from tests.conftest import EXTERNAL_DB, Practice, _truncate
 from tests.ws import until
 
 CHROMIUM = (
@@ -208,6 +208,8 @@ async def test_graphiql_runs_a_query_in_headless_chromium_with_no_network_but_th
     app = create_app(settings, jobs=[])
     served = Served(app)
     async with serve(served) as base:
+        if EXTERNAL_DB:  # the suite's shared PostgreSQL: start from empty tables
+            await _truncate(app.state.resources.db)
         practice = Practice(app.state.resources)
         coach = await practice.coach("Ada Lovelace")
         token = await practice.token(coach)

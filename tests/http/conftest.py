@@ -24,7 +24,7 @@ from coach_graph.accounts.service import add_user
 from coach_graph.auth import Passwords, issue_token
 from coach_graph.config import Settings
 from coach_graph.db import Database
-from tests.conftest import EXTERNAL_DB, PASSWORD
+from tests.conftest import EXTERNAL_DB, PASSWORD, _truncate
 from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +75,8 @@ async def _coach(url: str) -> Coach:
     db = Database(url)
     try:
         await db.migrate()
+        if EXTERNAL_DB:  # the suite's shared PostgreSQL: start from empty tables, like every test
+            await _truncate(db)
         user = await add_user(
             db,
             Passwords(1, 1024),
