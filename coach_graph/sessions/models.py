@@ -24,7 +24,7 @@ class RescheduleRequestStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
-class Service(SQLModel, table=True):
+class CoachingService(SQLModel, table=True):
     """Something a coach offers: a duration and a price (0 for the free intro call)."""
 
     __tablename__ = "coaching_service"
