@@ -81,3 +81,11 @@ def can_join(s: CoachingSession, now: datetime | None = None) -> bool:
     """From 15 minutes before the start until the end, unless cancelled or over."""
     now = now or clock.now()
     return s.status in LIVE and s.starts_at - JOIN_EARLY <= now < s.ends_at
+
+
+def join_url(viewer: Viewer | None, s: CoachingSession, template: str) -> str | None:
+    """The video call's link, for the session's coach and client only (`template` holds
+    `{room}`)."""
+    if viewer is None or viewer.id not in (s.coach_id, s.client_id):
+        return None
+    return template.replace("{room}", s.meeting_room)

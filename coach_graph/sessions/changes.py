@@ -30,6 +30,7 @@ from coach_graph.sessions.models import (
     SessionStatus,
 )
 from coach_graph.sessions.placement import check_placement, move_session
+from coach_graph.sessions.policy import charge_no_show
 from coach_graph.sessions.reminders import drop_pending_reminders
 from coach_graph.sessions.reschedule import close_pending_request
 from coach_graph.sessions.setup import lock_schedule
@@ -160,6 +161,8 @@ async def update_status(
         if refusal:
             raise Conflict(refusal)
         s.status = target.value
+        if target in (SessionStatus.NO_SHOW, SessionStatus.COMPLETED):
+            await charge_no_show(session, s)
         if target == SessionStatus.CANCELLED:
             s.cancellation_reason = reason
             s.invite_sequence += 1

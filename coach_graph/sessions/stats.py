@@ -47,7 +47,8 @@ async def load_session_stats(db: Database, keys: list[StatsKey]) -> list[Session
                 when(SessionStatus.COMPLETED),
                 when(SessionStatus.CANCELLED),
                 when(SessionStatus.NO_SHOW),
-                when(SessionStatus.COMPLETED, col(CoachingSession.price_minor)),
+                when(SessionStatus.COMPLETED, col(CoachingSession.price_minor))
+                + sa.func.coalesce(sa.func.sum(col(CoachingSession.fee_minor)), 0),
             )
             .where(col(CoachingSession.client_id).in_(client_ids))
             .group_by(col(CoachingSession.client_id), col(CoachingSession.currency))

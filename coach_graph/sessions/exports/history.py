@@ -26,8 +26,8 @@ MAX_ROWS = 10_000
 
 
 def fee_minor(session: CoachingSession) -> int:
-    """The fee charged for the session, in minor units; 0 until cancellation policies land."""
-    return 0
+    """The fee charged for the session (late cancellation or no-show), in minor units."""
+    return session.fee_minor
 
 
 def major_units(amount_minor: int) -> str:

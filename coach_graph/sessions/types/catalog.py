@@ -88,3 +88,19 @@ class ServiceInput:
 def service_of(row: CoachingService | None) -> Service:
     assert row is not None  # a foreign key with ON DELETE RESTRICT
     return Service.of(row)
+
+
+@strawberry.type(description="A coach's cancellation policy.")
+class CancellationPolicy:
+    notice_hours: int = strawberry.field(
+        description="A client's cancellation later than this before the start is late."
+    )
+    late_fee_percent: int = strawberry.field(
+        description="The fee of a late cancellation or a no-show, in percent of the price."
+    )
+
+
+@strawberry.input(description="A cancellation policy to save.")
+class CancellationPolicyInput:
+    notice_hours: int = strawberry.field(description="0 to 720 hours.")
+    late_fee_percent: int = strawberry.field(description="0 to 100 percent.")

@@ -11,7 +11,7 @@ from coach_graph.pagination import page_size
 from coach_graph.sessions import history
 from coach_graph.sessions.history import Sort
 from coach_graph.sessions.stats import load_session_stats
-from coach_graph.sessions.types.session import Session, SessionFilter, prime_rows
+from coach_graph.sessions.types.session import Session, SessionFilter, prime_rows, session_of
 from coach_graph.sessions.types.stats import SessionStats
 
 
@@ -30,7 +30,7 @@ class SessionClientFields:
         first: int | None = 50,
         after: str | None = None,
     ) -> Connection[Session]:
-        viewer = require_viewer(info.context.viewer)
+        require_viewer(info.context.viewer)
         order = Sort(sort or Sort.NEWEST_FIRST)
         key = history.ClientSessions(
             client_id=self.view.id,
@@ -48,7 +48,7 @@ class SessionClientFields:
         async def count() -> int:
             return await loaders(history.client_session_counts).load(key.count_key)
 
-        return Connection.of(key.page(rows, count), lambda row: Session.of(row, viewer))
+        return Connection.of(key.page(rows, count), lambda row: session_of(info, row))
 
     @strawberry.field(description="Totals of the client's sessions.")
     async def session_stats(self, info: Info) -> SessionStats:

@@ -12,7 +12,7 @@ import strawberry
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
 from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
-from coach_graph.sessions import access, catalog, changes, reschedule
+from coach_graph.sessions import access, catalog, changes, policy, reschedule
 from coach_graph.sessions.analytics import Interval
 from coach_graph.sessions.analytics import analytics as compute_analytics
 from coach_graph.sessions.changes import KEEP
@@ -22,6 +22,8 @@ from coach_graph.sessions.types.catalog import (
     AvailabilityWindow,
     AvailabilityWindowInput,
     Calendar,
+    CancellationPolicy,
+    CancellationPolicyInput,
     Service,
     ServiceInput,
 )
@@ -29,6 +31,7 @@ from coach_graph.sessions.types.session import (
     RescheduleRequest,
     Session,
     SessionFilter,
+    session_of,
     session_page,
 )
 from coach_graph.sessions.types.stats import Analytics
@@ -70,7 +73,7 @@ class Query:
     async def session(self, info: Info, id: strawberry.ID) -> Session | None:
         viewer = require_viewer(info.context.viewer)
         row = await access.find_session(info.context.db, viewer, parse_id(id, "session"))
-        return Session.of(row, viewer) if row else None
+        return session_of(info, row) if row else None
 
     @strawberry.field(
         description="Free start times for a service in [from, to) (at most 62 days): inside the "
@@ -122,6 +125,11 @@ class Query:
         )
         return Analytics.of(result)
 
+    @strawberry.field(description="The coach's cancellation policy (defaults: 24 hours, 0 %).")
+    async def cancellation_policy(self, info: Info) -> CancellationPolicy:
+        p = await policy.get_policy(info.context.db, info.context.viewer)
+        return CancellationPolicy(notice_hours=p.notice_hours, late_fee_percent=p.late_fee_percent)
+
 
 def _viewer(info: Info) -> ViewerData:
     return require_viewer(info.context.viewer)
@@ -156,7 +164,7 @@ class Mutation:
             private_notes=private_notes,
             status=SessionStatus(status or SessionStatus.CONFIRMED),
         )
-        return Session.of(row, _viewer(info))
+        return session_of(info, row)
 
     @strawberry.mutation(description="Change a session's status along the allowed moves (coach).")
     async def update_session_status(
@@ -165,7 +173,7 @@ class Mutation:
         row = await changes.update_status(
             info.context.db, info.context.viewer, parse_id(id, "session"), SessionStatus(status)
         )
-        return Session.of(row, _viewer(info))
+        return session_of(info, row)
 
     @strawberry.mutation(
         description="Edit a session's notes (coach); an argument left out stays, null clears it."
@@ -184,7 +192,7 @@ class Mutation:
             KEEP if customer_notes is strawberry.UNSET else customer_notes,
             KEEP if private_notes is strawberry.UNSET else private_notes,
         )
-        return Session.of(row, _viewer(info))
+        return session_of(info, row)
 
     @strawberry.mutation(
         description="Move a session at once (coach); the client is notified, with the reason."
@@ -195,7 +203,7 @@ class Mutation:
         row = await changes.reschedule_session(
             info.context.db, info.context.viewer, parse_id(id, "session"), starts_at, reason
         )
-        return Session.of(row, _viewer(info))
+        return session_of(info, row)
 
     @strawberry.mutation(description="Cancel a PENDING or CONFIRMED session (coach).")
     async def cancel_session(
@@ -208,14 +216,14 @@ class Mutation:
             SessionStatus.CANCELLED,
             reason,
         )
-        return Session.of(row, _viewer(info))
+        return session_of(info, row)
 
     @strawberry.mutation(description="Record a no-show, 10 minutes after the start or later.")
     async def mark_no_show(self, info: Info, id: strawberry.ID) -> Session:
         row = await changes.update_status(
             info.context.db, info.context.viewer, parse_id(id, "session"), SessionStatus.NO_SHOW
         )
-        return Session.of(row, _viewer(info))
+        return session_of(info, row)
 
     @strawberry.mutation(description="Book the same client and service again at a new time.")
     async def book_follow_up(
@@ -224,7 +232,7 @@ class Mutation:
         row = await changes.book_follow_up(
             info.context.db, info.context.viewer, parse_id(session_id, "session"), starts_at
         )
-        return Session.of(row, _viewer(info))
+        return session_of(info, row)
 
     @strawberry.mutation(
         description="Approve (the session moves) or reject (it stays) a pending request (coach)."
@@ -303,12 +311,36 @@ class Mutation:
         )
         return RescheduleRequest.of(row)
 
+    @strawberry.mutation(
+        description="Save the coach's cancellation policy: notice 0 to 720 hours, late fee 0 to "
+        "100 percent of the price."
+    )
+    async def set_cancellation_policy(
+        self, info: Info, input: CancellationPolicyInput
+    ) -> CancellationPolicy:
+        p = await policy.set_policy(
+            info.context.db, info.context.viewer, input.notice_hours, input.late_fee_percent
+        )
+        return CancellationPolicy(notice_hours=p.notice_hours, late_fee_percent=p.late_fee_percent)
+
+    @strawberry.mutation(
+        description="Cancel your PENDING or CONFIRMED session before it starts (client); inside "
+        "the coach's notice window it is a late cancellation and the late fee applies."
+    )
+    async def cancel_my_session(
+        self, info: Info, session_id: strawberry.ID, reason: str | None = None
+    ) -> Session:
+        row = await policy.cancel_my_session(
+            info.context.db, info.context.viewer, parse_id(session_id, "session"), reason
+        )
+        return session_of(info, row)
+
     @strawberry.mutation(description="Rate your COMPLETED session from 1 to 5 (client).")
     async def rate_session(self, info: Info, session_id: strawberry.ID, rating: int) -> Session:
         row = await changes.rate_session(
             info.context.db, info.context.viewer, parse_id(session_id, "session"), rating
         )
-        return Session.of(row, _viewer(info))
+        return session_of(info, row)
 
 
 @strawberry.type

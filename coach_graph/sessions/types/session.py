@@ -55,11 +55,21 @@ class Session:
         "the end."
     )
     created_at: datetime
+    join_url: str | None = strawberry.field(
+        description="The video call's link: only for the session's coach and client."
+    )
+    late_cancellation: bool = strawberry.field(
+        description="Cancelled by the client inside the coach's notice window."
+    )
+    fee: Money | None = strawberry.field(
+        description="The late-cancellation or no-show fee charged, if any."
+    )
     row: strawberry.Private[CoachingSession]
     viewer: strawberry.Private[ViewerData]
 
     @classmethod
-    def of(cls, row: CoachingSession, viewer: ViewerData) -> Session:
+    def of(cls, row: CoachingSession, viewer: ViewerData, meeting_url: str) -> Session:
+        """`meeting_url` is the MEETING_URL_TEMPLATE setting."""
         private = row.private_notes if access.can_see_private_notes(viewer, row) else None
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -75,6 +85,9 @@ class Session:
             rating=row.rating,
             can_join=access.can_join(row, clock.now()),
             created_at=row.created_at,
+            join_url=access.join_url(viewer, row, meeting_url),
+            late_cancellation=row.late_cancellation,
+            fee=Money(amount_minor=row.fee_minor, currency=row.currency) if row.fee_minor else None,
             row=row,
             viewer=viewer,
         )
@@ -125,6 +138,12 @@ class Session:
         return RescheduleRequest.of(row) if row else None
 
 
+def session_of(info: Info, row: CoachingSession) -> Session:
+    """The session as the request's viewer sees it."""
+    viewer = require_viewer(info.context.viewer)
+    return Session.of(row, viewer, info.context.settings.meeting_url_template)
+
+
 @strawberry.type(description="A client's request to move a session.")
 class RescheduleRequest:
     id: strawberry.ID
@@ -159,7 +178,7 @@ class RescheduleRequest:
     async def session(self, info: Info) -> Session:
         row = await info.context.loaders(load_sessions).load(self.session_id)
         assert row is not None  # a foreign key with ON DELETE CASCADE
-        return Session.of(row, require_viewer(info.context.viewer))
+        return session_of(info, row)
 
 
 @strawberry.input(description="Filters of a session history; all optional.")
@@ -214,7 +233,7 @@ async def session_page(
         after,
     )
     await prime_rows(info, [row for _, row in page.items])
-    return Connection.of(page, lambda row: Session.of(row, viewer))
+    return Connection.of(page, lambda row: session_of(info, row))
 
 
 async def prime_rows(info: Info, rows: list[CoachingSession]) -> None:

@@ -21,7 +21,9 @@ class SessionStats:
     cancelled: int
     no_shows: int
     cancellation_rate: float = strawberry.field(description="cancelled / total; 0 when none.")
-    revenue: Money = strawberry.field(description="Sum of the prices of COMPLETED sessions.")
+    revenue: Money = strawberry.field(
+        description="Prices of COMPLETED sessions plus the fees charged."
+    )
 
     @classmethod
     def of(cls, stats: figures.SessionStats, currency: str) -> SessionStats:
