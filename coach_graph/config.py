@@ -85,6 +85,8 @@ class Settings:
     smtp: SmtpServer | None = None
     mail_from: str = "coach_graph <no-reply@localhost>"
     practice_name: str = "coach_graph"
+    # The video call of a session: {room} becomes the session's unguessable meeting room.
+    meeting_url_template: str = "https://meet.jit.si/{room}"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Self:
@@ -148,6 +150,7 @@ class Settings:
             smtp=parse_smtp_url(smtp_url) if smtp_url else None,
             mail_from=mail_from,
             practice_name=env.get("PRACTICE_NAME") or defaults.practice_name,
+            meeting_url_template=env.get("MEETING_URL_TEMPLATE") or defaults.meeting_url_template,
         )
 
     def with_(self, **changes: object) -> Settings:

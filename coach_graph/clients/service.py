@@ -200,7 +200,7 @@ async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> 
         )
         # Sessions stay with their notes but link to no one ("Deleted Client"). Imported here:
         # the sessions domain builds on this module's access rules.
-        from coach_graph.sessions.service import detach_client
+        from coach_graph.sessions.changes import detach_client
 
         await detach_client(session, coach.id, client_id)
         await session.delete(link)

@@ -17,7 +17,7 @@ from coach_graph.homework.service import latest_homework
 from coach_graph.homework.types import HomeworkClientFields
 from coach_graph.journals.reads import last_journal_at
 from coach_graph.journals.types import JournalClientFields
-from coach_graph.sessions.types import SessionClientFields
+from coach_graph.sessions.types.client import SessionClientFields
 from coach_graph.surveys.types import SurveyClientFields
 from coach_graph.timeline.types import TimelineClientFields
 

@@ -27,7 +27,7 @@ from coach_graph.mail.compose import Letterhead, Recipient, SessionMail, compose
 from coach_graph.mail.server import SmtpServer
 from coach_graph.outbox.models import MessageKind, OutboxMessage
 from coach_graph.outbox.service import DeliveryUnavailable
-from coach_graph.sessions.models import CoachingSession, Service, SessionStatus
+from coach_graph.sessions.models import CoachingService, CoachingSession, SessionStatus
 
 log = logging.getLogger("coach_graph.mail")
 
@@ -47,8 +47,8 @@ async def load_batch(
     async with db.session() as session:
         rows = (
             await session.execute(
-                sa.select(CoachingSession, col(Service.name))
-                .join(Service, col(Service.id) == col(CoachingSession.service_id))
+                sa.select(CoachingSession, col(CoachingService.name))
+                .join(CoachingService, col(CoachingService.id) == col(CoachingSession.service_id))
                 .where(col(CoachingSession.id).in_(session_ids))
             )
         ).all()

@@ -117,15 +117,18 @@ async def analytics(
         sa.select(
             _bucket(starts_at, starts, 0, len(starts)).label("bucket"),
             col(s.currency).label("currency"),
-            col(s.price_minor).label("price"),
+            sa.case((completed, 1), else_=0).label("completed"),
+            # Revenue: completed sessions' prices plus the fees charged (late cancellations,
+            # no-shows).
+            (sa.case((completed, col(s.price_minor)), else_=0) + col(s.fee_minor)).label("price"),
         )
-        .where(mine, completed, starts_at >= start, starts_at < end)
+        .where(mine, sa.or_(completed, col(s.fee_minor) > 0), starts_at >= start, starts_at < end)
         .subquery()
     )
     revenue_q = sa.select(
         completed_rows.c.bucket,
         completed_rows.c.currency,
-        sa.func.count(),
+        sa.func.sum(completed_rows.c.completed),
         sa.func.sum(completed_rows.c.price),
     ).group_by(completed_rows.c.bucket, completed_rows.c.currency)
     rating_q = sa.select(sa.func.avg(col(s.rating))).where(
@@ -153,7 +156,7 @@ async def analytics(
     sessions_completed = 0
     currencies = {settings.default_currency}
     for index, currency, count, amount in revenue_rows:
-        sessions_completed += int(count)
+        sessions_completed += int(count or 0)
         amounts[(int(index), currency)] = int(amount or 0)
         currencies.add(currency)
     revenue = [

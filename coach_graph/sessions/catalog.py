@@ -27,8 +27,8 @@ from coach_graph.sessions.availability import (
 from coach_graph.sessions.models import (
     AvailabilityWindow,
     Calendar,
+    CoachingService,
     CoachingSession,
-    Service,
     SessionStatus,
 )
 from coach_graph.text import NAME, checked_text
@@ -53,38 +53,40 @@ def _validate_service(name: str, duration_minutes: int, price_minor: int, curren
     return name
 
 
-async def coach_service(session: AsyncSession, coach_id: int, service_id: int) -> Service:
+async def coach_service(session: AsyncSession, coach_id: int, service_id: int) -> CoachingService:
     """One of the coach's services, else NOT_FOUND (in the caller's transaction)."""
     service = await session.scalar(
-        sa.select(Service).where(col(Service.id) == service_id, col(Service.coach_id) == coach_id)
+        sa.select(CoachingService).where(
+            col(CoachingService.id) == service_id, col(CoachingService.coach_id) == coach_id
+        )
     )
     if service is None:
         raise NotFound.of("service", service_id)
     return service
 
 
-async def list_services(db: Database, viewer: Viewer | None) -> list[Service]:
+async def list_services(db: Database, viewer: Viewer | None) -> list[CoachingService]:
     """The coach's services, archived ones included (they say so)."""
     coach = require_coach(viewer)
     async with db.session() as session:
         rows = await session.scalars(
-            sa.select(Service)
-            .where(col(Service.coach_id) == coach.id)
-            .order_by(col(Service.duration_minutes), col(Service.id))
+            sa.select(CoachingService)
+            .where(col(CoachingService.coach_id) == coach.id)
+            .order_by(col(CoachingService.duration_minutes), col(CoachingService.id))
         )
         return list(rows.all())
 
 
-async def bookable_service(db: Database, viewer: Viewer | None, service_id: int) -> Service:
+async def bookable_service(db: Database, viewer: Viewer | None, service_id: int) -> CoachingService:
     """A service the viewer may ask slots for: their own (coach) or one of a coach they granted
     consent to (client). Anything else is NOT_FOUND."""
     viewer = require_viewer(viewer)
-    query = sa.select(Service).where(col(Service.id) == service_id)
+    query = sa.select(CoachingService).where(col(CoachingService.id) == service_id)
     if viewer.is_coach:
-        query = query.where(col(Service.coach_id) == viewer.id)
+        query = query.where(col(CoachingService.coach_id) == viewer.id)
     else:
         query = query.where(
-            col(Service.coach_id).in_(
+            col(CoachingService.coach_id).in_(
                 sa.select(col(CoachClient.coach_id)).where(
                     col(CoachClient.client_id) == viewer.id,
                     col(CoachClient.consent) == ConsentStatus.GRANTED,
@@ -100,10 +102,10 @@ async def bookable_service(db: Database, viewer: Viewer | None, service_id: int)
 
 async def create_service(
     db: Database, viewer: Viewer | None, name: str, duration: int, price: int, currency: str
-) -> Service:
+) -> CoachingService:
     coach = require_coach(viewer)
     name = _validate_service(name, duration, price, currency)
-    service = Service(
+    service = CoachingService(
         coach_id=coach.id,
         name=name,
         duration_minutes=duration,
@@ -123,7 +125,7 @@ async def update_service(
     duration: int,
     price: int,
     currency: str,
-) -> Service:
+) -> CoachingService:
     """Change a service; sessions already booked keep their own duration and price."""
     coach = require_coach(viewer)
     name = _validate_service(name, duration, price, currency)
@@ -134,7 +136,7 @@ async def update_service(
     return service
 
 
-async def archive_service(db: Database, viewer: Viewer | None, service_id: int) -> Service:
+async def archive_service(db: Database, viewer: Viewer | None, service_id: int) -> CoachingService:
     """Stop new bookings of a service (idempotent); its sessions keep it."""
     coach = require_coach(viewer)
     async with db.transaction() as session:

@@ -18,11 +18,11 @@ from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.sessions.models import (
     AvailabilityWindow,
+    CoachingService,
     CoachingSession,
     CoachSchedule,
     RescheduleRequest,
     RescheduleRequestStatus,
-    Service,
     SessionStatus,
 )
 from coach_graph.sessions.setup import DEFAULT_WINDOWS, default_services
@@ -67,11 +67,13 @@ def _slots(tz: ZoneInfo, now: datetime, windows: list[tuple[int, int, int]]) -> 
     return result
 
 
-async def _ensure_setup(db: Database, settings: Settings, coach_id: int) -> list[Service]:
+async def _ensure_setup(db: Database, settings: Settings, coach_id: int) -> list[CoachingService]:
     async with db.transaction() as session:
         services = list(
             (
-                await session.scalars(sa.select(Service).where(col(Service.coach_id) == coach_id))
+                await session.scalars(
+                    sa.select(CoachingService).where(col(CoachingService.coach_id) == coach_id)
+                )
             ).all()
         )
         if not services:
@@ -90,9 +92,12 @@ async def _ensure_setup(db: Database, settings: Settings, coach_id: int) -> list
             session.add(CoachSchedule(coach_id=coach_id))
     async with db.session() as session:
         rows = await session.scalars(
-            sa.select(Service)
-            .where(col(Service.coach_id) == coach_id, col(Service.archived_at).is_(None))
-            .order_by(col(Service.duration_minutes))
+            sa.select(CoachingService)
+            .where(
+                col(CoachingService.coach_id) == coach_id,
+                col(CoachingService.archived_at).is_(None),
+            )
+            .order_by(col(CoachingService.duration_minutes))
         )
         return list(rows.all())
 

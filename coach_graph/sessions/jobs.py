@@ -11,7 +11,7 @@ from coach_graph.sessions.reschedule import expire_requests
 
 async def expire_reschedule_requests(resources: Resources) -> int:
     """Expire pending requests past their time and publish each change."""
-    return await expire_requests(resources.db, resources.realtime)
+    return await expire_requests(resources.db)
 
 
 async def queue_session_reminders(resources: Resources) -> int:

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel, col
 
 from coach_graph.accounts.models import User
 from coach_graph.db import Database
-from coach_graph.sessions.models import Calendar, CoachingSession, Service
+from coach_graph.sessions.models import Calendar, CoachingService, CoachingSession
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -21,8 +21,8 @@ async def _by_id(db: Database, model: type[M], ids: list[int]) -> list[M | None]
     return [found.get(i) for i in ids]
 
 
-async def load_services(db: Database, ids: list[int]) -> list[Service | None]:
-    return await _by_id(db, Service, ids)
+async def load_services(db: Database, ids: list[int]) -> list[CoachingService | None]:
+    return await _by_id(db, CoachingService, ids)
 
 
 async def load_calendars(db: Database, ids: list[int]) -> list[Calendar | None]:

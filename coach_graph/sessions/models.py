@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,7 +25,7 @@ class RescheduleRequestStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
-class Service(SQLModel, table=True):
+class CoachingService(SQLModel, table=True):
     """Something a coach offers: a duration and a price (0 for the free intro call)."""
 
     __tablename__ = "coaching_service"
@@ -111,6 +112,26 @@ class CoachingSession(SQLModel, table=True):
     # The iCalendar SEQUENCE of the session's invitation: 0 when booked, one more on each move
     # and on cancellation, so calendar programs apply the newest mail about it.
     invite_sequence: int = Field(default=0)
+    # The session's video-call room: 128 random bits, kept across moves.
+    meeting_room: str = Field(default_factory=lambda: new_meeting_room(), max_length=64)
+    # What the cancellation policy charged, stored when it was charged (the policy may change).
+    fee_minor: int = Field(default=0)
+    late_cancellation: bool = Field(default=False)
+
+
+def new_meeting_room() -> str:
+    """A meeting room nobody can guess: 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+class CancellationPolicy(SQLModel, table=True):
+    """A coach's cancellation policy; a coach without a row has the defaults."""
+
+    __tablename__ = "cancellation_policy"
+
+    coach_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    notice_hours: int = Field(default=24)
+    late_fee_percent: int = Field(default=0)
 
 
 class RescheduleRequest(SQLModel, table=True):

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock
@@ -22,12 +23,13 @@ from coach_graph.db import Database
 from coach_graph.outbox.models import MessageKind, OutboxMessage
 from coach_graph.outbox.service import wake_sender_after_commit
 from coach_graph.sessions.models import CoachingSession
-from coach_graph.sessions.service import LIVE
+from coach_graph.sessions.status import LIVE
 
 REMINDERS: tuple[tuple[MessageKind, timedelta], ...] = (
     (MessageKind.REMINDER_24H, timedelta(hours=24)),
     (MessageKind.REMINDER_1H, timedelta(hours=1)),
 )
+REMINDER_KINDS = tuple(kind.value for kind, _ in REMINDERS)
 
 
 def due_reminders(s: CoachingSession, now: datetime) -> list[tuple[MessageKind, datetime]]:
@@ -81,3 +83,15 @@ async def queue_reminders(db: Database) -> int:
             .on_conflict_do_nothing(index_elements=["session_id", "kind", "for_starts_at"])
         )
         return max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
+
+
+async def drop_pending_reminders(session: AsyncSession, session_id: int | None) -> None:
+    """Unsent reminders of a session announce a time that no longer holds: drop them (the
+    reminder job queues new ones for the new time)."""
+    await session.execute(
+        sa.delete(OutboxMessage).where(
+            col(OutboxMessage.session_id) == session_id,
+            col(OutboxMessage.kind).in_(REMINDER_KINDS),
+            col(OutboxMessage.sent_at).is_(None),
+        )
+    )

@@ -11,26 +11,22 @@ from sqlmodel import col
 
 from coach_graph import clock, text
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
-from coach_graph.alerts.service import publish_alerts, raise_alert
+from coach_graph.alerts.service import ALERTS_CHANNEL, raise_alert
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
-from coach_graph.db import Database
+from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.outbox.models import MessageKind
 from coach_graph.outbox.service import enqueue
-from coach_graph.realtime import Realtime
+from coach_graph.sessions.access import coach_scope
 from coach_graph.sessions.models import (
     CoachingSession,
     RescheduleRequest,
     RescheduleRequestStatus,
 )
-from coach_graph.sessions.service import (
-    LIVE,
-    check_placement,
-    coach_scope,
-    drop_pending_reminders,
-    move_session,
-)
+from coach_graph.sessions.placement import check_placement, move_session
+from coach_graph.sessions.reminders import drop_pending_reminders
 from coach_graph.sessions.setup import lock_schedule
+from coach_graph.sessions.status import LIVE
 
 CHANNEL = "reschedule-requests"
 # More than this before the start: the move is applied at once.
@@ -50,9 +46,27 @@ def _event(request: RescheduleRequest) -> dict[str, object]:
     }
 
 
-async def publish_change(realtime: Realtime, request: RescheduleRequest) -> None:
-    """Tell subscribers a request changed (after its transaction committed)."""
-    await realtime.publish(CHANNEL, _event(request))
+def publish_change(session: AsyncSession, request: RescheduleRequest) -> None:
+    """Tell subscribers a request changed, once the transaction of `session` commits."""
+    publish_after_commit(session, CHANNEL, _event(request))
+
+
+async def close_pending_request(
+    session: AsyncSession, session_id: int | None, reason: str
+) -> RescheduleRequest | None:
+    """Reject a session's pending reschedule request when the coach moves or cancels it."""
+    request = await session.scalar(
+        sa.select(RescheduleRequest).where(
+            col(RescheduleRequest.session_id) == session_id,
+            col(RescheduleRequest.status) == RescheduleRequestStatus.PENDING,
+        )
+    )
+    if request is not None:
+        request.status = RescheduleRequestStatus.REJECTED.value
+        request.responded_at = clock.now()
+        request.response_reason = reason
+        publish_change(session, request)
+    return request
 
 
 async def _raise_pending_request_alert(
@@ -80,22 +94,12 @@ async def _raise_pending_request_alert(
     )
 
 
-async def _notify_coach_of_pending_request(
-    realtime: Realtime, request: RescheduleRequest, alert: Alert | None
-) -> None:
-    """After commit: the coach's request subscription and alert feed both hear of it."""
-    await publish_change(realtime, request)
-    if alert is not None:
-        await publish_alerts(realtime, [alert])
-
-
 def _reason(reason: str | None) -> str | None:
     return text.checked_text(reason, "reason", text.REASON)
 
 
 async def request_reschedule(
     db: Database,
-    realtime: Realtime,
     viewer: Viewer | None,
     session_id: int,
     starts_at: datetime,
@@ -154,21 +158,23 @@ async def request_reschedule(
                 await drop_pending_reminders(session, s.id)
             session.add(request)
             await session.flush()
-            alert = None
+            publish_change(session, request)
             if request.status == RescheduleRequestStatus.PENDING:
+                # The coach's alert feed hears of it too (the event of alerts.service).
                 alert = await _raise_pending_request_alert(session, request, client)
+                if alert is not None:
+                    publish_after_commit(
+                        session,
+                        ALERTS_CHANNEL,
+                        {"coachId": alert.coach_id, "alertIds": [alert.id]},
+                    )
     except sa.exc.IntegrityError:  # a concurrent request won the one-pending index
         raise Conflict("This session has a pending reschedule request already.") from None
-    if request.status == RescheduleRequestStatus.PENDING:
-        await _notify_coach_of_pending_request(realtime, request, alert)
-    else:
-        await publish_change(realtime, request)
     return request
 
 
 async def respond(
     db: Database,
-    realtime: Realtime,
     viewer: Viewer | None,
     request_id: int,
     approve: bool,
@@ -224,7 +230,7 @@ async def respond(
             },
             session_id=s.id,
         )
-    await publish_change(realtime, request)
+        publish_change(session, request)
     return request
 
 
@@ -269,7 +275,7 @@ async def request_for_event(
         return result
 
 
-async def expire_requests(db: Database, realtime: Realtime) -> int:
+async def expire_requests(db: Database) -> int:
     """Mark every pending request past its expiry EXPIRED (the session stays), then publish."""
     now = clock.now()
     async with db.transaction() as session:
@@ -284,8 +290,8 @@ async def expire_requests(db: Database, realtime: Realtime) -> int:
                 .returning(RescheduleRequest)
             )
         ).all()
-    for request in expired:
-        await publish_change(realtime, request)
+        for request in expired:
+            publish_change(session, request)
     return len(expired)
 
 

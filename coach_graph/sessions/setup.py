@@ -8,26 +8,24 @@ from sqlmodel import col
 
 from coach_graph.accounts.models import User
 from coach_graph.config import Settings
-from coach_graph.sessions.models import AvailabilityWindow, Calendar, CoachSchedule, Service
+from coach_graph.sessions.models import AvailabilityWindow, Calendar, CoachingService, CoachSchedule
 
 # Monday to Friday, 09:00-17:00 local time.
 DEFAULT_WINDOWS = tuple((weekday, 9 * 60, 17 * 60) for weekday in range(5))
 
 
-def default_services(coach_id: int, settings: Settings) -> list[Service]:
+def default_services(coach_id: int, settings: Settings) -> list[CoachingService]:
     """The four services of SPEC.md: a free 15-minute intro and paid 30/45/60-minute sessions."""
     p30, p45, p60 = settings.default_prices_minor
     cur = settings.default_currency
+    offer = [("Free intro call", 15, 0), ("30-minute session", 30, p30),
+             ("45-minute session", 45, p45), ("60-minute session", 60, p60)]  # fmt: skip
     return [
-        Service(coach_id=coach_id, name="Free intro call", duration_minutes=15, price_minor=0,
-                currency=cur),
-        Service(coach_id=coach_id, name="30-minute session", duration_minutes=30, price_minor=p30,
-                currency=cur),
-        Service(coach_id=coach_id, name="45-minute session", duration_minutes=45, price_minor=p45,
-                currency=cur),
-        Service(coach_id=coach_id, name="60-minute session", duration_minutes=60, price_minor=p60,
-                currency=cur),
-    ]  # fmt: skip
+        CoachingService(
+            coach_id=coach_id, name=name, duration_minutes=minutes, price_minor=price, currency=cur
+        )
+        for name, minutes, price in offer
+    ]
 
 
 async def setup_new_coach(

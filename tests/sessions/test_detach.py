@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from coach_graph import clock
 from coach_graph.db import Database
-from coach_graph.sessions.service import detach_client
+from coach_graph.sessions.changes import detach_client
 from tests.sessions.conftest import Scene, at
 
 QUERY = """query($id: ID!) { session(id: $id) {

@@ -17,21 +17,17 @@ from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer
 from coach_graph.clients.access import ClientView, visible_client
 from coach_graph.db import Database
-from coach_graph.sessions.models import CoachingSession, Service
-from coach_graph.sessions.service import (
-    SessionStats,
-    can_see_private_notes,
-    load_session_stats,
-    viewer_scope,
-)
+from coach_graph.sessions.access import can_see_private_notes, viewer_scope
+from coach_graph.sessions.models import CoachingService, CoachingSession
+from coach_graph.sessions.stats import SessionStats, load_session_stats
 
 # An export holds at most this many sessions (years of weekly sessions).
 MAX_ROWS = 10_000
 
 
 def fee_minor(session: CoachingSession) -> int:
-    """The fee charged for the session, in minor units; 0 until cancellation policies land."""
-    return 0
+    """The fee charged for the session (late cancellation or no-show), in minor units."""
+    return session.fee_minor
 
 
 def major_units(amount_minor: int) -> str:
@@ -92,12 +88,12 @@ async def client_history(
         result = await session.execute(
             sa.select(
                 CoachingSession,
-                col(Service.name),
+                col(CoachingService.name),
                 col(coach.name),
                 col(coach.email),
                 col(coach.time_zone),
             )
-            .join(Service, col(Service.id) == col(CoachingSession.service_id))
+            .join(CoachingService, col(CoachingService.id) == col(CoachingSession.service_id))
             .join(coach, col(coach.id) == col(CoachingSession.coach_id))
             .where(viewer_scope(viewer), col(CoachingSession.client_id) == client_id)
             .order_by(col(CoachingSession.starts_at), col(CoachingSession.id))

@@ -1,0 +1,318 @@
+"""Changes to sessions: booking, follow-ups, the status moves, notes, the coach's moves and
+cancellations, review invitations, ratings, and detaching a deleted client. Each is one unit of
+work; its live events are published once it commits."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from coach_graph import clock, text
+from coach_graph.auth import Viewer, require_client, require_coach
+from coach_graph.clients.access import visible_client
+from coach_graph.db import Database
+from coach_graph.errors import BadUserInput, Conflict, NotFound
+from coach_graph.outbox.models import MessageKind, OutboxMessage
+from coach_graph.outbox.service import enqueue
+from coach_graph.sessions.access import find_session, own_session
+from coach_graph.sessions.catalog import coach_service
+from coach_graph.sessions.models import (
+    Calendar,
+    CoachingSession,
+    RescheduleRequest,
+    RescheduleRequestStatus,
+    ReviewRequest,
+    SessionStatus,
+)
+from coach_graph.sessions.placement import check_placement, move_session
+from coach_graph.sessions.policy import charge_no_show
+from coach_graph.sessions.reminders import drop_pending_reminders
+from coach_graph.sessions.reschedule import close_pending_request
+from coach_graph.sessions.setup import lock_schedule
+from coach_graph.sessions.status import LIVE, transition_refusal
+
+
+class Keep(enum.Enum):
+    """An argument that was not given: leave the stored value as it is."""
+
+    KEEP = "KEEP"
+
+
+KEEP = Keep.KEEP
+
+
+def _check_text(value: str | None, field: str) -> str | None:
+    limit = text.REASON if field == "reason" else text.NOTES
+    return text.checked_text(value, field, limit)
+
+
+def _message(s: CoachingSession, **extra: Any) -> dict[str, Any]:
+    return {"session_id": s.id, "starts_at": s.starts_at.isoformat(), **extra}
+
+
+# ---------------------------------------------------------------- booking
+
+
+async def book_session(
+    db: Database,
+    viewer: Viewer | None,
+    *,
+    client_id: int,
+    service_id: int,
+    starts_at: datetime,
+    calendar_id: int | None = None,
+    customer_notes: str | None = None,
+    private_notes: str | None = None,
+    status: SessionStatus = SessionStatus.CONFIRMED,
+) -> CoachingSession:
+    """Book a session of one of the coach's services with one of their clients."""
+    coach = require_coach(viewer)
+    if status not in LIVE:
+        raise BadUserInput("A new session is PENDING or CONFIRMED.")
+    _check_text(customer_notes, "customerNotes")
+    _check_text(private_notes, "privateNotes")
+    await visible_client(db, coach, client_id)
+    async with db.transaction() as session:
+        service = await coach_service(session, coach.id, service_id)
+        if service.archived_at is not None:
+            raise BadUserInput(f"The service {service.name!r} is archived and takes no bookings.")
+        if calendar_id is not None:
+            calendar = await session.scalar(
+                sa.select(col(Calendar.id)).where(
+                    col(Calendar.id) == calendar_id, col(Calendar.coach_id) == coach.id
+                )
+            )
+            if calendar is None:
+                raise NotFound.of("calendar", calendar_id)
+        else:
+            calendar_id = await session.scalar(
+                sa.select(col(Calendar.id))
+                .where(col(Calendar.coach_id) == coach.id)
+                .order_by(col(Calendar.id))
+                .limit(1)
+            )
+        await lock_schedule(session, coach.id)
+        ends_at = await check_placement(session, coach.id, starts_at, service.duration_minutes)
+        booked = CoachingSession(
+            coach_id=coach.id,
+            client_id=client_id,
+            service_id=service_id,
+            calendar_id=calendar_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            duration_minutes=service.duration_minutes,
+            status=status.value,
+            customer_notes=customer_notes,
+            private_notes=private_notes,
+            price_minor=service.price_minor,
+            currency=service.currency,
+        )
+        session.add(booked)
+        await session.flush()
+        enqueue(
+            session, MessageKind.SESSION_BOOKED, client_id, _message(booked),
+            session_id=booked.id,
+        )  # fmt: skip
+    return booked
+
+
+async def book_follow_up(
+    db: Database, viewer: Viewer | None, session_id: int, starts_at: datetime
+) -> CoachingSession:
+    """A new session with the same client, service and calendar at a new time."""
+    coach = require_coach(viewer)
+    original = await find_session(db, coach, session_id)
+    if original is None:
+        raise NotFound.of("session", session_id)
+    if original.client_id is None:
+        raise Conflict("The client of that session was deleted; a follow-up needs a client.")
+    return await book_session(
+        db,
+        coach,
+        client_id=original.client_id,
+        service_id=original.service_id,
+        starts_at=starts_at,
+        calendar_id=original.calendar_id,
+    )
+
+
+# ---------------------------------------------------------------- status and notes
+
+
+async def update_status(
+    db: Database,
+    viewer: Viewer | None,
+    session_id: int,
+    target: SessionStatus,
+    reason: str | None = None,
+) -> CoachingSession:
+    """Move a session along the status machine; cancelling drops its pending reminders and
+    rejects its pending reschedule request."""
+    coach = require_coach(viewer)
+    _check_text(reason, "reason")
+    async with db.transaction() as session:
+        s = await own_session(session, coach, session_id)
+        refusal = transition_refusal(s, target, clock.now())
+        if refusal:
+            raise Conflict(refusal)
+        s.status = target.value
+        if target in (SessionStatus.NO_SHOW, SessionStatus.COMPLETED):
+            await charge_no_show(session, s)
+        if target == SessionStatus.CANCELLED:
+            s.cancellation_reason = reason
+            s.invite_sequence += 1
+            await drop_pending_reminders(session, session_id)
+            await close_pending_request(session, session_id, "The session was cancelled.")
+            enqueue(
+                session, MessageKind.SESSION_CANCELLED, s.client_id, _message(s, reason=reason),
+                session_id=s.id,
+            )  # fmt: skip
+    return s
+
+
+async def update_notes(
+    db: Database,
+    viewer: Viewer | None,
+    session_id: int,
+    customer_notes: str | Keep | None = KEEP,
+    private_notes: str | Keep | None = KEEP,
+) -> CoachingSession:
+    """Edit a session's notes; an argument not given is left as it is, null clears it."""
+    coach = require_coach(viewer)
+    async with db.transaction() as session:
+        s = await own_session(session, coach, session_id)
+        if not isinstance(customer_notes, Keep):
+            s.customer_notes = _check_text(customer_notes, "customerNotes")
+        if not isinstance(private_notes, Keep):
+            s.private_notes = _check_text(private_notes, "privateNotes")
+    return s
+
+
+async def reschedule_session(
+    db: Database, viewer: Viewer | None, session_id: int, starts_at: datetime, reason: str | None
+) -> CoachingSession:
+    """The coach moves a session at once; the client is told through the outbox. A pending
+    request of the client is rejected."""
+    coach = require_coach(viewer)
+    _check_text(reason, "reason")
+    async with db.transaction() as session:
+        await lock_schedule(session, coach.id)
+        s = await own_session(session, coach, session_id)
+        if s.status not in LIVE:
+            raise Conflict(f"A {s.status} session cannot be rescheduled.")
+        previous = s.starts_at
+        ends_at = await check_placement(
+            session, coach.id, starts_at, s.duration_minutes, exclude_session_id=s.id
+        )
+        move_session(s, starts_at, ends_at)
+        await drop_pending_reminders(session, s.id)
+        await close_pending_request(session, s.id, "The coach rescheduled the session.")
+        enqueue(
+            session,
+            MessageKind.SESSION_RESCHEDULED,
+            s.client_id,
+            _message(s, previous_starts_at=previous.isoformat(), reason=reason),
+            session_id=s.id,
+        )
+    return s
+
+
+async def request_review(db: Database, viewer: Viewer | None, session_id: int) -> bool:
+    """Invite the client to review a completed session; one open invitation per session."""
+    coach = require_coach(viewer)
+    try:
+        async with db.transaction() as session:
+            s = await own_session(session, coach, session_id)
+            if s.status != SessionStatus.COMPLETED:
+                raise Conflict("Only a COMPLETED session can be reviewed.")
+            if s.client_id is None:
+                raise Conflict("The client of that session was deleted.")
+            open_request = await session.scalar(
+                sa.select(col(ReviewRequest.id)).where(
+                    col(ReviewRequest.session_id) == s.id, col(ReviewRequest.closed_at).is_(None)
+                )
+            )
+            if open_request is not None:
+                raise Conflict("A review of this session was requested already.")
+            assert s.id is not None
+            session.add(ReviewRequest(session_id=s.id))
+            enqueue(
+                session, MessageKind.REVIEW_INVITATION, s.client_id, _message(s), session_id=s.id
+            )
+            await session.flush()
+    except sa.exc.IntegrityError:  # a concurrent request won the unique index
+        raise Conflict("A review of this session was requested already.") from None
+    return True
+
+
+async def rate_session(
+    db: Database, viewer: Viewer | None, session_id: int, rating: int
+) -> CoachingSession:
+    """The session's client rates a COMPLETED session from 1 to 5 (again to change it)."""
+    client = require_client(viewer)
+    if not 1 <= rating <= 5:
+        raise BadUserInput(f"A rating is a whole number from 1 to 5; got {rating}.")
+    async with db.transaction() as session:
+        s = await session.scalar(
+            sa.select(CoachingSession).where(
+                col(CoachingSession.id) == session_id, col(CoachingSession.client_id) == client.id
+            )
+        )
+        if s is None:
+            raise NotFound.of("session", session_id)
+        if s.status != SessionStatus.COMPLETED:
+            raise Conflict(f"Only a COMPLETED session can be rated; this one is {s.status}.")
+        s.rating = rating
+        await session.execute(
+            sa.update(ReviewRequest)
+            .where(col(ReviewRequest.session_id) == s.id, col(ReviewRequest.closed_at).is_(None))
+            .values(closed_at=clock.now())
+        )
+    return s
+
+
+# ---------------------------------------------------------------- deleted clients
+
+
+async def detach_client(session: AsyncSession, coach_id: int, client_id: int) -> None:
+    """Called by deleteClient inside its transaction: the client's sessions with this coach stay
+    (notes too) but link to no one, their pending reschedule requests expire, and unsent
+    messages about them are dropped."""
+    session_ids = sa.select(col(CoachingSession.id)).where(
+        col(CoachingSession.coach_id) == coach_id, col(CoachingSession.client_id) == client_id
+    )
+    await session.execute(
+        sa.delete(OutboxMessage).where(
+            col(OutboxMessage.session_id).in_(session_ids),
+            col(OutboxMessage.sent_at).is_(None),
+        )
+    )
+    await session.execute(
+        sa.update(RescheduleRequest)
+        .where(
+            col(RescheduleRequest.coach_id) == coach_id,
+            col(RescheduleRequest.client_id) == client_id,
+        )
+        .values(
+            client_id=None,
+            status=sa.case(
+                (
+                    col(RescheduleRequest.status) == RescheduleRequestStatus.PENDING.value,
+                    RescheduleRequestStatus.EXPIRED.value,
+                ),
+                else_=col(RescheduleRequest.status),
+            ),
+        )
+    )
+    await session.execute(
+        sa.update(CoachingSession)
+        .where(
+            col(CoachingSession.coach_id) == coach_id, col(CoachingSession.client_id) == client_id
+        )
+        .values(client_id=None)
+    )

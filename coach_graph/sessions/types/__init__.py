@@ -1,0 +1,8 @@
+"""GraphQL types and operations of sessions, one module per object: catalog (services,
+calendars, weekly hours), session (a session and its reschedule request), stats, client (the
+sessions fields of a Client) and roots (Query, Mutation, Subscription)."""
+
+from coach_graph.sessions.types.client import SessionClientFields
+from coach_graph.sessions.types.roots import Mutation, Query, Subscription
+
+__all__ = ["Mutation", "Query", "SessionClientFields", "Subscription"]

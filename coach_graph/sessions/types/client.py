@@ -1,0 +1,58 @@
+"""The sessions domain's fields of a Client: their history and their totals."""
+
+from __future__ import annotations
+
+import strawberry
+
+from coach_graph.auth import require_viewer
+from coach_graph.clients.access import ClientView
+from coach_graph.gql import Connection, Info, inside_a_list
+from coach_graph.pagination import page_size
+from coach_graph.sessions import history
+from coach_graph.sessions.history import Sort
+from coach_graph.sessions.stats import load_session_stats
+from coach_graph.sessions.types.session import Session, SessionFilter, prime_rows, session_of
+from coach_graph.sessions.types.stats import SessionStats
+
+
+@strawberry.type
+class SessionClientFields:
+    """The sessions domain's fields of Client."""
+
+    view: strawberry.Private[ClientView]
+
+    @strawberry.field(description="The client's sessions, filtered, sorted and paginated.")
+    async def sessions(
+        self,
+        info: Info,
+        filter: SessionFilter | None = None,
+        sort: Sort | None = Sort.NEWEST_FIRST,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Connection[Session]:
+        require_viewer(info.context.viewer)
+        order = Sort(sort or Sort.NEWEST_FIRST)
+        key = history.ClientSessions(
+            client_id=self.view.id,
+            coach_id=self.view.coach_id,
+            query=(filter or SessionFilter()).query(),
+            sort=order,
+            size=page_size(first, 50),
+            after=history.cursor_key(order, after),
+        )
+        loaders = info.context.loaders
+        rows = list(await loaders(history.client_session_pages).load(key))
+        if not inside_a_list(info):
+            await prime_rows(info, rows)
+
+        async def count() -> int:
+            return await loaders(history.client_session_counts).load(key.count_key)
+
+        return Connection.of(key.page(rows, count), lambda row: session_of(info, row))
+
+    @strawberry.field(description="Totals of the client's sessions.")
+    async def session_stats(self, info: Info) -> SessionStats:
+        stats = await info.context.loaders(load_session_stats).load(
+            (self.view.id, self.view.coach_id or 0)
+        )
+        return SessionStats.of(stats, info.context.settings.default_currency)

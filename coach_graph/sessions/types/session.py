@@ -1,0 +1,252 @@
+"""GraphQL types of a session and of a client's request to move it (each is a field of the
+other), the filters of a history, and a history page."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from coach_graph import clock
+from coach_graph.auth import Viewer as ViewerData
+from coach_graph.auth import require_viewer
+from coach_graph.clients.access import ClientView
+from coach_graph.gql import Connection, Info, requested_node_fields
+from coach_graph.loaders import then
+from coach_graph.sessions import access, history, reschedule
+from coach_graph.sessions.history import SessionQuery, Sort, When
+from coach_graph.sessions.loaders import load_calendars, load_services, load_sessions, load_users
+from coach_graph.sessions.models import CoachingSession, RescheduleRequestStatus, SessionStatus
+from coach_graph.sessions.models import RescheduleRequest as RequestRow
+from coach_graph.sessions.types.catalog import Calendar, Money, Service, service_of
+
+if TYPE_CHECKING:
+    from coach_graph.clients.types import Client
+
+strawberry.enum(SessionStatus, description="Where a session stands (see SPEC.md for the moves).")
+strawberry.enum(
+    RescheduleRequestStatus, description="PENDING awaits the coach; the others are outcomes."
+)
+strawberry.enum(When, name="SessionWhen", description="Upcoming (starts now or later) or past.")
+strawberry.enum(Sort, name="SessionSort", description="The order of a session history.")
+
+
+@strawberry.type(description="A coaching session.")
+class Session:
+    id: strawberry.ID
+    starts_at: datetime
+    ends_at: datetime
+    duration_minutes: int
+    status: SessionStatus
+    customer_notes: str | None = strawberry.field(description="Notes the client sees too.")
+    private_notes: str | None = strawberry.field(
+        description="The coach's own notes; null for anyone but the session's coach."
+    )
+    notes_preview: str | None = strawberry.field(
+        description="The first 80 characters of the private notes (coach only)."
+    )
+    cancellation_reason: str | None
+    price: Money
+    rating: int | None = strawberry.field(description="The client's rating, 1 to 5.")
+    can_join: bool = strawberry.field(
+        description="Whether the call can be joined now: from 15 minutes before the start until "
+        "the end."
+    )
+    created_at: datetime
+    join_url: str | None = strawberry.field(
+        description="The video call's link: only for the session's coach and client."
+    )
+    late_cancellation: bool = strawberry.field(
+        description="Cancelled by the client inside the coach's notice window."
+    )
+    fee: Money | None = strawberry.field(
+        description="The late-cancellation or no-show fee charged, if any."
+    )
+    row: strawberry.Private[CoachingSession]
+    viewer: strawberry.Private[ViewerData]
+
+    @classmethod
+    def of(cls, row: CoachingSession, viewer: ViewerData, meeting_url: str) -> Session:
+        """`meeting_url` is the MEETING_URL_TEMPLATE setting."""
+        private = row.private_notes if access.can_see_private_notes(viewer, row) else None
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            duration_minutes=row.duration_minutes,
+            status=SessionStatus(row.status),
+            customer_notes=row.customer_notes,
+            private_notes=private,
+            notes_preview=access.notes_preview(private),
+            cancellation_reason=row.cancellation_reason,
+            price=Money(amount_minor=row.price_minor, currency=row.currency),
+            rating=row.rating,
+            can_join=access.can_join(row, clock.now()),
+            created_at=row.created_at,
+            join_url=access.join_url(viewer, row, meeting_url),
+            late_cancellation=row.late_cancellation,
+            fee=Money(amount_minor=row.fee_minor, currency=row.currency) if row.fee_minor else None,
+            row=row,
+            viewer=viewer,
+        )
+
+    @strawberry.field(description="The client; null once the client was deleted.")
+    async def client(
+        self, info: Info
+    ) -> Annotated[Client, strawberry.lazy("coach_graph.clients.types")] | None:
+        from coach_graph.clients.types import Client
+
+        if self.row.client_id is None:
+            return None
+        user = await info.context.loaders(load_users).load(self.row.client_id)
+        if user is None:
+            return None
+        coach_id = self.viewer.id if self.viewer.is_coach else None
+        return Client.of(ClientView(user, coach_id, self.viewer.time_zone))
+
+    # The next three answer synchronously when a history page primed their loaders.
+    @strawberry.field(
+        description='The client\'s name (or e-mail); "Deleted Client" once deleted.',
+        graphql_type=str,
+    )
+    def client_name(self, info: Info) -> str | Awaitable[str]:
+        if self.row.client_id is None:
+            return access.DELETED_CLIENT
+        user = info.context.loaders.now_or_later(load_users, self.row.client_id)
+        return then(user, lambda u: (u.name or u.email) if u else access.DELETED_CLIENT)
+
+    @strawberry.field(description="The service booked.", graphql_type=Service)
+    def service(self, info: Info) -> Service | Awaitable[Service]:
+        row = info.context.loaders.now_or_later(load_services, self.row.service_id)
+        return then(row, service_of)
+
+    @strawberry.field(
+        description="The calendar the session is on, if any.", graphql_type=Calendar | None
+    )
+    def calendar(self, info: Info) -> Calendar | Awaitable[Calendar | None] | None:
+        if self.row.calendar_id is None:
+            return None
+        row = info.context.loaders.now_or_later(load_calendars, self.row.calendar_id)
+        return then(row, lambda r: Calendar.of(r) if r else None)
+
+    @strawberry.field(description="The client's reschedule request awaiting the coach, if any.")
+    async def pending_reschedule_request(self, info: Info) -> RescheduleRequest | None:
+        assert self.row.id is not None
+        row = await info.context.loaders(reschedule.load_pending_requests).load(self.row.id)
+        return RescheduleRequest.of(row) if row else None
+
+
+def session_of(info: Info, row: CoachingSession) -> Session:
+    """The session as the request's viewer sees it."""
+    viewer = require_viewer(info.context.viewer)
+    return Session.of(row, viewer, info.context.settings.meeting_url_template)
+
+
+@strawberry.type(description="A client's request to move a session.")
+class RescheduleRequest:
+    id: strawberry.ID
+    original_starts_at: datetime
+    proposed_starts_at: datetime
+    reason: str | None = strawberry.field(description="The client's reason.")
+    status: RescheduleRequestStatus
+    requested_at: datetime
+    expires_at: datetime = strawberry.field(
+        description="A PENDING request lapses then (48 hours after it was made, or at the start)."
+    )
+    responded_at: datetime | None
+    response_reason: str | None = strawberry.field(description="The coach's reason, if given.")
+    session_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, row: RequestRow) -> RescheduleRequest:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            original_starts_at=row.original_starts_at,
+            proposed_starts_at=row.proposed_starts_at,
+            reason=row.reason,
+            status=RescheduleRequestStatus(row.status),
+            requested_at=row.requested_at,
+            expires_at=row.expires_at,
+            responded_at=row.responded_at,
+            response_reason=row.response_reason,
+            session_id=row.session_id,
+        )
+
+    @strawberry.field(description="The session to move.")
+    async def session(self, info: Info) -> Session:
+        row = await info.context.loaders(load_sessions).load(self.session_id)
+        assert row is not None  # a foreign key with ON DELETE CASCADE
+        return session_of(info, row)
+
+
+@strawberry.input(description="Filters of a session history; all optional.")
+class SessionFilter:
+    when: When | None = When.ALL
+    statuses: list[SessionStatus] | None = None
+    service_ids: list[strawberry.ID] | None = None
+    from_: datetime | None = strawberry.field(
+        name="from", default=None, description="Sessions starting at or after this."
+    )
+    to: datetime | None = strawberry.field(default=None, description="Starting before this.")
+    client_id: strawberry.ID | None = None
+
+    def query(self) -> SessionQuery:
+        return SessionQuery(
+            when=When(self.when or When.ALL),
+            statuses=tuple(SessionStatus(s) for s in self.statuses)
+            if self.statuses is not None
+            else None,
+            service_ids=tuple(_filter_id(i) for i in self.service_ids)
+            if self.service_ids is not None
+            else None,
+            starts_from=self.from_,
+            starts_to=self.to,
+            client_id=_filter_id(self.client_id) if self.client_id is not None else None,
+        )
+
+
+def _filter_id(value: strawberry.ID) -> int:
+    """An id in a filter that cannot be ours matches nothing (0 is never an id)."""
+    try:
+        ident = int(str(value))
+    except ValueError:
+        return 0
+    return ident if 0 < ident < 2**63 else 0
+
+
+async def session_page(
+    info: Info,
+    filter: SessionFilter | None,
+    sort: Sort | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Session]:
+    viewer = require_viewer(info.context.viewer)
+    page = await history.list_sessions(
+        info.context.db,
+        viewer,
+        (filter or SessionFilter()).query(),
+        Sort(sort or Sort.NEWEST_FIRST),
+        first,
+        after,
+    )
+    await prime_rows(info, [row for _, row in page.items])
+    return Connection.of(page, lambda row: session_of(info, row))
+
+
+async def prime_rows(info: Info, rows: list[CoachingSession]) -> None:
+    """What every row of a page will ask for, loaded once for the page (see Loaders.prime).
+    Only for a page on its own: inside a list of clients, the rows' loads batch across all the
+    clients' pages instead."""
+    asked = requested_node_fields(info)
+    loaders = info.context.loaders
+    if "service" in asked:
+        await loaders.prime(load_services, [r.service_id for r in rows])
+    if asked & {"client", "clientName"}:
+        await loaders.prime(load_users, [r.client_id for r in rows if r.client_id is not None])
+    if "calendar" in asked:
+        await loaders.prime(load_calendars, [r.calendar_id for r in rows if r.calendar_id])
+    if "pendingRescheduleRequest" in asked:
+        await loaders.prime(reschedule.load_pending_requests, [r.id for r in rows if r.id])
