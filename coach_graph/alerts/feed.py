@@ -20,12 +20,12 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, KeysView
 from typing import Any, TypeVar
 
 from coach_graph.alerts.service import (
-    ALERTS_CHANNEL,
     AlertView,
     alerts_since,
     latest_alert_id,
     require_own_alert,
 )
+from coach_graph.alerts.store import ALERTS_CHANNEL
 from coach_graph.auth import Viewer
 from coach_graph.db import Database
 from coach_graph.realtime import RESYNC, Realtime

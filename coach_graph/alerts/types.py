@@ -8,7 +8,7 @@ from datetime import datetime
 
 import strawberry
 
-from coach_graph.alerts import feed, service
+from coach_graph.alerts import feed, rules, service
 from coach_graph.alerts.models import AlertCategory, AlertSeverity
 from coach_graph.alerts.service import AlertView
 from coach_graph.auth import require_coach
@@ -55,7 +55,7 @@ class AlertRule:
     days: int = strawberry.field(description="Threshold in whole days, from 1 to 365.")
 
     @classmethod
-    def of(cls, rule: service.Rule) -> AlertRule:
+    def of(cls, rule: rules.Rule) -> AlertRule:
         return cls(enabled=rule.enabled, days=rule.days)
 
 
@@ -66,11 +66,11 @@ class AlertSettings:
     journal: AlertRule = strawberry.field(description="Days without a journal entry.")
 
     @classmethod
-    def of(cls, rules: service.AlertRules) -> AlertSettings:
+    def of(cls, saved: rules.AlertRules) -> AlertSettings:
         return cls(
-            inactivity=AlertRule.of(rules.inactivity),
-            homework=AlertRule.of(rules.homework),
-            journal=AlertRule.of(rules.journal),
+            inactivity=AlertRule.of(saved.inactivity),
+            homework=AlertRule.of(saved.homework),
+            journal=AlertRule.of(saved.journal),
         )
 
 
@@ -79,8 +79,8 @@ class AlertRuleInput:
     enabled: bool
     days: int = strawberry.field(description="Whole days from 1 to 365.")
 
-    def rule(self) -> service.Rule:
-        return service.Rule(enabled=self.enabled, days=self.days)
+    def rule(self) -> rules.Rule:
+        return rules.Rule(enabled=self.enabled, days=self.days)
 
 
 @strawberry.input(description="The rules to save; a rule left out keeps its current value.")
@@ -152,15 +152,14 @@ class Mutation:
         description="Save the coach's alert rules; the clients are re-evaluated at once."
     )
     async def update_alert_settings(self, info: Info, input: AlertSettingsInput) -> AlertSettings:
-        rules = await service.update_alert_settings(
+        saved = await service.update_alert_settings(
             info.context.db,
-            info.context.resources.realtime,
             info.context.viewer,
             inactivity=input.inactivity.rule() if input.inactivity else None,
             homework=input.homework.rule() if input.homework else None,
             journal=input.journal.rule() if input.journal else None,
         )
-        return AlertSettings.of(rules)
+        return AlertSettings.of(saved)
 
 
 @strawberry.type

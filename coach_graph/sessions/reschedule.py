@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from coach_graph import clock, text
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
-from coach_graph.alerts.service import publish_alerts, raise_alert
+from coach_graph.alerts.store import publish_alerts, raise_alert
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound

@@ -3,7 +3,7 @@ alert, stored with the request and pushed to the coach's alert feed."""
 
 from __future__ import annotations
 
-from coach_graph.alerts.service import ALERTS_CHANNEL
+from coach_graph.alerts.store import ALERTS_CHANNEL
 from tests.sessions.conftest import Scene, at, iso
 
 REQUEST = """mutation($id: ID!, $t: DateTime!) {
