@@ -24,11 +24,8 @@ NOT_YET_BUILT: tuple[str, ...] = (
     # The practice as coaches run it (consent beside scheduling, alert lifecycle, policy, join).
     "Coach",
     "CoachLink",
-    "AlertStatus",
     "CancellationPolicy",
     "CancellationPolicyInput",
-    "Alert.status",
-    "Alert.resolvedAt",
     "Session.coach",
     "Session.clientEmail",
     "Session.joinUrl",
@@ -38,7 +35,6 @@ NOT_YET_BUILT: tuple[str, ...] = (
     "Query.myCoaches",
     "Mutation.setCancellationPolicy",
     "Mutation.cancelMySession",
-    "Subscription.alertChanged",
     # Messages, an inbox and real e-mail.
     "Message",
     "MessageEdge",

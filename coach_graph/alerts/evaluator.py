@@ -35,9 +35,10 @@ from coach_graph.alerts.rules import (
     journal_silent,
     journal_since,
     last_journal_entries,
+    last_journal_entry,
     rules_of,
 )
-from coach_graph.alerts.store import alert_row, insert_alerts
+from coach_graph.alerts.store import alert_row, insert_alerts, resolve_where
 from coach_graph.clients.activity import days_between
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.context import Resources
@@ -50,15 +51,19 @@ log = logging.getLogger("coach_graph.alerts")
 
 @dataclass(frozen=True)
 class _Group:
-    """Coaches sharing the same rules and time zone, as a condition on coach_client.coach_id."""
+    """Coaches sharing the same rules and time zone (`ids`: a SELECT of their ids)."""
 
     rules: AlertRules
     time_zone: str
-    coaches: sa.ColumnElement[bool]
+    ids: sa.Select[int | None]
+
+    @property
+    def coaches(self) -> sa.ColumnElement[bool]:
+        return col(CoachClient.coach_id).in_(self.ids)
 
 
 def _same_rules(rules: AlertRules) -> sa.ColumnElement[bool]:
-    return col(CoachClient.coach_id).in_(
+    return col(User.id).in_(
         sa.select(col(AlertSettings.coach_id)).where(
             col(AlertSettings.inactivity_enabled) == rules.inactivity.enabled,
             col(AlertSettings.inactivity_days) == rules.inactivity.days,
@@ -70,19 +75,16 @@ def _same_rules(rules: AlertRules) -> sa.ColumnElement[bool]:
     )
 
 
-def _in_zone(time_zone: str) -> sa.ColumnElement[bool]:
-    return col(CoachClient.coach_id).in_(
-        sa.select(col(User.id)).where(col(User.time_zone) == time_zone)
-    )
+def _coaches(*conditions: sa.ColumnElement[bool]) -> sa.Select[int | None]:
+    return sa.select(col(User.id)).where(*conditions)
 
 
 async def _groups(session: AsyncSession, coach_id: int | None) -> list[_Group]:
     if coach_id is not None:
         coach = await session.get(User, coach_id)
         zone = coach.time_zone if coach is not None else "UTC"
-        return [
-            _Group(await rules_of(session, coach_id), zone, col(CoachClient.coach_id) == coach_id)
-        ]
+        rules = await rules_of(session, coach_id)
+        return [_Group(rules, zone, _coaches(col(User.id) == coach_id))]
     rows = (await session.scalars(sa.select(AlertSettings))).all()
     distinct = {AlertRules.of(r) for r in rows}
     zones = (
@@ -92,9 +94,9 @@ async def _groups(session: AsyncSession, coach_id: int | None) -> list[_Group]:
             .distinct()
         )
     ).all()
-    defaults = col(CoachClient.coach_id).not_in(sa.select(col(AlertSettings.coach_id)))
+    defaults = col(User.id).not_in(sa.select(col(AlertSettings.coach_id)))
     return [
-        _Group(rules, zone, sa.and_(coaches, _in_zone(zone)))
+        _Group(rules, zone, _coaches(coaches, col(User.time_zone) == zone))
         for rules, coaches in [(r, _same_rules(r)) for r in distinct] + [(DEFAULT_RULES, defaults)]
         for zone in zones
     ]
@@ -118,6 +120,7 @@ def _no_alert_since(
         col(Alert.client_id) == col(CoachClient.client_id),
         col(Alert.category) == category.value,
         col(Alert.created_at) > anchor,
+        col(Alert.resolved_at).is_(None),
     )
 
 
@@ -169,7 +172,7 @@ async def _inactivity(session: AsyncSession, group: _Group, now: datetime) -> li
 async def _journal(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:
     rule = group.rules.journal
     last = last_journal_entries()
-    anchor = journal_since(last)
+    anchor = journal_since(last.c.last_at)
     rows = await session.execute(
         sa.select(
             col(CoachClient.coach_id),
@@ -184,7 +187,7 @@ async def _journal(session: AsyncSession, group: _Group, now: datetime) -> list[
         .where(
             _granted(),
             group.coaches,
-            journal_silent(rule, last, now, group.time_zone),
+            journal_silent(rule, last.c.last_at, now, group.time_zone),
             _no_alert_since(AlertCategory.JOURNAL, anchor),
         )
     )
@@ -218,6 +221,7 @@ async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list
         col(Alert.coach_id) == col(Homework.coach_id),
         col(Alert.category) == AlertCategory.HOMEWORK.value,
         col(Alert.subject_id) == col(Homework.id),
+        col(Alert.resolved_at).is_(None),
     )
     rows = await session.execute(
         sa.select(
@@ -266,16 +270,77 @@ async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list
     return alerts
 
 
+def _ended(
+    group: _Group, category: AlertCategory, still: sa.ColumnElement[bool] | None
+) -> list[sa.ColumnElement[bool]]:
+    """The group's open alerts of `category` whose cause no longer holds (`still`, correlated
+    with the alert row; None: the rule is disabled, every cause ended)."""
+    conditions = [col(Alert.coach_id).in_(group.ids), col(Alert.category) == category.value]
+    if still is not None:
+        conditions.append(~sa.exists().where(still))
+    return conditions
+
+
+def _same_link() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(CoachClient.coach_id) == col(Alert.coach_id),
+        col(CoachClient.client_id) == col(Alert.client_id),
+        _granted(),
+    )
+
+
+async def _resolve(session: AsyncSession, group: _Group, now: datetime) -> int:
+    """Resolve the group's alerts whose cause ended without a write saying so: the client became
+    active again (lastActiveAt is written by the background flusher), the threshold now spares
+    them, the rule is disabled, consent is gone. One UPDATE per rule, whatever the client count."""
+    rules, zone = group.rules, group.time_zone
+    last_at = last_journal_entry()
+    causes = {
+        AlertCategory.INACTIVITY: (
+            rules.inactivity,
+            sa.and_(
+                _same_link(),
+                col(User.id) == col(CoachClient.client_id),
+                inactive(rules.inactivity, now, zone),
+                col(Alert.created_at) > activity_since(),
+            ),
+        ),
+        AlertCategory.JOURNAL: (
+            rules.journal,
+            sa.and_(
+                _same_link(),
+                journal_silent(rules.journal, last_at, now, zone),
+                col(Alert.created_at) > journal_since(last_at),
+            ),
+        ),
+        AlertCategory.HOMEWORK: (
+            rules.homework,
+            sa.and_(
+                _same_link(),
+                col(Homework.id) == col(Alert.subject_id),
+                homework_overdue(rules.homework, now),
+            ),
+        ),
+    }
+    resolved = 0
+    for category, (rule, still) in causes.items():
+        conditions = _ended(group, category, still if rule.enabled else None)
+        resolved += len(await resolve_where(session, *conditions))
+    return resolved
+
+
 async def evaluate_in(
     session: AsyncSession, *, coach_id: int | None = None
 ) -> list[tuple[int, int]]:
-    """Raise the alerts due now, inside the caller's transaction, for one coach or all.
+    """Resolve the alerts whose cause ended and raise the alerts due now, inside the caller's
+    transaction, for one coach or all.
 
     Returns (alert id, coach id) of the alerts created; they are published after the commit.
     """
     now = clock.now()
     rows: list[dict[str, Any]] = []
     for group in await _groups(session, coach_id):
+        await _resolve(session, group, now)
         if group.rules.inactivity.enabled:
             rows += await _inactivity(session, group, now)
         if group.rules.journal.enabled:

@@ -91,9 +91,19 @@ def last_journal_entries() -> sa.Subquery:
     )
 
 
-def journal_since(last: sa.Subquery) -> sa.ColumnElement[Any]:
-    """The journal rule counts from the newest entry (`last_journal_entries`), or the link."""
-    return sa.func.coalesce(last.c.last_at, col(CoachClient.linked_at))
+def last_journal_entry() -> sa.ScalarSelect[Any]:
+    """The newest entry time of the coach_client row's client (a correlated subquery)."""
+    return (
+        sa.select(sa.func.max(col(JournalEntry.created_at)))
+        .where(col(JournalEntry.client_id) == col(CoachClient.client_id))
+        .scalar_subquery()
+    )
+
+
+def journal_since(last_at: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The journal rule counts from the newest entry (`last_at`: from `last_journal_entries` or
+    `last_journal_entry`), or from the link when the client never wrote."""
+    return sa.func.coalesce(last_at, col(CoachClient.linked_at))
 
 
 # ---------- the rules, as SQL conditions ----------
@@ -111,10 +121,10 @@ def no_activity_within(rule: Rule, now: datetime, time_zone: str) -> sa.ColumnEl
 
 
 def journal_silent(
-    rule: Rule, last: sa.Subquery, now: datetime, time_zone: str
+    rule: Rule, last_at: sa.ColumnElement[Any], now: datetime, time_zone: str
 ) -> sa.ColumnElement[bool]:
     """JOURNAL: no entry (or link) for more than `rule.days` calendar days."""
-    return journal_since(last) < day_cutoff(rule.days, now, time_zone)
+    return journal_since(last_at) < day_cutoff(rule.days, now, time_zone)
 
 
 def homework_overdue(rule: Rule, now: datetime) -> sa.ColumnElement[bool]:

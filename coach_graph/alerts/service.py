@@ -16,7 +16,7 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.alerts.evaluator import evaluate_in
-from coach_graph.alerts.models import Alert, AlertSettings
+from coach_graph.alerts.models import Alert, AlertSettings, AlertStatus
 from coach_graph.alerts.rules import (
     MAX_DAYS,
     MIN_DAYS,
@@ -29,6 +29,7 @@ from coach_graph.alerts.rules import (
     no_activity_within,
     rules_of,
 )
+from coach_graph.alerts.store import publish_changed
 from coach_graph.auth import Viewer, require_coach
 from coach_graph.clients.access import ClientView, granted_clients
 from coach_graph.clients.models import CoachClient, ConsentStatus
@@ -144,12 +145,13 @@ async def list_alerts(
     first: int | None,
     after: str | None,
 ) -> Page[AlertView]:
-    """The coach's alerts, newest first; dismissed ones only when asked for."""
+    """The coach's alerts, newest first: OPEN ones, or every one (dismissed and resolved too)
+    when asked for."""
     coach = require_coach(viewer)
     size = page_size(first, 50)
     conditions: list[sa.ColumnElement[bool]] = [col(Alert.coach_id) == coach.id]
-    if not include_dismissed:
-        conditions.append(col(Alert.dismissed_at).is_(None))
+    if not include_dismissed:  # OPEN only
+        conditions += [col(Alert.dismissed_at).is_(None), col(Alert.resolved_at).is_(None)]
     query = NEWEST_FIRST.select(_views(coach).where(*conditions), after, size)
     async with db.session() as session:
         rows = (await session.execute(query)).all()
@@ -166,7 +168,8 @@ async def list_alerts(
 
 
 async def dismiss_alert(db: Database, viewer: Viewer | None, alert_id: int) -> AlertView:
-    """Dismiss one of the coach's alerts (dismissing twice keeps the first time)."""
+    """Dismiss one of the coach's OPEN alerts (dismissing twice keeps the first time; a resolved
+    alert stays RESOLVED)."""
     coach = require_coach(viewer)
     async with db.transaction() as session:
         alert = await session.scalar(
@@ -174,8 +177,9 @@ async def dismiss_alert(db: Database, viewer: Viewer | None, alert_id: int) -> A
         )
         if alert is None:
             raise NotFound.of("alert", alert_id)
-        if alert.dismissed_at is None:
+        if alert.status is AlertStatus.OPEN:
             alert.dismissed_at = clock.now()
+            publish_changed(session, [alert])
     views = await alerts_by_id(db, coach, [alert_id])
     return views[0]
 
@@ -251,7 +255,7 @@ async def notification_stats(db: Database, viewer: Viewer | None) -> Notificatio
         sa.select(
             _count_if(inactive(rules.inactivity, now, zone)),
             _count_if(no_activity_within(rules.inactivity, now, zone)),
-            _count_if(journal_silent(rules.journal, last, now, zone)),
+            _count_if(journal_silent(rules.journal, last.c.last_at, now, zone)),
             _count_if(col(User.last_active_at) >= now - ACTIVE_WEEK),
         )
         .select_from(CoachClient)

@@ -1,5 +1,6 @@
-"""Writing alerts: one insert that skips an alert already raised for the same cause, and the
-event that tells subscribers, published through the unit of work once the transaction commits.
+"""Writing alerts: one insert that skips an alert already raised for the same cause, resolving
+the alerts whose cause ended (set-based, one UPDATE), and the events that tell subscribers,
+published through the unit of work once the transaction commits.
 
 The event carries only ids; each subscriber reloads the alerts through the coach's own scope
 (`alerts.feed`).
@@ -14,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
@@ -22,6 +24,8 @@ from coach_graph.realtime import Realtime
 
 # The channel of new alerts. Events: {"coachId": int, "alertIds": [int, ...]}.
 ALERTS_CHANNEL = "alerts"
+# The channel of alerts whose status changed (dismissed, resolved). Same events.
+ALERT_CHANGES_CHANNEL = "alert-changes"
 
 
 def insert_ignoring_duplicates(session: AsyncSession) -> sa.Insert:
@@ -125,3 +129,70 @@ async def publish_alerts(realtime: Realtime, alerts: Iterable[Alert | tuple[int,
     of work instead: `raise_alert` and `insert_alerts` publish after their commit."""
     for event in _events(alerts):
         await realtime.publish(ALERTS_CHANNEL, event)
+
+
+# ---------- resolving ----------
+
+
+def publish_changed(session: AsyncSession, alerts: Iterable[Alert | tuple[int, int]]) -> None:
+    """Announce alerts whose status changed once the transaction of `session` commits."""
+    for event in _events(alerts):
+        publish_after_commit(session, ALERT_CHANGES_CHANNEL, event)
+
+
+async def resolve_where(
+    session: AsyncSession, *conditions: sa.ColumnElement[bool]
+) -> list[tuple[int, int]]:
+    """Resolve every unresolved alert matching `conditions` in one UPDATE, inside the caller's
+    transaction. Returns (alert id, coach id) of the alerts that left OPEN (published on
+    `alertChanged` after the commit); dismissed ones only record when their cause ended."""
+    table = Alert.__table__  # type: ignore[attr-defined]
+    result = await session.execute(
+        sa.update(table)
+        .where(table.c.resolved_at.is_(None), *conditions)
+        .values(resolved_at=clock.now())
+        .returning(table.c.id, table.c.coach_id, table.c.dismissed_at)
+    )
+    changed = [(r.id, r.coach_id) for r in result if r.dismissed_at is None]
+    publish_changed(session, changed)
+    return changed
+
+
+async def resolve_for_cause(
+    session: AsyncSession, coach_id: int, client_id: int | None, category: AlertCategory, cause: str
+) -> list[tuple[int, int]]:
+    """The cause ended (e.g. a reschedule request answered or expired)."""
+    return await resolve_where(
+        session,
+        col(Alert.coach_id) == coach_id,
+        col(Alert.client_id).is_(None) if client_id is None else col(Alert.client_id) == client_id,
+        col(Alert.category) == category.value,
+        col(Alert.cause) == cause[:200],
+    )
+
+
+async def resolve_for_client(
+    session: AsyncSession, coach_id: int, client_id: int
+) -> list[tuple[int, int]]:
+    """Every alert of the coach about the client (consent withdrawn, client deleted)."""
+    return await resolve_where(
+        session, col(Alert.coach_id) == coach_id, col(Alert.client_id) == client_id
+    )
+
+
+async def resolve_for_subject(
+    session: AsyncSession, category: AlertCategory, subject_id: int
+) -> list[tuple[int, int]]:
+    """The alerts about one homework (completed, replaced) or one request, whoever's coach."""
+    return await resolve_where(
+        session, col(Alert.category) == category.value, col(Alert.subject_id) == subject_id
+    )
+
+
+async def resolve_for_category(
+    session: AsyncSession, client_id: int, category: AlertCategory
+) -> list[tuple[int, int]]:
+    """A client's alerts of one category with every coach (e.g. JOURNAL once they write)."""
+    return await resolve_where(
+        session, col(Alert.client_id) == client_id, col(Alert.category) == category.value
+    )

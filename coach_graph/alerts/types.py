@@ -9,7 +9,7 @@ from datetime import datetime
 import strawberry
 
 from coach_graph.alerts import feed, rules, service
-from coach_graph.alerts.models import AlertCategory, AlertSeverity
+from coach_graph.alerts.models import AlertCategory, AlertSeverity, AlertStatus
 from coach_graph.alerts.service import AlertView
 from coach_graph.auth import require_coach
 from coach_graph.clients.types import Client
@@ -17,6 +17,7 @@ from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
 
 strawberry.enum(AlertCategory, description="What an alert is about.")
 strawberry.enum(AlertSeverity, description="How urgent an alert is.")
+strawberry.enum(AlertStatus, description="OPEN until dismissed or until its cause ends.")
 
 
 @strawberry.type(description="An alert for the coach about one of their clients.")
@@ -30,6 +31,8 @@ class Alert:
     dismissed_at: datetime | None = strawberry.field(
         description="When the coach dismissed it; null while it is open."
     )
+    status: AlertStatus
+    resolved_at: datetime | None = strawberry.field(description="When its cause ended.")
     client: Client | None = strawberry.field(
         description="The client, or null once they are deleted or no longer visible to the coach."
     )
@@ -45,6 +48,8 @@ class Alert:
             message=a.message,
             created_at=a.created_at,
             dismissed_at=a.dismissed_at,
+            status=a.status,
+            resolved_at=a.resolved_at,
             client=Client.of(view.client) if view.client else None,
         )
 
@@ -181,3 +186,17 @@ class Subscription:
             return Alert.of(view)
 
         return feed.follow(context.db, context.resources.realtime, coach, after, deliver)
+
+    @strawberry.subscription(
+        description="The viewer coach's alerts whose status changed (dismissed or resolved), "
+        "as they change."
+    )
+    def alert_changed(self, info: Info) -> AsyncGenerator[Alert, None]:
+        context = info.context
+        coach = require_coach(context.viewer)
+
+        def deliver(view: AlertView) -> Alert:
+            context.fresh_loaders()
+            return Alert.of(view)
+
+        return feed.follow_changes(context.db, context.resources.realtime, coach, deliver)

@@ -11,6 +11,7 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.accounts.models import Role, User
 from coach_graph.alerts.rules import activity_since, inactive, rules_of
+from coach_graph.alerts.store import resolve_for_client
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import ClientView, granted_clients
 from coach_graph.clients.activity import days_between, days_inactive
@@ -142,7 +143,8 @@ async def set_consent(
     db: Database, viewer: Viewer | None, coach_id: int, status: ConsentStatus
 ) -> ConsentItem:
     """A client grants, declines or resets their consent for one linked coach. The time of the
-    change moves only when the status does (setting the same status again changes nothing)."""
+    change moves only when the status does (setting the same status again changes nothing).
+    Withdrawing it resolves the coach's alerts about the client at once."""
     client = require_client(viewer)
     async with db.transaction() as session:
         link = await session.scalar(
@@ -156,6 +158,8 @@ async def set_consent(
             link.consent = status.value
             link.consent_updated_at = clock.now()
             session.add(link)
+            if status is not ConsentStatus.GRANTED:  # the coach no longer sees their data
+                await resolve_for_client(session, coach_id, client.id)
         user = await session.get(User, client.id)
         assert user is not None
     return ConsentItem(link, user)
@@ -187,5 +191,6 @@ async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> 
         from coach_graph.sessions.service import detach_client
 
         await detach_client(session, coach.id, client_id)
+        await resolve_for_client(session, coach.id, client_id)
         await session.delete(link)
     return True
