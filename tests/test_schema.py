@@ -24,13 +24,9 @@ NOT_YET_BUILT: tuple[str, ...] = (
     # The practice as coaches run it (consent beside scheduling, alert lifecycle, policy, join).
     "Coach",
     "CoachLink",
-    "AlertStatus",
-    "Alert.status",
-    "Alert.resolvedAt",
     "Session.coach",
     "Session.clientEmail",
     "Query.myCoaches",
-    "Subscription.alertChanged",
     # Messages, an inbox and real e-mail.
     "Message",
     "MessageEdge",

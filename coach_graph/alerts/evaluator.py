@@ -1,9 +1,10 @@
 """The evaluator: raises INACTIVITY, HOMEWORK and JOURNAL alerts for every coach's clients.
 
-Set-based: coaches are grouped by their rules (every coach on the defaults forms one group), and
-each enabled rule of a group is one SELECT over all of the group's GRANTED clients, followed by
-one multi-row INSERT. The number of statements grows with the number of distinct rule settings,
-never with the number of clients.
+Set-based: coaches are grouped by their rules and time zone (every coach on the defaults in one
+zone forms one group), and each enabled rule of a group is one SELECT over all of the group's
+GRANTED clients, followed by one multi-row INSERT. The number of statements grows with the number
+of distinct (rules, time zone) pairs, never with the number of clients. The rules themselves are
+`alerts.rules`, shared with the attention cards and the stats grid.
 
 At most one alert per (coach, client, category, cause): the cause names the episode (inactive
 since a given time, no journal entry since a given time, one overdue homework), the candidate
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,14 +26,20 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSettings, AlertSeverity
-from coach_graph.alerts.service import (
+from coach_graph.alerts.rules import (
     DEFAULT_RULES,
     AlertRules,
-    alert_row,
-    insert_ignoring_duplicates,
+    activity_since,
+    homework_overdue,
+    inactive,
+    journal_silent,
+    journal_since,
     last_journal_entries,
-    publish_alerts,
+    last_journal_entry,
+    rules_of,
 )
+from coach_graph.alerts.store import alert_row, insert_alerts, resolve_where
+from coach_graph.clients.activity import days_between
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.context import Resources
 from coach_graph.db import Database
@@ -44,14 +51,19 @@ log = logging.getLogger("coach_graph.alerts")
 
 @dataclass(frozen=True)
 class _Group:
-    """Coaches sharing the same rules, as a condition on coach_client.coach_id."""
+    """Coaches sharing the same rules and time zone (`ids`: a SELECT of their ids)."""
 
     rules: AlertRules
-    coaches: sa.ColumnElement[bool]
+    time_zone: str
+    ids: sa.Select[int | None]
+
+    @property
+    def coaches(self) -> sa.ColumnElement[bool]:
+        return col(CoachClient.coach_id).in_(self.ids)
 
 
 def _same_rules(rules: AlertRules) -> sa.ColumnElement[bool]:
-    return col(CoachClient.coach_id).in_(
+    return col(User.id).in_(
         sa.select(col(AlertSettings.coach_id)).where(
             col(AlertSettings.inactivity_enabled) == rules.inactivity.enabled,
             col(AlertSettings.inactivity_days) == rules.inactivity.days,
@@ -63,21 +75,31 @@ def _same_rules(rules: AlertRules) -> sa.ColumnElement[bool]:
     )
 
 
+def _coaches(*conditions: sa.ColumnElement[bool]) -> sa.Select[int | None]:
+    return sa.select(col(User.id)).where(*conditions)
+
+
 async def _groups(session: AsyncSession, coach_id: int | None) -> list[_Group]:
     if coach_id is not None:
-        row = await session.get(AlertSettings, coach_id)
-        rules = DEFAULT_RULES if row is None else AlertRules.of(row)
-        return [_Group(rules, col(CoachClient.coach_id) == coach_id)]
+        coach = await session.get(User, coach_id)
+        zone = coach.time_zone if coach is not None else "UTC"
+        rules = await rules_of(session, coach_id)
+        return [_Group(rules, zone, _coaches(col(User.id) == coach_id))]
     rows = (await session.scalars(sa.select(AlertSettings))).all()
     distinct = {AlertRules.of(r) for r in rows}
-    groups = [_Group(rules, _same_rules(rules)) for rules in distinct]
-    groups.append(
-        _Group(
-            DEFAULT_RULES,
-            col(CoachClient.coach_id).not_in(sa.select(col(AlertSettings.coach_id))),
+    zones = (
+        await session.scalars(
+            sa.select(col(User.time_zone))
+            .where(col(User.id).in_(sa.select(col(CoachClient.coach_id))))
+            .distinct()
         )
-    )
-    return groups
+    ).all()
+    defaults = col(User.id).not_in(sa.select(col(AlertSettings.coach_id)))
+    return [
+        _Group(rules, zone, _coaches(coaches, col(User.time_zone) == zone))
+        for rules, coaches in [(r, _same_rules(r)) for r in distinct] + [(DEFAULT_RULES, defaults)]
+        for zone in zones
+    ]
 
 
 def _granted() -> sa.ColumnElement[bool]:
@@ -98,16 +120,13 @@ def _no_alert_since(
         col(Alert.client_id) == col(CoachClient.client_id),
         col(Alert.category) == category.value,
         col(Alert.created_at) > anchor,
+        col(Alert.resolved_at).is_(None),
     )
-
-
-def _days(now: datetime, since: datetime) -> int:
-    return max((now - since).days, 0)
 
 
 async def _inactivity(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:
     rule = group.rules.inactivity
-    anchor = sa.func.coalesce(col(User.last_active_at), col(CoachClient.linked_at))
+    anchor = activity_since()
     rows = await session.execute(
         sa.select(
             col(CoachClient.coach_id),
@@ -121,14 +140,14 @@ async def _inactivity(session: AsyncSession, group: _Group, now: datetime) -> li
         .where(
             _granted(),
             group.coaches,
-            anchor < now - timedelta(days=rule.days),
+            inactive(rule, now, group.time_zone),
             _no_alert_since(AlertCategory.INACTIVITY, anchor),
         )
     )
     alerts = []
     for coach_id, client_id, name, email, last_active, since in rows:
         assert client_id is not None
-        days = _days(now, since)
+        days = days_between(since, now, group.time_zone)
         who = _name(name, email)
         message = (
             f"{who} has not been active for {days} days."
@@ -153,7 +172,7 @@ async def _inactivity(session: AsyncSession, group: _Group, now: datetime) -> li
 async def _journal(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:
     rule = group.rules.journal
     last = last_journal_entries()
-    anchor = sa.func.coalesce(last.c.last_at, col(CoachClient.linked_at))
+    anchor = journal_since(last.c.last_at)
     rows = await session.execute(
         sa.select(
             col(CoachClient.coach_id),
@@ -168,13 +187,13 @@ async def _journal(session: AsyncSession, group: _Group, now: datetime) -> list[
         .where(
             _granted(),
             group.coaches,
-            anchor < now - timedelta(days=rule.days),
+            journal_silent(rule, last.c.last_at, now, group.time_zone),
             _no_alert_since(AlertCategory.JOURNAL, anchor),
         )
     )
     alerts = []
     for coach_id, client_id, name, email, last_at, since in rows:
-        days = _days(now, since)
+        days = days_between(since, now, group.time_zone)
         who = _name(name, email)
         message = (
             f"{who} has not written a journal entry for {days} days."
@@ -202,6 +221,7 @@ async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list
         col(Alert.coach_id) == col(Homework.coach_id),
         col(Alert.category) == AlertCategory.HOMEWORK.value,
         col(Alert.subject_id) == col(Homework.id),
+        col(Alert.resolved_at).is_(None),
     )
     rows = await session.execute(
         sa.select(
@@ -225,9 +245,7 @@ async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list
         .where(
             _granted(),
             group.coaches,
-            col(Homework.completed_at).is_(None),
-            col(Homework.expires_at).is_not(None),
-            col(Homework.expires_at) <= now - timedelta(days=rule.days),
+            homework_overdue(rule, now),
             ~alerted,
         )
     )
@@ -235,7 +253,7 @@ async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list
     for coach_id, client_id, homework_id, expires_at, lesson, name, email in rows:
         assert expires_at is not None
         who = _name(name, email)
-        days = _days(now, expires_at)
+        days = days_between(expires_at, now, group.time_zone)
         alerts.append(
             alert_row(
                 coach_id,
@@ -252,26 +270,84 @@ async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list
     return alerts
 
 
+def _ended(
+    group: _Group, category: AlertCategory, still: sa.ColumnElement[bool] | None
+) -> list[sa.ColumnElement[bool]]:
+    """The group's open alerts of `category` whose cause no longer holds (`still`, correlated
+    with the alert row; None: the rule is disabled, every cause ended)."""
+    conditions = [col(Alert.coach_id).in_(group.ids), col(Alert.category) == category.value]
+    if still is not None:
+        conditions.append(~sa.exists().where(still))
+    return conditions
+
+
+def _same_link() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        col(CoachClient.coach_id) == col(Alert.coach_id),
+        col(CoachClient.client_id) == col(Alert.client_id),
+        _granted(),
+    )
+
+
+async def _resolve(session: AsyncSession, group: _Group, now: datetime) -> int:
+    """Resolve the group's alerts whose cause ended without a write saying so: the client became
+    active again (lastActiveAt is written by the background flusher), the threshold now spares
+    them, the rule is disabled, consent is gone. One UPDATE per rule, whatever the client count."""
+    rules, zone = group.rules, group.time_zone
+    last_at = last_journal_entry()
+    causes = {
+        AlertCategory.INACTIVITY: (
+            rules.inactivity,
+            sa.and_(
+                _same_link(),
+                col(User.id) == col(CoachClient.client_id),
+                inactive(rules.inactivity, now, zone),
+                col(Alert.created_at) > activity_since(),
+            ),
+        ),
+        AlertCategory.JOURNAL: (
+            rules.journal,
+            sa.and_(
+                _same_link(),
+                journal_silent(rules.journal, last_at, now, zone),
+                col(Alert.created_at) > journal_since(last_at),
+            ),
+        ),
+        AlertCategory.HOMEWORK: (
+            rules.homework,
+            sa.and_(
+                _same_link(),
+                col(Homework.id) == col(Alert.subject_id),
+                homework_overdue(rules.homework, now),
+            ),
+        ),
+    }
+    resolved = 0
+    for category, (rule, still) in causes.items():
+        conditions = _ended(group, category, still if rule.enabled else None)
+        resolved += len(await resolve_where(session, *conditions))
+    return resolved
+
+
 async def evaluate_in(
     session: AsyncSession, *, coach_id: int | None = None
 ) -> list[tuple[int, int]]:
-    """Raise the alerts due now, inside the caller's transaction, for one coach or all.
+    """Resolve the alerts whose cause ended and raise the alerts due now, inside the caller's
+    transaction, for one coach or all.
 
-    Returns (alert id, coach id) of the alerts created, to publish after the commit.
+    Returns (alert id, coach id) of the alerts created; they are published after the commit.
     """
     now = clock.now()
     rows: list[dict[str, Any]] = []
     for group in await _groups(session, coach_id):
+        await _resolve(session, group, now)
         if group.rules.inactivity.enabled:
             rows += await _inactivity(session, group, now)
         if group.rules.journal.enabled:
             rows += await _journal(session, group, now)
         if group.rules.homework.enabled:
             rows += await _homework(session, group, now)
-    if not rows:
-        return []
-    result = await session.execute(insert_ignoring_duplicates(session), rows)
-    return [(r.id, r.coach_id) for r in result]
+    return await insert_alerts(session, rows)
 
 
 async def evaluate(db: Database, *, coach_id: int | None = None) -> list[tuple[int, int]]:
@@ -281,9 +357,9 @@ async def evaluate(db: Database, *, coach_id: int | None = None) -> list[tuple[i
 
 
 async def run_evaluation(resources: Resources) -> int:
-    """One run of the background job: evaluate every coach, then publish what it raised."""
+    """One run of the background job: evaluate every coach (what it raises is published once
+    its transaction commits)."""
     created = await evaluate(resources.db)
-    await publish_alerts(resources.realtime, created)
     if created:
         log.info("alert evaluation raised %d alert(s)", len(created))
     return len(created)

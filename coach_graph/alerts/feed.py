@@ -20,12 +20,13 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, KeysView
 from typing import Any, TypeVar
 
 from coach_graph.alerts.service import (
-    ALERTS_CHANNEL,
     AlertView,
+    alerts_by_id,
     alerts_since,
     latest_alert_id,
     require_own_alert,
 )
+from coach_graph.alerts.store import ALERT_CHANGES_CHANNEL, ALERTS_CHANNEL
 from coach_graph.auth import Viewer
 from coach_graph.db import Database
 from coach_graph.realtime import RESYNC, Realtime
@@ -152,3 +153,18 @@ async def _read(
             yield view
         if len(views) < PAGE or not fresh:
             return
+
+
+async def follow_changes(
+    db: Database, realtime: Realtime, coach: Viewer, deliver: Callable[[AlertView], T]
+) -> AsyncGenerator[T, None]:
+    """The coach's alerts as their status changes (dismissed, resolved), each reloaded through
+    the coach's own scope, so a client whose consent is gone shows as null. Live only: the
+    contract's `alertChanged` takes no `afterId`, so changes made while disconnected are not
+    replayed (the alert list shows the current status)."""
+    async with realtime.subscribe(ALERT_CHANGES_CHANNEL) as events:
+        async for event in events:
+            if event is RESYNC or event.get("coachId") != coach.id:
+                continue
+            for view in await alerts_by_id(db, coach, [int(i) for i in event["alertIds"]]):
+                yield deliver(view)

@@ -22,6 +22,12 @@ class AlertSeverity(StrEnum):
     CRITICAL = "CRITICAL"
 
 
+class AlertStatus(StrEnum):
+    OPEN = "OPEN"  # waiting for the coach
+    DISMISSED = "DISMISSED"  # the coach dismissed it
+    RESOLVED = "RESOLVED"  # its cause ended (resolved_at) before the coach dismissed it
+
+
 class AlertSettings(SQLModel, table=True):
     """A coach's three alert rules. No row means the defaults of SPEC.md."""
 
@@ -41,13 +47,23 @@ class Alert(SQLModel, table=True):
     """An alert for a coach about one client.
 
     `cause` names what raised it (an inactivity episode, one homework, one reschedule request):
-    the unique constraint keeps at most one alert per (coach, client, category, cause), so the
-    evaluator can run any number of times, in any number of workers, without duplicates.
+    the unique index keeps at most one unresolved alert per (coach, client, category, cause), so
+    the evaluator can run any number of times, in any number of workers, without duplicates,
+    and a cause that comes back after a resolution raises a new alert.
     """
 
     __tablename__ = "alert"
     __table_args__ = (
-        sa.UniqueConstraint("coach_id", "client_id", "category", "cause", name="uq_alert_cause"),
+        sa.Index(
+            "uq_alert_open_cause",
+            "coach_id",
+            "client_id",
+            "category",
+            "cause",
+            unique=True,
+            sqlite_where=sa.text("resolved_at IS NULL"),
+            postgresql_where=sa.text("resolved_at IS NULL"),
+        ),
         sa.Index("ix_alert_coach_created", "coach_id", "created_at", "id"),
     )
 
@@ -64,3 +80,14 @@ class Alert(SQLModel, table=True):
     message: str = Field(sa_type=sa.Text)
     created_at: datetime = utc_column(now=True)
     dismissed_at: datetime | None = utc_column(nullable=True)
+    # When its cause ended (the client came back, the homework was done, ...).
+    resolved_at: datetime | None = utc_column(nullable=True)
+
+    @property
+    def status(self) -> AlertStatus:
+        """The coach's dismissal comes first; else RESOLVED once its cause ended; else OPEN."""
+        if self.dismissed_at is not None:
+            return AlertStatus.DISMISSED
+        if self.resolved_at is not None:
+            return AlertStatus.RESOLVED
+        return AlertStatus.OPEN

@@ -1,66 +1,49 @@
-"""Alert settings, the alert list, dismissing, notification stats, and raising one alert.
+"""Alert settings, the alert list, dismissing, and the notification stats (reads).
 
-Every new alert is committed first and published second (`publish_alerts`): the event carries
-only ids, and each subscriber reloads the alerts through the coach's own scope.
+The rules are `alerts.rules`; writing and publishing alerts is `alerts.store`; raising them is
+the evaluator's.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.accounts.models import User
-from coach_graph.alerts.models import Alert, AlertCategory, AlertSettings, AlertSeverity
+from coach_graph.alerts.evaluator import evaluate_in
+from coach_graph.alerts.models import Alert, AlertSettings, AlertStatus
+from coach_graph.alerts.rules import (
+    MAX_DAYS,
+    MIN_DAYS,
+    AlertRules,
+    Rule,
+    homework_overdue,
+    inactive,
+    journal_silent,
+    last_journal_entries,
+    no_activity_within,
+    rules_of,
+)
+from coach_graph.alerts.store import publish_changed
 from coach_graph.auth import Viewer, require_coach
 from coach_graph.clients.access import ClientView, granted_clients
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.homework.models import Homework
-from coach_graph.journals.models import JournalEntry
-from coach_graph.pagination import Page, decode_cursor, page_size
-from coach_graph.realtime import Realtime
+from coach_graph.pagination import Keyset, Page, SortKey, page_size
 
-# The channel of new alerts. Events: {"coachId": int, "alertIds": [int, ...]}.
-ALERTS_CHANNEL = "alerts"
-MIN_DAYS, MAX_DAYS = 1, 365
 ACTIVE_WEEK = timedelta(days=7)
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One alert rule: whether it raises alerts, and its threshold in whole days."""
-
-    enabled: bool
-    days: int
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRules:
-    """A coach's three rules."""
-
-    inactivity: Rule
-    homework: Rule
-    journal: Rule
-
-    @classmethod
-    def of(cls, row: AlertSettings) -> AlertRules:
-        return cls(
-            inactivity=Rule(row.inactivity_enabled, row.inactivity_days),
-            homework=Rule(row.homework_enabled, row.homework_days),
-            journal=Rule(row.journal_enabled, row.journal_days),
-        )
-
-
-DEFAULT_RULES = AlertRules(inactivity=Rule(True, 7), homework=Rule(True, 1), journal=Rule(True, 7))
+# Newest first; the cursor is (created_at, id) of the last alert seen.
+NEWEST_FIRST = Keyset(
+    SortKey(col(Alert.created_at), ascending=False, kind=datetime),
+    SortKey(col(Alert.id), ascending=False, kind=int),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +74,7 @@ class NotificationStats:
 async def alert_settings(db: Database, coach_id: int) -> AlertRules:
     """The coach's rules; the defaults of SPEC.md when none were saved."""
     async with db.session() as session:
-        row = await session.get(AlertSettings, coach_id)
-    return DEFAULT_RULES if row is None else AlertRules.of(row)
+        return await rules_of(session, coach_id)
 
 
 def _checked(name: str, rule: Rule | None, current: Rule) -> Rule:
@@ -109,7 +91,6 @@ def _checked(name: str, rule: Rule | None, current: Rule) -> Rule:
 
 async def update_alert_settings(
     db: Database,
-    realtime: Realtime,
     viewer: Viewer | None,
     *,
     inactivity: Rule | None = None,
@@ -118,8 +99,6 @@ async def update_alert_settings(
 ) -> AlertRules:
     """Save the rules given (the others keep their value) and re-evaluate the coach's clients at
     once, in the same transaction; the alerts that raises are published after the commit."""
-    from coach_graph.alerts.evaluator import evaluate_in
-
     coach = require_coach(viewer)
     current = await alert_settings(db, coach.id)
     rules = AlertRules(
@@ -140,94 +119,8 @@ async def update_alert_settings(
         row.journal_enabled, row.journal_days = rules.journal.enabled, rules.journal.days
         row.updated_at = clock.now()
         await session.flush()
-        created = await evaluate_in(session, coach_id=coach.id)
-    await publish_alerts(realtime, created)
+        await evaluate_in(session, coach_id=coach.id)
     return rules
-
-
-# ---------- raising and publishing ----------
-
-
-def insert_ignoring_duplicates(session: AsyncSession) -> sa.Insert:
-    """INSERT INTO alert ... ON CONFLICT DO NOTHING RETURNING id, coach_id (SQLite and PG)."""
-    table = Alert.__table__  # type: ignore[attr-defined]
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.coach_id)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.coach_id)
-
-
-def alert_row(
-    coach_id: int,
-    client_id: int | None,
-    category: AlertCategory,
-    severity: AlertSeverity,
-    cause: str,
-    title: str,
-    message: str,
-    now: datetime,
-    subject_id: int | None = None,
-) -> dict[str, Any]:
-    """The values of a new open alert (for an insert that skips existing open ones)."""
-    return {
-        "coach_id": coach_id,
-        "client_id": client_id,
-        "category": category.value,
-        "severity": severity.value,
-        "cause": cause[:200],
-        "subject_id": subject_id,
-        "title": title[:200],
-        "message": message,
-        "created_at": now,
-        "dismissed_at": None,
-    }
-
-
-async def raise_alert(
-    session: AsyncSession,
-    *,
-    coach_id: int,
-    client_id: int | None,
-    category: AlertCategory,
-    cause: str,
-    title: str,
-    message: str,
-    severity: AlertSeverity = AlertSeverity.WARNING,
-    subject_id: int | None = None,
-) -> Alert | None:
-    """Insert an alert inside the caller's transaction, unless one with the same (coach, client,
-    category, cause) exists (then None). Publish it after the commit with `publish_alerts`.
-
-    For a reschedule request waiting for the coach: category RESCHEDULE_REQUEST, cause
-    `reschedule-request:<id>`, subject_id the request's id.
-    """
-    values = alert_row(
-        coach_id, client_id, category, severity, cause, title, message, clock.now(), subject_id
-    )
-    row = (await session.execute(insert_ignoring_duplicates(session).values(**values))).first()
-    if row is None:
-        return None
-    return Alert(id=row.id, **values)
-
-
-async def publish_alerts(realtime: Realtime, alerts: Iterable[Alert | tuple[int, int]]) -> None:
-    """Tell subscribers about committed alerts: one event per coach, carrying only ids.
-
-    Takes alerts or (alert id, coach id) pairs. Call it after the transaction committed.
-    """
-    by_coach: dict[int, list[int]] = defaultdict(list)
-    for item in alerts:
-        if isinstance(item, Alert):
-            assert item.id is not None
-            by_coach[item.coach_id].append(item.id)
-        else:
-            alert_id, coach_id = item
-            by_coach[coach_id].append(alert_id)
-    for coach_id, ids in by_coach.items():
-        await realtime.publish(ALERTS_CHANNEL, {"coachId": coach_id, "alertIds": sorted(ids)})
 
 
 # ---------- reading ----------
@@ -252,26 +145,14 @@ async def list_alerts(
     first: int | None,
     after: str | None,
 ) -> Page[AlertView]:
-    """The coach's alerts, newest first; dismissed ones only when asked for."""
+    """The coach's alerts, newest first: OPEN ones, or every one (dismissed and resolved too)
+    when asked for."""
     coach = require_coach(viewer)
     size = page_size(first, 50)
-    key = decode_cursor(after, 2)
     conditions: list[sa.ColumnElement[bool]] = [col(Alert.coach_id) == coach.id]
-    if not include_dismissed:
-        conditions.append(col(Alert.dismissed_at).is_(None))
-    query = _views(coach).where(*conditions)
-    if key is not None:
-        try:
-            at, ident = datetime.fromisoformat(str(key[0])), int(key[1])
-        except (TypeError, ValueError) as exc:
-            raise BadUserInput("That `after` cursor is not valid here.") from exc
-        query = query.where(
-            sa.or_(
-                col(Alert.created_at) < at,
-                sa.and_(col(Alert.created_at) == at, col(Alert.id) < ident),
-            )
-        )
-    query = query.order_by(col(Alert.created_at).desc(), col(Alert.id).desc()).limit(size + 1)
+    if not include_dismissed:  # OPEN only
+        conditions += [col(Alert.dismissed_at).is_(None), col(Alert.resolved_at).is_(None)]
+    query = NEWEST_FIRST.select(_views(coach).where(*conditions), after, size)
     async with db.session() as session:
         rows = (await session.execute(query)).all()
 
@@ -283,13 +164,12 @@ async def list_alerts(
         return int(total or 0)
 
     views = [_view(coach, alert, client) for alert, client in rows]
-    return Page.from_rows(
-        views, size, key=lambda v: (v.alert.created_at.isoformat(), v.id), count=count
-    )
+    return NEWEST_FIRST.page(views, size, key=lambda v: (v.alert.created_at, v.id), count=count)
 
 
 async def dismiss_alert(db: Database, viewer: Viewer | None, alert_id: int) -> AlertView:
-    """Dismiss one of the coach's alerts (dismissing twice keeps the first time)."""
+    """Dismiss one of the coach's OPEN alerts (dismissing twice keeps the first time; a resolved
+    alert stays RESOLVED)."""
     coach = require_coach(viewer)
     async with db.transaction() as session:
         alert = await session.scalar(
@@ -297,8 +177,9 @@ async def dismiss_alert(db: Database, viewer: Viewer | None, alert_id: int) -> A
         )
         if alert is None:
             raise NotFound.of("alert", alert_id)
-        if alert.dismissed_at is None:
+        if alert.status is AlertStatus.OPEN:
             alert.dismissed_at = clock.now()
+            publish_changed(session, [alert])
     views = await alerts_by_id(db, coach, [alert_id])
     return views[0]
 
@@ -354,18 +235,6 @@ async def latest_alert_id(db: Database, coach_id: int) -> int:
 # ---------- stats ----------
 
 
-def last_journal_entries() -> sa.Subquery:
-    """Each client's newest journal entry time (one GROUP BY for every client)."""
-    return (
-        sa.select(
-            col(JournalEntry.client_id).label("client_id"),
-            sa.func.max(col(JournalEntry.created_at)).label("last_at"),
-        )
-        .group_by(col(JournalEntry.client_id))
-        .subquery("last_journal")
-    )
-
-
 def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
@@ -380,20 +249,13 @@ async def notification_stats(db: Database, viewer: Viewer | None) -> Notificatio
     """
     coach = require_coach(viewer)
     rules = await alert_settings(db, coach.id)
-    now = clock.now()
-    inactive_cut = now - timedelta(days=rules.inactivity.days)
-    journal_cut = now - timedelta(days=rules.journal.days)
-    homework_cut = now - timedelta(days=rules.homework.days)
+    now, zone = clock.now(), coach.time_zone
     last = last_journal_entries()
-    activity_anchor = sa.func.coalesce(col(User.last_active_at), col(CoachClient.linked_at))
-    journal_anchor = sa.func.coalesce(last.c.last_at, col(CoachClient.linked_at))
     clients_query = (
         sa.select(
-            _count_if(activity_anchor < inactive_cut),
-            _count_if(
-                sa.or_(col(User.last_active_at).is_(None), col(User.last_active_at) < inactive_cut)
-            ),
-            _count_if(journal_anchor < journal_cut),
+            _count_if(inactive(rules.inactivity, now, zone)),
+            _count_if(no_activity_within(rules.inactivity, now, zone)),
+            _count_if(journal_silent(rules.journal, last.c.last_at, now, zone)),
             _count_if(col(User.last_active_at) >= now - ACTIVE_WEEK),
         )
         .select_from(CoachClient)
@@ -410,18 +272,16 @@ async def notification_stats(db: Database, viewer: Viewer | None) -> Notificatio
         .where(
             col(Homework.coach_id) == coach.id,
             col(Homework.client_id).in_(granted_clients(coach.id)),
-            col(Homework.completed_at).is_(None),
-            col(Homework.expires_at).is_not(None),
-            col(Homework.expires_at) <= homework_cut,
+            homework_overdue(rules.homework, now),
         )
     )
     async with db.session() as session:
-        flagged, inactive, journal, active = (await session.execute(clients_query)).one()
+        flagged, idle, journal, active = (await session.execute(clients_query)).one()
         overdue = int(await session.scalar(homework_query) or 0)
     return NotificationStats(
         needs_attention=int(flagged) if rules.inactivity.enabled else 0,
         overdue_homework=overdue if rules.homework.enabled else 0,
-        inactive_clients=int(inactive) if rules.inactivity.enabled else 0,
+        inactive_clients=int(idle) if rules.inactivity.enabled else 0,
         journal_inactive=int(journal) if rules.journal.enabled else 0,
         active_this_week=int(active),
     )

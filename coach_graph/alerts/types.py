@@ -8,8 +8,8 @@ from datetime import datetime
 
 import strawberry
 
-from coach_graph.alerts import feed, service
-from coach_graph.alerts.models import AlertCategory, AlertSeverity
+from coach_graph.alerts import feed, rules, service
+from coach_graph.alerts.models import AlertCategory, AlertSeverity, AlertStatus
 from coach_graph.alerts.service import AlertView
 from coach_graph.auth import require_coach
 from coach_graph.clients.types import Client
@@ -17,6 +17,7 @@ from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
 
 strawberry.enum(AlertCategory, description="What an alert is about.")
 strawberry.enum(AlertSeverity, description="How urgent an alert is.")
+strawberry.enum(AlertStatus, description="OPEN until dismissed or until its cause ends.")
 
 
 @strawberry.type(description="An alert for the coach about one of their clients.")
@@ -30,6 +31,8 @@ class Alert:
     dismissed_at: datetime | None = strawberry.field(
         description="When the coach dismissed it; null while it is open."
     )
+    status: AlertStatus
+    resolved_at: datetime | None = strawberry.field(description="When its cause ended.")
     client: Client | None = strawberry.field(
         description="The client, or null once they are deleted or no longer visible to the coach."
     )
@@ -45,6 +48,8 @@ class Alert:
             message=a.message,
             created_at=a.created_at,
             dismissed_at=a.dismissed_at,
+            status=a.status,
+            resolved_at=a.resolved_at,
             client=Client.of(view.client) if view.client else None,
         )
 
@@ -55,7 +60,7 @@ class AlertRule:
     days: int = strawberry.field(description="Threshold in whole days, from 1 to 365.")
 
     @classmethod
-    def of(cls, rule: service.Rule) -> AlertRule:
+    def of(cls, rule: rules.Rule) -> AlertRule:
         return cls(enabled=rule.enabled, days=rule.days)
 
 
@@ -66,11 +71,11 @@ class AlertSettings:
     journal: AlertRule = strawberry.field(description="Days without a journal entry.")
 
     @classmethod
-    def of(cls, rules: service.AlertRules) -> AlertSettings:
+    def of(cls, saved: rules.AlertRules) -> AlertSettings:
         return cls(
-            inactivity=AlertRule.of(rules.inactivity),
-            homework=AlertRule.of(rules.homework),
-            journal=AlertRule.of(rules.journal),
+            inactivity=AlertRule.of(saved.inactivity),
+            homework=AlertRule.of(saved.homework),
+            journal=AlertRule.of(saved.journal),
         )
 
 
@@ -79,8 +84,8 @@ class AlertRuleInput:
     enabled: bool
     days: int = strawberry.field(description="Whole days from 1 to 365.")
 
-    def rule(self) -> service.Rule:
-        return service.Rule(enabled=self.enabled, days=self.days)
+    def rule(self) -> rules.Rule:
+        return rules.Rule(enabled=self.enabled, days=self.days)
 
 
 @strawberry.input(description="The rules to save; a rule left out keeps its current value.")
@@ -152,15 +157,14 @@ class Mutation:
         description="Save the coach's alert rules; the clients are re-evaluated at once."
     )
     async def update_alert_settings(self, info: Info, input: AlertSettingsInput) -> AlertSettings:
-        rules = await service.update_alert_settings(
+        saved = await service.update_alert_settings(
             info.context.db,
-            info.context.resources.realtime,
             info.context.viewer,
             inactivity=input.inactivity.rule() if input.inactivity else None,
             homework=input.homework.rule() if input.homework else None,
             journal=input.journal.rule() if input.journal else None,
         )
-        return AlertSettings.of(rules)
+        return AlertSettings.of(saved)
 
 
 @strawberry.type
@@ -182,3 +186,17 @@ class Subscription:
             return Alert.of(view)
 
         return feed.follow(context.db, context.resources.realtime, coach, after, deliver)
+
+    @strawberry.subscription(
+        description="The viewer coach's alerts whose status changed (dismissed or resolved), "
+        "as they change."
+    )
+    def alert_changed(self, info: Info) -> AsyncGenerator[Alert, None]:
+        context = info.context
+        coach = require_coach(context.viewer)
+
+        def deliver(view: AlertView) -> Alert:
+            context.fresh_loaders()
+            return Alert.of(view)
+
+        return feed.follow_changes(context.db, context.resources.realtime, coach, deliver)

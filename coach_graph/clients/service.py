@@ -4,21 +4,22 @@ in `clients.access`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.accounts.models import Role, User
+from coach_graph.alerts.rules import activity_since, inactive, rules_of
+from coach_graph.alerts.store import resolve_for_client
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import ClientView, granted_clients
-from coach_graph.clients.activity import days_between, days_inactive, local_date, start_of_local_day
+from coach_graph.clients.activity import days_between, days_inactive
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
-from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.errors import NotFound
 from coach_graph.homework.models import Homework
-from coach_graph.pagination import Page, decode_cursor, page_size
+from coach_graph.pagination import Keyset, Page, SortKey, page_size
 from coach_graph.search import escape_like, normalise_search
 
 
@@ -37,6 +38,10 @@ def _sort_name() -> sa.ColumnElement[str]:
     return sa.func.lower(sa.func.coalesce(User.name, User.email))
 
 
+# By name (case-insensitively), then id.
+BY_NAME = Keyset(SortKey(_sort_name(), ascending=True, kind=str), SortKey(col(User.id), True, int))
+
+
 async def list_clients(
     db: Database, viewer: Viewer | None, search: str | None, first: int | None, after: str | None
 ) -> Page[ClientView]:
@@ -44,18 +49,12 @@ async def list_clients(
     e-mail, one page at a time."""
     coach = require_coach(viewer)
     size = page_size(first, 50)
-    key = decode_cursor(after, 2)
     base = sa.select(User).where(
         col(User.role) == Role.CLIENT,
         col(User.id).in_(granted_clients(coach.id)),
         _search_condition(search),
     )
-    query = base.order_by(_sort_name(), col(User.id)).limit(size + 1)
-    if key is not None:
-        name, ident = key
-        if not isinstance(name, str) or not isinstance(ident, int) or isinstance(ident, bool):
-            raise BadUserInput("That `after` cursor is not valid here.")
-        query = query.where(sa.tuple_(_sort_name(), col(User.id)) > sa.tuple_(name, ident))
+    query = BY_NAME.select(base, after, size)
     async with db.session() as session:
         clients = list((await session.scalars(query)).all())
 
@@ -65,18 +64,9 @@ async def list_clients(
         return int(total or 0)
 
     views = [ClientView(c, coach.id, coach.time_zone) for c in clients]
-    return Page.from_rows(
+    return BY_NAME.page(
         views, size, key=lambda v: ((v.client.name or v.client.email).lower(), v.id), count=count
     )
-
-
-async def inactivity_rule(db: Database, coach_id: int) -> tuple[bool, int]:
-    """The coach's inactivity rule: (enabled, threshold in days), from their alert settings."""
-    # Imported here: the alerts domain builds on this module's access rules.
-    from coach_graph.alerts.service import alert_settings
-
-    rules = await alert_settings(db, coach_id)
-    return rules.inactivity.enabled, rules.inactivity.days
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,24 +83,19 @@ async def needs_attention(db: Database, viewer: Viewer | None) -> list[Attention
     calendar days), longest inactive first; a never-active client counts from the day they were
     linked. Empty while the rule is disabled."""
     coach = require_coach(viewer)
-    enabled, threshold = await inactivity_rule(db, coach.id)
-    if not enabled:
-        return []
     now = clock.now()
-    # More than `threshold` calendar days ago <=> before the start of the day `threshold` days
-    # before today, in the coach's zone: an exact cut-off the database can apply.
-    cutoff = start_of_local_day(
-        local_date(now, coach.time_zone) - timedelta(days=threshold), coach.time_zone
-    )
-    since = sa.func.coalesce(col(User.last_active_at), col(CoachClient.linked_at))
+    since = activity_since()
     async with db.session() as session:
+        rule = (await rules_of(session, coach.id)).inactivity
+        if not rule.enabled:
+            return []
         rows = await session.execute(
             sa.select(User, col(CoachClient.linked_at))
             .join(CoachClient, col(CoachClient.client_id) == col(User.id))
             .where(
                 col(CoachClient.coach_id) == coach.id,
                 col(CoachClient.consent) == ConsentStatus.GRANTED,
-                since < cutoff,
+                inactive(rule, now, coach.time_zone),
             )
             .order_by(since, col(User.id))
         )
@@ -158,7 +143,8 @@ async def set_consent(
     db: Database, viewer: Viewer | None, coach_id: int, status: ConsentStatus
 ) -> ConsentItem:
     """A client grants, declines or resets their consent for one linked coach. The time of the
-    change moves only when the status does (setting the same status again changes nothing)."""
+    change moves only when the status does (setting the same status again changes nothing).
+    Withdrawing it resolves the coach's alerts about the client at once."""
     client = require_client(viewer)
     async with db.transaction() as session:
         link = await session.scalar(
@@ -172,6 +158,8 @@ async def set_consent(
             link.consent = status.value
             link.consent_updated_at = clock.now()
             session.add(link)
+            if status is not ConsentStatus.GRANTED:  # the coach no longer sees their data
+                await resolve_for_client(session, coach_id, client.id)
         user = await session.get(User, client.id)
         assert user is not None
     return ConsentItem(link, user)
@@ -203,5 +191,6 @@ async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> 
         from coach_graph.sessions.changes import detach_client
 
         await detach_client(session, coach.id, client_id)
+        await resolve_for_client(session, coach.id, client_id)
         await session.delete(link)
     return True

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph import clock
+from coach_graph.alerts.models import AlertCategory
+from coach_graph.alerts.store import resolve_for_subject
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import visible_client
 from coach_graph.db import Database
@@ -217,4 +219,5 @@ async def complete_homework(db: Database, viewer: Viewer | None, homework_id: in
         if homework.completed_at is None:
             homework.completed_at = clock.now()
             session.add(homework)
+            await resolve_for_subject(session, AlertCategory.HOMEWORK, homework_id)
     return HomeworkItem(homework, lesson, module)

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph import clock
+from coach_graph.alerts.models import AlertCategory
+from coach_graph.alerts.store import resolve_for_category
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import visible_client
 from coach_graph.db import Database
@@ -28,7 +30,7 @@ MIN_SUMMARY_ENTRIES = 3
 
 
 async def create_entry(db: Database, viewer: Viewer | None, content: str) -> JournalEntry:
-    """Store a client's new entry, PENDING analysis (due at once)."""
+    """Store a client's new entry, PENDING analysis (due at once); their JOURNAL alerts resolve."""
     client = require_client(viewer)
     text = clean_entry_text(content)
     now = clock.now()
@@ -41,6 +43,8 @@ async def create_entry(db: Database, viewer: Viewer | None, content: str) -> Jou
     )
     async with db.transaction() as session:
         session.add(entry)
+        # Writing ends every coach's JOURNAL alert about them, in the same transaction.
+        await resolve_for_category(session, client.id, AlertCategory.JOURNAL)
     return entry
 
 

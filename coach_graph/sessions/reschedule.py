@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from coach_graph import clock, text
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
-from coach_graph.alerts.service import ALERTS_CHANNEL, raise_alert
+from coach_graph.alerts.store import raise_alert, resolve_for_subject
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
 from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import BadUserInput, Conflict, NotFound
@@ -46,9 +46,12 @@ def _event(request: RescheduleRequest) -> dict[str, object]:
     }
 
 
-def publish_change(session: AsyncSession, request: RescheduleRequest) -> None:
-    """Tell subscribers a request changed, once the transaction of `session` commits."""
+async def request_changed(session: AsyncSession, request: RescheduleRequest) -> None:
+    """A request changed: tell subscribers once the transaction of `session` commits, and when it
+    is no longer PENDING (answered, expired) resolve its alert in the same transaction."""
     publish_after_commit(session, CHANNEL, _event(request))
+    if request.status != RescheduleRequestStatus.PENDING and request.id is not None:
+        await resolve_for_subject(session, AlertCategory.RESCHEDULE_REQUEST, request.id)
 
 
 async def close_pending_request(
@@ -65,7 +68,7 @@ async def close_pending_request(
         request.status = RescheduleRequestStatus.REJECTED.value
         request.responded_at = clock.now()
         request.response_reason = reason
-        publish_change(session, request)
+        await request_changed(session, request)
     return request
 
 
@@ -158,16 +161,10 @@ async def request_reschedule(
                 await drop_pending_reminders(session, s.id)
             session.add(request)
             await session.flush()
-            publish_change(session, request)
+            await request_changed(session, request)
             if request.status == RescheduleRequestStatus.PENDING:
-                # The coach's alert feed hears of it too (the event of alerts.service).
-                alert = await _raise_pending_request_alert(session, request, client)
-                if alert is not None:
-                    publish_after_commit(
-                        session,
-                        ALERTS_CHANNEL,
-                        {"coachId": alert.coach_id, "alertIds": [alert.id]},
-                    )
+                # The coach's alert feed hears of it too (raise_alert publishes after commit).
+                await _raise_pending_request_alert(session, request, client)
     except sa.exc.IntegrityError:  # a concurrent request won the one-pending index
         raise Conflict("This session has a pending reschedule request already.") from None
     return request
@@ -230,7 +227,7 @@ async def respond(
             },
             session_id=s.id,
         )
-        publish_change(session, request)
+        await request_changed(session, request)
     return request
 
 
@@ -291,7 +288,7 @@ async def expire_requests(db: Database) -> int:
             )
         ).all()
         for request in expired:
-            publish_change(session, request)
+            await request_changed(session, request)
     return len(expired)
 
 

@@ -10,7 +10,9 @@ from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.alerts.evaluator import EVALUATION_JOB, evaluate
 from coach_graph.alerts.models import Alert
-from coach_graph.alerts.service import ALERTS_CHANNEL, Rule, update_alert_settings
+from coach_graph.alerts.rules import Rule
+from coach_graph.alerts.service import update_alert_settings
+from coach_graph.alerts.store import ALERTS_CHANNEL
 from coach_graph.auth import authenticate
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.context import Resources
@@ -67,14 +69,14 @@ async def test_a_never_active_client_counts_from_the_day_they_were_linked(
 ) -> None:
     coach = await practice.coach()
     client = await practice.client(coach, name="New")
-    await history.linked(coach, client, 6)
-    assert await evaluate(db) == []
-    manual_clock.advance(timedelta(days=1, hours=1))
+    await history.linked(coach, client, 7)
+    assert await evaluate(db) == []  # 7 calendar days: not more than the threshold yet
+    manual_clock.advance(timedelta(days=1))
     await evaluate(db)
     messages = {a.category: a.message for a in await _alerts(db)}
     assert messages == {
-        "INACTIVITY": "New has not used the app since being linked 7 days ago.",
-        "JOURNAL": "New has not written a journal entry since being linked 7 days ago.",
+        "INACTIVITY": "New has not used the app since being linked 8 days ago.",
+        "JOURNAL": "New has not written a journal entry since being linked 8 days ago.",
     }
 
 
@@ -153,14 +155,12 @@ async def test_disabled_rules_raise_nothing_and_each_coach_has_their_own_rules(
         await history.homework(coach, client, expired_days_ago=4)
     await update_alert_settings(
         db,
-        resources.realtime,
         await _viewer(resources, practice, strict),
         inactivity=Rule(True, 3),
         journal=Rule(False, 7),
     )
     await update_alert_settings(
         db,
-        resources.realtime,
         await _viewer(resources, practice, relaxed),
         homework=Rule(False, 1),
         journal=Rule(False, 7),

@@ -4,7 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from coach_graph.alerts.models import Alert, AlertSettings
-from coach_graph.alerts.service import DEFAULT_RULES, Rule, alert_settings
+from coach_graph.alerts.rules import DEFAULT_RULES, Rule
+from coach_graph.alerts.service import alert_settings
 from coach_graph.db import Database
 from tests.alerts.conftest import History
 from tests.conftest import GraphQLClient, Practice

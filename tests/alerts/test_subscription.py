@@ -12,7 +12,7 @@ from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.alerts.evaluator import run_evaluation
 from coach_graph.alerts.models import Alert, AlertCategory
-from coach_graph.alerts.service import ALERTS_CHANNEL, publish_alerts, raise_alert
+from coach_graph.alerts.store import ALERTS_CHANNEL, publish_alerts, raise_alert
 from coach_graph.context import Resources
 from tests.alerts.conftest import History
 from tests.conftest import GraphQLClient, Practice

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.applications import Starlette
 
-from coach_graph.alerts.service import ALERTS_CHANNEL
+from coach_graph.alerts.store import ALERTS_CHANNEL
 from coach_graph.config import Settings
 from coach_graph.context import Resources
 from coach_graph.realtime import SLOW_SUBSCRIBER_CLOSE_CODE

@@ -3,7 +3,7 @@ alert, stored with the request and pushed to the coach's alert feed."""
 
 from __future__ import annotations
 
-from coach_graph.alerts.service import ALERTS_CHANNEL
+from coach_graph.alerts.store import ALERT_CHANGES_CHANNEL, ALERTS_CHANNEL
 from tests.sessions.conftest import Scene, at, iso
 
 REQUEST = """mutation($id: ID!, $t: DateTime!) {
@@ -37,3 +37,28 @@ async def test_a_request_applied_at_once_raises_no_alert(scene: Scene) -> None:
     data = await scene.as_client(REQUEST, id=booked["id"], t=iso(at(4, 10)))
     assert data["requestReschedule"]["status"] == "APPROVED"
     assert (await scene.as_coach(ALERTS))["alerts"]["totalCount"] == 0
+
+
+RESPOND = """mutation($id: ID!, $ok: Boolean!) {
+  respondToRescheduleRequest(id: $id, approve: $ok) { status }
+}"""
+EVERY_ALERT = "{ alerts(includeDismissed: true) { edges { node { status resolvedAt } } } }"
+
+
+async def test_answering_the_request_resolves_its_alert_and_pushes_the_change(
+    scene: Scene,
+) -> None:
+    booked = await scene.book(at(1, 15))
+    request = (await scene.as_client(REQUEST, id=booked["id"], t=iso(at(3, 10))))[
+        "requestReschedule"
+    ]
+    realtime = scene.practice.resources.realtime
+    async with realtime.subscribe(ALERT_CHANGES_CHANNEL) as changes:
+        answered = await scene.as_coach(RESPOND, id=request["id"], ok=False)
+        assert answered["respondToRescheduleRequest"]["status"] == "REJECTED"
+        event = await anext(changes)
+    assert event["coachId"] == scene.coach.id
+    assert (await scene.as_coach(ALERTS))["alerts"]["totalCount"] == 0  # OPEN only by default
+    every = (await scene.as_coach(EVERY_ALERT))["alerts"]["edges"]
+    assert [e["node"]["status"] for e in every] == ["RESOLVED"]
+    assert every[0]["node"]["resolvedAt"] is not None

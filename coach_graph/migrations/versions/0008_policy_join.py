@@ -1,7 +1,7 @@
 """policy and join: cancellation policies, the fee a session was charged, its meeting room
 
 Revision ID: 0008_policy_join
-Revises: 0005_mail
+Revises: 0006_alert_lifecycle
 Create Date: 2026-11-29 10:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_policy_join"
-down_revision: str | Sequence[str] | None = "0005_mail"
+down_revision: str | Sequence[str] | None = "0006_alert_lifecycle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
-from coach_graph.alerts.service import ALERTS_CHANNEL, publish_alerts, raise_alert
+from coach_graph.alerts.store import ALERTS_CHANNEL, publish_alerts, raise_alert
 from coach_graph.context import Resources
 from tests.conftest import Practice
 
