@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
             # what it keeps per idle socket trimmed (all measured in
             # scripts/benchmarks/bench_alerts.py).
             ws_per_message_deflate=False,
-            ws="coach_graph.websocket_protocol:LeanWebSocketProtocol",
+            ws="coach_graph.patches.uvicorn:LeanWebSocketProtocol",
         )
 
 
