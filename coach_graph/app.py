@@ -31,9 +31,9 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.types import ExecutionResult
 
 from coach_graph.accounts.activity import ActivityRecorder
-from coach_graph.auth import Passwords, authenticate, parse_bearer
+from coach_graph.auth import Passwords
 from coach_graph.config import Settings
-from coach_graph.context import Context, Resources
+from coach_graph.context import Context, Resources, viewer_from_bearer
 from coach_graph.db import Database
 from coach_graph.errors import ErrorCode, Unavailable
 from coach_graph.graphiql import asset_routes, page_response
@@ -47,7 +47,6 @@ from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
 from coach_graph.sockets import TokenBoundSockets, close_socket
 from coach_graph.web import graphql_http, install
-from coach_graph.web.request_note import note_viewer
 
 log = logging.getLogger("coach_graph")
 
@@ -135,10 +134,7 @@ class GraphQLApp(GraphQL[Context, None]):
         resources = self._resources()
         viewer = None
         if isinstance(request, Request):
-            token = parse_bearer(request.headers.get("authorization"))
-            viewer = await authenticate(resources.db, token, resources.activity)
-            if viewer is not None:
-                note_viewer(viewer.id)
+            viewer = await viewer_from_bearer(resources, request.headers.get("authorization"))
         return Context(resources=resources, request=request, response=response, viewer=viewer)
 
     def create_response(
@@ -164,8 +160,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization")
-        token = parse_bearer(raw) if isinstance(raw, str) else None
-        viewer = await authenticate(context.db, token, context.resources.activity)
+        viewer = await viewer_from_bearer(context.resources, raw)
         # The socket lives for hours: it keeps the viewer, not the bearer token it came with.
         context.connection_params = None
         if viewer is None:
