@@ -19,26 +19,34 @@ from coach_graph.db import Database
 from coach_graph.demo.people import seed_people
 from coach_graph.demo.practice import DemoPractice, DemoSize, DemoStep
 
+# Every domain's seeding step, in the order they run, as `module:function`.
+DEMO_STEP_PATHS = (
+    "coach_graph.homework.demo:seed_curriculum_and_homework",
+    "coach_graph.journals.demo:seed_journals",
+    "coach_graph.journals.demo:seed_journal_insight",
+    "coach_graph.surveys.demo:seed_surveys",
+    "coach_graph.sessions.demo:seed_session_history",
+)
 
-def step_at(path: str) -> DemoStep:
-    """The step `module:function`, imported when it first runs."""
+
+def resolve_step(path: str) -> DemoStep:
+    """The function a `module:function` path names (importing its module)."""
     module_name, _, name = path.partition(":")
-
-    async def step(db: Database, settings: Settings, practice: DemoPractice) -> None:
-        seed: DemoStep = getattr(importlib.import_module(module_name), name)
-        await seed(db, settings, practice)
-
-    step.__qualname__ = step.__name__ = name
+    step: DemoStep = getattr(importlib.import_module(module_name), name)
     return step
 
 
-DEMO_STEPS: list[DemoStep] = [
-    step_at("coach_graph.homework.demo:seed_curriculum_and_homework"),
-    step_at("coach_graph.journals.demo:seed_journals"),
-    step_at("coach_graph.journals.demo:seed_journal_insight"),
-    step_at("coach_graph.surveys.demo:seed_surveys"),
-    step_at("coach_graph.sessions.demo:seed_session_history"),
-]
+def step_at(path: str) -> DemoStep:
+    """The step `module:function`, its module imported when the step first runs."""
+
+    async def step(db: Database, settings: Settings, practice: DemoPractice) -> None:
+        await resolve_step(path)(db, settings, practice)
+
+    step.__qualname__ = step.__name__ = path.partition(":")[2]
+    return step
+
+
+DEMO_STEPS: list[DemoStep] = [step_at(path) for path in DEMO_STEP_PATHS]
 
 
 async def seed_demo(db: Database, settings: Settings, size: DemoSize | None = None) -> DemoPractice:
