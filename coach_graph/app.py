@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -30,68 +28,30 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 from strawberry.types import ExecutionResult
 
 from coach_graph.accounts.activity import ActivityRecorder
-from coach_graph.auth import Passwords, authenticate, parse_bearer
+from coach_graph.auth import Passwords
 from coach_graph.config import Settings
-from coach_graph.context import Context, Resources
+from coach_graph.context import Context, Resources, viewer_from_bearer
 from coach_graph.db import Database
 from coach_graph.errors import ErrorCode, Unavailable
 from coach_graph.graphiql import asset_routes, page_response
 from coach_graph.jobs import Job, JobRunner
 from coach_graph.outbox.metrics import OUTBOX_METRICS
+from coach_graph.patches.strawberry import GraphQLTransportWSHandler, GraphQLWSHandler
 from coach_graph.realtime import Realtime, current_socket_closer
+from coach_graph.runtime import tune_gc
 from coach_graph.schema import build_schema
 from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
 from coach_graph.sockets import TokenBoundSockets, close_socket
 from coach_graph.web import graphql_http, install
-from coach_graph.web.request_note import note_viewer
 
 log = logging.getLogger("coach_graph")
 
 # Readiness publishes here to see the broadcast backend answer (nobody subscribes).
 READINESS_CHANNEL = "coach_graph.readiness"
-
-
-# The cyclic garbage collector, tuned once per process when the app starts (see `tune_gc`).
-GC_THRESHOLDS = (10_000, 10, 10)
-_gc_tuned = False
-
-
-def tune_gc() -> None:
-    """Keep the garbage collector's pauses off live delivery (measured with
-    scripts/benchmarks/bench_alerts.py and a gc callback, Python 3.11).
-
-    A full collection walks every tracked object: with 1,000 idle subscriptions (~220 objects
-    each) next to the ~175,000 objects of the loaded app, one pass took 250-300 ms, and at the
-    default thresholds (700, 10, 10) fan-out to 1,000 sockets triggered one or two of them per
-    alert, which was the whole p99 tail. So, once the app has started:
-
-    - `gc.freeze()` moves what startup built (modules, schema, mappers; alive for the whole
-      process anyway) out of the collector's sight: full passes then walk only what came after
-      (~40% shorter at 1,000 subscribers);
-    - a young-generation threshold of 10,000 instead of 700: the short-lived objects of a burst
-      of deliveries die by reference counting before a collection can promote them, so far
-      fewer reach the old generation and full passes become rare. Memory held by not yet
-      collected cycles stays bounded by the same thresholds (gen 1 and 2 ratios unchanged).
-
-    Once per process (uvicorn runs the lifespan once per worker; a test process creates many
-    apps).
-    """
-    global _gc_tuned
-    if _gc_tuned:
-        return
-    _gc_tuned = True
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def background_jobs() -> list[Job]:
@@ -101,45 +61,6 @@ def background_jobs() -> list[Job]:
     from coach_graph.mail.job import outbox_job
 
     return [analysis_job(), EVALUATION_JOB, *sessions_jobs(), outbox_job()]
-
-
-class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
-    """The legacy graphql-ws protocol, closing a rejected connection with 4403 like
-    graphql-transport-ws does (strawberry closes it with 1011, an internal error)."""
-
-    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        payload = message.get("payload")
-        if payload is not None and not isinstance(payload, dict):
-            await self.send_message({"type": "connection_error"})
-            await self.websocket.close(code=4400, reason="Invalid connection init payload")
-            return
-        self.context.connection_params = payload
-        try:
-            await self.view.on_ws_connect(self.context)
-        except ConnectionRejectionError as e:
-            await self.send_message({"type": "connection_error", "payload": e.payload})
-            await self.websocket.close(code=4403, reason="Forbidden")
-            return
-        await self.send_message({"type": "connection_ack"})
-        self.connection_acknowledged = True
-        if self.keep_alive:
-            self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
-
-
-class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """strawberry's graphql-transport-ws handler, forgetting its connection_init timer once it
-    is done: strawberry keeps the cancelled task, and with it its CancelledError, traceback and
-    frames, for the whole life of the connection (measured: ~2 KiB per idle socket)."""
-
-    def on_request_accepted(self) -> None:
-        super().on_request_accepted()
-        task = self.connection_init_timeout_task
-        if task is not None:
-            task.add_done_callback(self._forget_init_timeout)
-
-    def _forget_init_timeout(self, task: asyncio.Task[None]) -> None:
-        if self.connection_init_timeout_task is task:
-            self.connection_init_timeout_task = None
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -213,10 +134,7 @@ class GraphQLApp(GraphQL[Context, None]):
         resources = self._resources()
         viewer = None
         if isinstance(request, Request):
-            token = parse_bearer(request.headers.get("authorization"))
-            viewer = await authenticate(resources.db, token, resources.activity)
-            if viewer is not None:
-                note_viewer(viewer.id)
+            viewer = await viewer_from_bearer(resources, request.headers.get("authorization"))
         return Context(resources=resources, request=request, response=response, viewer=viewer)
 
     def create_response(
@@ -242,8 +160,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization")
-        token = parse_bearer(raw) if isinstance(raw, str) else None
-        viewer = await authenticate(context.db, token, context.resources.activity)
+        viewer = await viewer_from_bearer(context.resources, raw)
         # The socket lives for hours: it keeps the viewer, not the bearer token it came with.
         context.connection_params = None
         if viewer is None:

@@ -14,7 +14,9 @@ from coach_graph import logs
 from coach_graph.accounts.models import Role
 from coach_graph.config import Settings
 from coach_graph.db import Database, alembic_config
-from coach_graph.demo import DemoExists, DemoSize, demo_logins, describe_logins, seed_demo
+from coach_graph.demo.people import DemoExists, demo_logins, describe_logins
+from coach_graph.demo.practice import DemoSize
+from coach_graph.demo.registry import seed_demo
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -291,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
             # what it keeps per idle socket trimmed (all measured in
             # scripts/benchmarks/bench_alerts.py).
             ws_per_message_deflate=False,
-            ws="coach_graph.websocket_protocol:LeanWebSocketProtocol",
+            ws="coach_graph.patches.uvicorn:LeanWebSocketProtocol",
         )
 
 

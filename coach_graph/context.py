@@ -1,4 +1,6 @@
-"""What every resolver can reach: the app's resources, the viewer, and per-request loaders."""
+"""What every resolver can reach: the app's resources, the viewer, and per-request loaders; and
+the one way a request (GraphQL over HTTP, a websocket's connection_init, an export download)
+finds its viewer: `viewer_from_bearer`."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from starlette.websockets import WebSocket
 
 from coach_graph import logs
 from coach_graph.accounts.activity import ActivityRecorder
-from coach_graph.auth import Passwords, Viewer
+from coach_graph.auth import Passwords, Viewer, authenticate, parse_bearer
 from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.loaders import Loaders
+from coach_graph.web.request_note import note_viewer
 
 if TYPE_CHECKING:
     from coach_graph.realtime import Realtime
@@ -62,3 +65,14 @@ class Context:
     def fresh_loaders(self) -> Loaders:
         self._loaders = Loaders(self.resources.db)
         return self._loaders
+
+
+async def viewer_from_bearer(resources: Resources, authorization: object) -> Viewer | None:
+    """The viewer an `Authorization: Bearer <token>` value stands for (an HTTP header, or the
+    `authorization` of a websocket's connection_init), or None when it is missing, malformed,
+    unknown, expired or revoked. The viewer is noted on the request's log line."""
+    token = parse_bearer(authorization) if isinstance(authorization, str) else None
+    viewer = await authenticate(resources.db, token, resources.activity)
+    if viewer is not None:
+        note_viewer(viewer.id)
+    return viewer

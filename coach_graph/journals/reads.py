@@ -26,6 +26,7 @@ from coach_graph.journals.models import (
     Sentiment,
 )
 from coach_graph.loaders import by_key
+from coach_graph.pagination import Keyset, SortKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class EntryPageKey:
 
     client_id: int
     size: int
-    after: tuple[datetime, int] | None
+    after: tuple[Any, ...] | None  # ENTRY_ORDER's key of the last entry seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +73,16 @@ def analysis_of(entry: JournalEntry) -> EntryAnalysis | None:
     )
 
 
-def _newest_first() -> tuple[sa.UnaryExpression[Any], ...]:
-    return (col(JournalEntry.created_at).desc(), col(JournalEntry.id).desc())
+# A client's entries newest first: the order of their pages and of their cursors.
+ENTRY_ORDER = Keyset(
+    SortKey(col(JournalEntry.created_at), ascending=False, kind=datetime),
+    SortKey(col(JournalEntry.id), ascending=False, kind=int),
+)
 
 
 async def entry_pages(db: Database, keys: list[EntryPageKey]) -> list[list[JournalEntry]]:
     """Each key's page of entries (up to size + 1 rows, newest first)."""
-    groups: dict[tuple[int, tuple[datetime, int] | None], list[int]] = defaultdict(list)
+    groups: dict[tuple[int, tuple[Any, ...] | None], list[int]] = defaultdict(list)
     for k in keys:
         groups[(k.size, k.after)].append(k.client_id)
     found: dict[EntryPageKey, list[JournalEntry]] = {}
@@ -86,16 +90,10 @@ async def entry_pages(db: Database, keys: list[EntryPageKey]) -> list[list[Journ
         for (size, after), client_ids in groups.items():
             where: list[sa.ColumnElement[bool]] = [col(JournalEntry.client_id).in_(client_ids)]
             if after is not None:
-                at, ident = after
-                where.append(
-                    sa.or_(
-                        col(JournalEntry.created_at) < at,
-                        sa.and_(col(JournalEntry.created_at) == at, col(JournalEntry.id) < ident),
-                    )
-                )
+                where.append(ENTRY_ORDER.after(after))
             rank = (
                 sa.func.row_number()
-                .over(partition_by=col(JournalEntry.client_id), order_by=_newest_first())
+                .over(partition_by=col(JournalEntry.client_id), order_by=ENTRY_ORDER.order_by())
                 .label("rank")
             )
             ranked = sa.select(col(JournalEntry.id), rank).where(*where).subquery()
@@ -103,7 +101,7 @@ async def entry_pages(db: Database, keys: list[EntryPageKey]) -> list[list[Journ
                 sa.select(JournalEntry)
                 .join(ranked, ranked.c.id == col(JournalEntry.id))
                 .where(ranked.c.rank <= size + 1)
-                .order_by(*_newest_first())
+                .order_by(*ENTRY_ORDER.order_by())
             )
             by_client: dict[int, list[JournalEntry]] = defaultdict(list)
             for entry in rows:
@@ -209,7 +207,7 @@ async def recent_emotions(db: Database, keys: list[RecentKey]) -> list[list[Emot
         for last, client_ids in groups.items():
             rank = (
                 sa.func.row_number()
-                .over(partition_by=col(JournalEntry.client_id), order_by=_newest_first())
+                .over(partition_by=col(JournalEntry.client_id), order_by=ENTRY_ORDER.order_by())
                 .label("rank")
             )
             ranked = (

@@ -20,13 +20,17 @@ from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import visible_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict
+from coach_graph.journals import reads
 from coach_graph.journals.insight.protocol import AnalysedEntry, Analyser
 from coach_graph.journals.models import AnalysisStatus, JournalEntry, JournalSummary
 from coach_graph.journals.reads import analysis_of, uncovered_condition
 from coach_graph.journals.text import clean_entry_text
 from coach_graph.journals.trends import emotion_trend
+from coach_graph.loaders import Loaders
+from coach_graph.pagination import Keyset, Page, page_size
 
 MIN_SUMMARY_ENTRIES = 3
+ENTRY_PAGE = 20  # journal entries per page when `first` is not given
 
 
 async def create_entry(db: Database, viewer: Viewer | None, content: str) -> JournalEntry:
@@ -112,3 +116,19 @@ async def consolidate(
                 "again."
             )
     return summary
+
+
+async def entry_page(
+    loaders: Loaders, client_id: int, first: int | None, after: str | None
+) -> Page[JournalEntry]:
+    """A page of the client's journal entries, newest first (`first` 1 to 100; a cursor that is
+    not one of this list's is BAD_USER_INPUT), read through the request's loaders so a page of
+    clients costs the same statements whatever its size."""
+    size = page_size(first, ENTRY_PAGE)
+    key = reads.EntryPageKey(client_id, size, reads.ENTRY_ORDER.decode(after))
+    rows = await loaders(reads.entry_pages).load(key)
+
+    async def count() -> int:
+        return await loaders(reads.entry_counts).load(client_id)
+
+    return Keyset.page(rows, size, key=lambda e: (e.created_at, e.id), count=count)

@@ -8,14 +8,12 @@ from typing import TYPE_CHECKING
 
 import strawberry
 
-from coach_graph.errors import BadUserInput
 from coach_graph.gql import Connection, Info, parse_id
 from coach_graph.journals import emotions as emotion_series
 from coach_graph.journals import models, reads, service
 from coach_graph.journals.emotions import EmotionPointData, EmotionRange
 from coach_graph.journals.insight.protocol import EntryAnalysis
 from coach_graph.journals.insight.provider import analyser_for
-from coach_graph.pagination import Page, decode_cursor, page_size
 
 if TYPE_CHECKING:
     from coach_graph.clients.access import ClientView
@@ -114,16 +112,6 @@ class EmotionPoint:
         return cls(at=p.at, day=p.day, scores=_scores(p.scores), sentiment_score=p.sentiment_score)
 
 
-def _cursor_key(after: str | None) -> tuple[datetime, int] | None:
-    key = decode_cursor(after, 2)
-    if key is None:
-        return None
-    at, ident = key
-    if not isinstance(at, datetime) or not isinstance(ident, int) or at.tzinfo is None:
-        raise BadUserInput("That `after` cursor is not valid here.")
-    return at, ident
-
-
 @strawberry.type
 class JournalClientFields:
     """The journals domain's fields of Client (a base class of clients.types.Client)."""
@@ -141,15 +129,7 @@ class JournalClientFields:
     async def journal_entries(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[JournalEntry]:
-        size = page_size(first, 20)
-        key = reads.EntryPageKey(self.view.id, size, _cursor_key(after))
-        rows = await info.context.loaders(reads.entry_pages).load(key)
-        client_id = self.view.id
-
-        async def count() -> int:
-            return await info.context.loaders(reads.entry_counts).load(client_id)
-
-        page = Page.from_rows(rows, size, key=lambda e: (e.created_at, e.id), count=count)
+        page = await service.entry_page(info.context.loaders, self.view.id, first, after)
         return Connection.of(page, JournalEntry.of)
 
     @strawberry.field(description="The client's journal summaries, newest first.")

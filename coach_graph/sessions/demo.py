@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.config import Settings
 from coach_graph.db import Database
+from coach_graph.demo.practice import DemoPractice
 from coach_graph.sessions.models import (
     AvailabilityWindow,
     CoachingService,
@@ -26,9 +27,6 @@ from coach_graph.sessions.models import (
     SessionStatus,
 )
 from coach_graph.sessions.setup import DEFAULT_WINDOWS, default_services
-
-if TYPE_CHECKING:
-    from coach_graph.demo import DemoPractice
 
 PAST_DAYS = 180
 FUTURE_DAYS = 28

@@ -24,7 +24,8 @@ from coach_graph.db import Database, UtcDateTime
 from coach_graph.errors import BadUserInput
 from coach_graph.homework.models import Homework, Lesson, Module
 from coach_graph.journals.models import JournalEntry
-from coach_graph.pagination import decode_cursor, encode_cursor, page_size
+from coach_graph.loaders import Loaders
+from coach_graph.pagination import Keyset, Page, SortKey, page_size
 from coach_graph.surveys.models import Survey, SurveySubmission
 
 DEFAULT_PAGE = 50
@@ -47,6 +48,12 @@ _RANK = {
     TimelineKind.LESSON_ASSIGNED: 1,
 }
 _KIND_BY_RANK = {rank: kind for kind, rank in _RANK.items()}
+# The order of the merged rows (columns of the `timeline` subquery) and of their cursors.
+TIMELINE_ORDER = Keyset(
+    SortKey(sa.column("occurred_at", UtcDateTime), ascending=False, kind=datetime),
+    SortKey(sa.column("rank", sa.Integer), ascending=False, kind=int),
+    SortKey(sa.column("subject_id", sa.Integer), ascending=False, kind=int),
+)
 _ID_PREFIX = {
     TimelineKind.JOURNAL_ENTRY: "journal",
     TimelineKind.SURVEY_SUBMITTED: "survey",
@@ -83,13 +90,7 @@ class TimelineRequest:
     coach_id: int | None
     client_id: int
     size: int
-    after: tuple[datetime, int, int] | None
-
-
-@dataclass(frozen=True, slots=True)
-class TimelinePage:
-    items: list[tuple[str, TimelineItem]]  # (cursor, item)
-    has_next: bool
+    after: tuple[Any, ...] | None
 
 
 def timeline_request(
@@ -97,19 +98,27 @@ def timeline_request(
 ) -> TimelineRequest:
     """Check `first` (1 to 100) and the cursor; BAD_USER_INPUT when either is wrong."""
     size = page_size(first, DEFAULT_PAGE)
-    key = decode_cursor(after, 3)
+    key = TIMELINE_ORDER.decode(after)
     if key is None:
         return TimelineRequest(coach_id, client_id, size, None)
     at, rank, subject = key
-    if (
-        not isinstance(at, datetime)
-        or at.tzinfo is None
-        or not isinstance(rank, int)
-        or rank not in _KIND_BY_RANK
-        or not isinstance(subject, int)
-    ):
+    if rank not in _KIND_BY_RANK:
         raise BadUserInput("That `after` cursor is not valid here.")
     return TimelineRequest(coach_id, client_id, size, (as_utc(at), rank, subject))
+
+
+async def timeline_page(
+    loaders: Loaders, coach_id: int | None, client_id: int, first: int | None, after: str | None
+) -> Page[TimelineItem]:
+    """A page of the client's timeline as the viewing coach (or the client, None) sees it,
+    newest first, read through the request's loaders (one statement for a page of clients)."""
+    request = timeline_request(coach_id, client_id, first, after)
+    rows = await loaders(timeline_pages).load(request)
+
+    async def count() -> int:
+        return await loaders(timeline_counts).load((coach_id, client_id))
+
+    return Keyset.page(rows, request.size, key=lambda i: i.sort_key, count=count)
 
 
 def _sources(coach_id: int | None, client_ids: Sequence[int]) -> sa.Subquery:
@@ -215,22 +224,21 @@ def _rounds(requests: Sequence[TimelineRequest]) -> list[list[TimelineRequest]]:
     return rounds
 
 
-async def timeline_pages(db: Database, requests: list[TimelineRequest]) -> list[TimelinePage]:
-    """Batch: one page of each requested timeline, newest first."""
-    found: dict[TimelineRequest, TimelinePage] = {}
+async def timeline_pages(db: Database, requests: list[TimelineRequest]) -> list[list[TimelineItem]]:
+    """Batch: each requested timeline's items after its cursor, newest first, one more than its
+    page (the extra one says a next page exists)."""
+    found: dict[TimelineRequest, list[TimelineItem]] = {}
     async with db.session() as session:
         for batch in _rounds(requests):
             by_client = {r.client_id: r for r in batch}
             t = _sources(batch[0].coach_id, list(by_client))
-            order = (t.c.occurred_at.desc(), t.c.rank.desc(), t.c.subject_id.desc())
-            position = sa.func.row_number().over(partition_by=t.c.client_id, order_by=order)
+            position = sa.func.row_number().over(
+                partition_by=t.c.client_id, order_by=TIMELINE_ORDER.order_by()
+            )
             after = [
                 sa.and_(
                     t.c.client_id == r.client_id,
-                    sa.true()
-                    if r.after is None
-                    else sa.tuple_(t.c.occurred_at, t.c.rank, t.c.subject_id)
-                    < sa.tuple_(sa.literal(r.after[0], UtcDateTime), r.after[1], r.after[2]),
+                    sa.true() if r.after is None else TIMELINE_ORDER.after(r.after),
                 )
                 for r in batch
             ]
@@ -250,12 +258,7 @@ async def timeline_pages(db: Database, requests: list[TimelineRequest]) -> list[
                     _item(row.rank, row.occurred_at, row.subject_id, row.label, row.detail)
                 )
             for client_id, request in by_client.items():
-                rows_of = items.get(client_id, [])
-                kept = rows_of[: request.size]
-                found[request] = TimelinePage(
-                    [(encode_cursor(*i.sort_key), i) for i in kept],
-                    has_next=len(rows_of) > request.size,
-                )
+                found[request] = items.get(client_id, [])
     return [found[r] for r in requests]
 
 

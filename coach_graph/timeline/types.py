@@ -75,18 +75,11 @@ class TimelineClientFields:
     async def timeline(
         self, info: Info, first: int | None = 50, after: str | None = None
     ) -> TimelineConnection:
-        request = service.timeline_request(self.view.coach_id, self.view.id, first, after)
-        page = await info.context.loaders(service.timeline_pages).load(request)
-        key = (self.view.coach_id, self.view.id)
-
-        async def count() -> int:
-            return await info.context.loaders(service.timeline_counts).load(key)
-
+        page = await service.timeline_page(
+            info.context.loaders, self.view.coach_id, self.view.id, first, after
+        )
         return TimelineConnection(
             edges=[TimelineEdge(cursor=c, node=TimelineItem.of(i)) for c, i in page.items],
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                end_cursor=page.items[-1][0] if page.items else None,
-            ),
-            _count=count,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            _count=page.count,
         )

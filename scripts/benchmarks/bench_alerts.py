@@ -245,7 +245,7 @@ async def fan_out(n: int, rounds: int) -> list[str]:
             [sys.executable, "-m", "uvicorn", "coach_graph.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
              "--ws-per-message-deflate", "false",
-             "--ws", "coach_graph.websocket_protocol:LeanWebSocketProtocol"],
+             "--ws", "coach_graph.patches.uvicorn:LeanWebSocketProtocol"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         subscribers: list[Subscriber] = []

@@ -43,7 +43,8 @@ from graphql import (
     visit,
 )
 
-from coach_graph.demo import DEMO_PASSWORD, DemoSize
+from coach_graph.demo.people import DEMO_PASSWORD
+from coach_graph.demo.practice import DemoSize
 
 # ------------------------------------------------------------------ the GraphQL documents
 # The dashboard's two heaviest reads, written against ../shared/contract.graphql.

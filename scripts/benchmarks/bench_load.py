@@ -60,7 +60,8 @@ from graphql import (
 )
 
 from coach_graph.clients.models import ConsentStatus
-from coach_graph.demo import DEMO_COACH_EMAIL, DEMO_PASSWORD, DemoSize
+from coach_graph.demo.people import DEMO_COACH_EMAIL, DEMO_PASSWORD
+from coach_graph.demo.practice import DemoSize
 
 # ------------------------------------------------------------------ the dashboard's pages
 

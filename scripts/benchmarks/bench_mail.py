@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 
 from common import seed, temporary_sqlite  # noqa: E402
 from coach_graph.db import Database  # noqa: E402
-from coach_graph.demo import DemoSize  # noqa: E402
+from coach_graph.demo.practice import DemoSize  # noqa: E402
 from coach_graph.mail.compose import Letterhead  # noqa: E402
 from coach_graph.mail.server import SmtpServer, parse_mail_from  # noqa: E402
 from coach_graph.mail.smtp import SmtpSender  # noqa: E402

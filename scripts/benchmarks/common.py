@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from coach_graph.config import Settings  # noqa: E402
 from coach_graph.db import Database  # noqa: E402
-from coach_graph.demo import DemoPractice, DemoSize, seed_demo  # noqa: E402
+from coach_graph.demo.practice import DemoPractice, DemoSize  # noqa: E402
+from coach_graph.demo.registry import seed_demo  # noqa: E402
 
 HEADER = (
     "| benchmark | median ms | p95 ms | floor median ms | ratio | target |\n"

@@ -25,7 +25,8 @@ from common import seed, temporary_sqlite, uvicorn_server
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import issue_token
 from coach_graph.db import Database
-from coach_graph.demo import DEMO_PASSWORD, DemoSize
+from coach_graph.demo.people import DEMO_PASSWORD
+from coach_graph.demo.practice import DemoSize
 
 LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"""
 VIEWER = "query { viewer { id email } }"

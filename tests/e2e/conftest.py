@@ -62,7 +62,7 @@ class Worker:
                 sys.executable, "-m", "uvicorn", "coach_graph.app:create_app", "--factory",
                 "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
                 "--no-access-log", "--ws-per-message-deflate", "false",
-                "--ws", "coach_graph.websocket_protocol:LeanWebSocketProtocol",
+                "--ws", "coach_graph.patches.uvicorn:LeanWebSocketProtocol",
             ],
             cwd=ROOT,
             env=env,

@@ -17,8 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from coach_graph.auth import authenticate, parse_bearer
-from coach_graph.context import Resources
+from coach_graph.context import Resources, viewer_from_bearer
 from coach_graph.errors import NotFound
 from coach_graph.sessions.exports.csv import to_csv
 from coach_graph.sessions.exports.history import History, client_history
@@ -57,8 +56,7 @@ def export_routes(resources: Callable[[], Resources]) -> list[Route]:
         async def export(request: Request) -> Response:
             res = resources()
             db = res.db
-            token = parse_bearer(request.headers.get("authorization"))
-            viewer = await authenticate(db, token, res.activity)
+            viewer = await viewer_from_bearer(res, request.headers.get("authorization"))
             if viewer is None:
                 return _error(
                     401, "UNAUTHENTICATED", "A valid bearer token is required.",

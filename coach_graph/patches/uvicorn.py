@@ -1,19 +1,30 @@
 """uvicorn's websockets-sansio protocol, holding less for each long-lived websocket.
 
-A subscriber's socket sits idle for hours, and a worker holds thousands of them, so what each
-one keeps matters (`scripts/benchmarks/bench_alerts.py` measures resident memory per idle
-subscriber). tracemalloc of a worker with 1,000 idle subscriptions showed uvicorn's protocol as
-the largest holder; this subclass changes only what it keeps, not how it speaks:
+Written for uvicorn 0.54.0 with websockets 17.4 (both pinned in pyproject.toml; the guard test
+tests/patches/test_uvicorn.py fails when either moves).
 
-- the parsed handshake (request and response, both header sets: ~4 KiB) is dropped once the
-  handshake is done; uvicorn never reads it again, and the app has its copy in the ASGI scope
-  (websockets' own parser held the request too: its frame parser is restarted);
-- the inbox of received messages and the "writable" flag are created empty and allocate only
-  while something waits (an `asyncio.Queue` is four deques and an `asyncio.Event` one more,
-  ~3.5 KiB per socket, for a queue that is nearly always empty).
+What upstream does: for every open websocket, uvicorn's `WebSocketsSansIOProtocol` keeps the
+parsed handshake (request and response, both header sets: ~4 KiB) for the connection's whole
+life although it never reads it again, and creates an `asyncio.Queue` (four deques) and an
+`asyncio.Event` (one more, ~3.5 KiB together) for an inbox that is nearly always empty;
+websockets' server parser also holds the handshake request as a local until the connection
+ends. A subscriber's socket sits idle for hours and a worker holds thousands of them:
+tracemalloc of a worker with 1,000 idle subscriptions showed uvicorn's protocol as the largest
+holder (`scripts/benchmarks/bench_alerts.py` measures resident memory per idle subscriber).
 
-Serve with `--ws coach_graph.websocket_protocol:LeanWebSocketProtocol` (as `coach-graph serve`
-does), with `--ws-per-message-deflate false`. Written against uvicorn 0.54; `tests/e2e` runs it.
+What this changes: only what each socket keeps, not how it speaks:
+- the parsed handshake is dropped once the handshake is done (the app has its copy in the ASGI
+  scope), and websockets' frame parser is restarted so it lets go of the request too;
+- the inbox and the "writable" flag are created empty and allocate only while something waits.
+
+Relies on: `WebSocketsSansIOProtocol.__init__/send`, its `queue`, `writable`, `conn`,
+`handshake_complete`, `request` and `response` attributes, and websockets'
+`Protocol.parse`, `reader.buffer`, `parser_exc`, `events` and `parser`.
+
+Served with `--ws coach_graph.patches.uvicorn:LeanWebSocketProtocol` and
+`--ws-per-message-deflate false` (`coach-graph serve`, tests/e2e, the benchmarks). To remove
+it: switch those to `ws="websockets-sansio"` and delete this module and its guard test; the
+behaviour stays the same, each idle socket costs ~8 KiB more.
 """
 
 from __future__ import annotations
@@ -25,6 +36,9 @@ from typing import Any
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import Protocol
+
+# The upstream versions this module was written for (pinned in pyproject.toml).
+WRITTEN_FOR = {"uvicorn": "0.54.0", "websockets": "17.4"}
 
 
 class _Inbox:

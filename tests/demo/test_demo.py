@@ -8,12 +8,15 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
-from coach_graph import clock, demo
+from coach_graph import clock
 from coach_graph.accounts.models import Role, User
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.config import Settings
 from coach_graph.db import Database
-from coach_graph.demo import DemoExists, DemoPractice, DemoSize, seed_demo
+from coach_graph.demo import registry as demo
+from coach_graph.demo.people import DemoExists
+from coach_graph.demo.practice import DemoPractice, DemoSize
+from coach_graph.demo.registry import seed_demo
 from coach_graph.homework.models import Homework
 from coach_graph.journals.models import JournalEntry
 from coach_graph.surveys.models import SurveyAnswer, SurveyQuestion, SurveySubmission

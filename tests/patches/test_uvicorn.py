@@ -1,17 +1,24 @@
 """The lean websocket protocol's inbox and flag behave like the asyncio.Queue and asyncio.Event
-they replace (the end-to-end tests run the protocol itself under uvicorn)."""
+they replace (the end-to-end tests run the protocol itself under uvicorn), and the guard: what
+the patch relies on in uvicorn and websockets is still there."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
+import re
 from typing import Any
 
 import uvicorn
 import websockets
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
+from websockets.protocol import Protocol
+from websockets.streams import StreamReader
 
-from coach_graph.websocket_protocol import _Flag, _Inbox
+from coach_graph.patches.uvicorn import WRITTEN_FOR, _Flag, _Inbox
+from tests.patches.pins import assert_written_for
 from tests.ws import until
 
 
@@ -74,7 +81,7 @@ async def test_the_protocol_keeps_no_handshake_request_and_still_reads_frames() 
         _echo,
         host="127.0.0.1",
         port=0,
-        ws="coach_graph.websocket_protocol:LeanWebSocketProtocol",
+        ws="coach_graph.patches.uvicorn:LeanWebSocketProtocol",
         ws_per_message_deflate=False,
         log_config=None,
     )
@@ -96,3 +103,45 @@ async def test_the_protocol_keeps_no_handshake_request_and_still_reads_frames() 
     finally:
         server.should_exit = True
         await serving
+
+
+# ---------------------------------------------------------------- guard: what the patch relies on
+
+
+def test_the_installed_uvicorn_and_websockets_are_the_versions_the_patch_was_written_for() -> None:
+    assert_written_for(WRITTEN_FOR)
+
+
+def test_uvicorn_still_has_the_protocol_methods_and_attributes_the_patch_overrides() -> None:
+    init = inspect.signature(WebSocketsSansIOProtocol.__init__)
+    assert list(init.parameters)[:3] == ["self", "config", "server_state"]
+    assert list(inspect.signature(WebSocketsSansIOProtocol.send).parameters) == [
+        "self",
+        "message",
+    ]
+    assert inspect.iscoroutinefunction(WebSocketsSansIOProtocol.send)
+    # The attributes it replaces or drops, as upstream creates and uses them.
+    source = inspect.getsource(WebSocketsSansIOProtocol)
+    for needle in (
+        "self.queue: asyncio.Queue[ASGIReceiveEvent] = asyncio.Queue()",
+        "self.writable = asyncio.Event()",
+        "self.request = event",
+        "self.response = self.conn.accept(event)",
+        "self.handshake_complete = True",
+    ):
+        assert needle in source, f"uvicorn's protocol no longer does `{needle}`"
+    # The queue and flag are used only through the methods _Inbox and _Flag provide.
+    used = set(re.findall(r"self\.queue\.(\w+)", source)) | set(
+        re.findall(r"self\.writable\.(\w+)", source)
+    )
+    assert used <= {"put_nowait", "get", "empty", "set", "clear", "wait", "is_set"}, used
+
+
+def test_websockets_still_parses_frames_as_the_parser_restart_expects() -> None:
+    source = inspect.getsource(Protocol.__init__)
+    for needle in ("self.reader = StreamReader()", "self.events", "self.parser = self.parse()"):
+        assert needle in source, f"websockets' Protocol no longer does `{needle}`"
+    assert "self.parser_exc" in source
+    assert inspect.isgeneratorfunction(Protocol.parse)
+    assert list(inspect.signature(Protocol.parse).parameters) == ["self"]
+    assert hasattr(StreamReader(), "buffer")

@@ -1,0 +1,65 @@
+"""Guard for coach_graph/patches/strawberry.py: the installed strawberry is the version the
+handlers were written for, the methods they override still look as they did, and upstream
+still behaves the way the patch corrects (when it stops, the patch can go)."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+
+from coach_graph.patches.strawberry import (
+    WRITTEN_FOR,
+    GraphQLTransportWSHandler,
+    GraphQLWSHandler,
+)
+from tests.patches.pins import assert_written_for
+
+# sha256 of upstream's BaseGraphQLWSHandler.handle_connection_init in 0.341.2, which
+# GraphQLWSHandler copies step for step: any change upstream means re-reading the copy.
+COPIED_CONNECTION_INIT = "acf753f522e8f4a96f7d5965ae565d7dd308ac24f2f05ee3aa14ba3138d87a64"
+
+
+def test_the_installed_strawberry_is_the_version_the_handlers_were_written_for() -> None:
+    assert_written_for(WRITTEN_FOR)
+
+
+def test_the_graphql_ws_connection_init_we_copy_is_unchanged_upstream() -> None:
+    source = inspect.getsource(BaseGraphQLWSHandler.handle_connection_init)
+    assert hashlib.sha256(source.encode()).hexdigest() == COPIED_CONNECTION_INIT, (
+        "strawberry changed handle_connection_init: compare it with GraphQLWSHandler's copy"
+    )
+    assert inspect.signature(GraphQLWSHandler.handle_connection_init) == inspect.signature(
+        BaseGraphQLWSHandler.handle_connection_init
+    )
+
+
+def test_upstream_graphql_ws_still_closes_a_rejected_connection_as_an_internal_error() -> None:
+    source = inspect.getsource(BaseGraphQLWSHandler.handle_connection_init)
+    assert "code=1011" in source, "upstream no longer closes with 1011: the patch may go"
+
+
+def test_the_graphql_ws_handler_still_has_what_the_copy_uses() -> None:
+    init = inspect.getsource(BaseGraphQLWSHandler.__init__)
+    for attribute in ("self.keep_alive_task", "self.connection_acknowledged", "self.keep_alive"):
+        assert attribute in init, f"BaseGraphQLWSHandler no longer sets {attribute}"
+    for method in ("send_message", "handle_keep_alive"):
+        assert inspect.iscoroutinefunction(getattr(BaseGraphQLWSHandler, method)), method
+
+
+def test_upstream_transport_ws_still_keeps_its_finished_connection_init_timer() -> None:
+    on_request_accepted = BaseGraphQLTransportWSHandler.on_request_accepted
+    assert list(inspect.signature(on_request_accepted).parameters) == ["self"]
+    accepted = inspect.getsource(BaseGraphQLTransportWSHandler.on_request_accepted)
+    assert "self.connection_init_timeout_task = asyncio.create_task(" in accepted
+    whole = inspect.getsource(BaseGraphQLTransportWSHandler)
+    assert "self.connection_init_timeout_task = None" not in whole, (
+        "upstream now forgets its connection_init timer: GraphQLTransportWSHandler may go"
+    )
+    assert GraphQLTransportWSHandler.on_request_accepted is not (
+        BaseGraphQLTransportWSHandler.on_request_accepted
+    )
