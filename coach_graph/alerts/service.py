@@ -26,6 +26,7 @@ from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.homework.models import Homework
 from coach_graph.journals.models import JournalEntry
+from coach_graph.observability.metrics import ALERTS_PUBLISHED
 from coach_graph.pagination import Page, decode_cursor, page_size
 from coach_graph.realtime import Realtime
 
@@ -227,7 +228,9 @@ async def publish_alerts(realtime: Realtime, alerts: Iterable[Alert | tuple[int,
             alert_id, coach_id = item
             by_coach[coach_id].append(alert_id)
     for coach_id, ids in by_coach.items():
-        await realtime.publish(ALERTS_CHANNEL, {"coachId": coach_id, "alertIds": sorted(ids)})
+        event = {"coachId": coach_id, "alertIds": sorted(ids)}
+        if await realtime.publish(ALERTS_CHANNEL, event):
+            ALERTS_PUBLISHED.inc(len(ids))
 
 
 # ---------- reading ----------
