@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from starlette.applications import Starlette
-from starlette.middleware.cors import CORSMiddleware
 
 from coach_graph.config import Settings
 from coach_graph.logs import new_request_id
-from coach_graph.web.cors import cors_options
+from coach_graph.web.cors import ListedOriginsCORS, cors_options
 from coach_graph.web.middleware import AccessLog, BodyLimit, SecurityHeaders, is_sane_request_id
 
 
@@ -25,4 +24,4 @@ def install(app: Starlette, settings: Settings) -> None:
     app.add_middleware(
         CorrelationIdMiddleware, validator=is_sane_request_id, generator=new_request_id
     )
-    app.add_middleware(CORSMiddleware, **cors_options(settings))
+    app.add_middleware(ListedOriginsCORS, **cors_options(settings))
