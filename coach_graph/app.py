@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cross_web import HTTPException
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
@@ -38,6 +30,14 @@ from coach_graph.db import Database
 from coach_graph.errors import ErrorCode, Unavailable
 from coach_graph.graphiql import asset_routes, page_response
 from coach_graph.jobs import Job, JobRunner
+from coach_graph.observability.metrics import (
+    WEBSOCKETS_OPEN,
+    OperationMetrics,
+    RequestMetrics,
+    app_registry,
+    metrics_route,
+)
+from coach_graph.observability.tracing import tracing_for
 from coach_graph.outbox.metrics import OUTBOX_METRICS
 from coach_graph.patches.strawberry import GraphQLTransportWSHandler, GraphQLWSHandler
 from coach_graph.realtime import Realtime, current_socket_closer
@@ -47,6 +47,15 @@ from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
 from coach_graph.sockets import TokenBoundSockets, close_socket
 from coach_graph.web import graphql_http, install
+from coach_graph.web.apq import (
+    NOT_FOUND_MESSAGE,
+    PersistedQueries,
+    PersistedQueryNotFound,
+    redis_url_of,
+)
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 log = logging.getLogger("coach_graph")
 
@@ -76,11 +85,13 @@ class GraphQLApp(GraphQL[Context, None]):
         self,
         resources: Callable[[], Resources],
         sockets: Callable[[], TokenBoundSockets],
+        persisted_queries: PersistedQueries,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._resources = resources
         self._sockets = sockets
+        self.persisted_queries = persisted_queries
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -101,11 +112,12 @@ class GraphQLApp(GraphQL[Context, None]):
                 await unavailable_response(exc)(scope, receive, send)
             return
         # A websocket lives long: its reads keep to short sessions per event.
+        WEBSOCKETS_OPEN.inc()
         try:
             await super().__call__(scope, receive, send)
         finally:
-            if scope["type"] == "websocket":
-                self._sockets().release(scope)
+            WEBSOCKETS_OPEN.dec()
+            self._sockets().release(scope)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return page_response()
@@ -117,12 +129,26 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as e:
             response = graphql_http.refusal(request, e)
+        except PersistedQueryNotFound:
+            # 200, as Apollo Server answers: the client then resends with the document.
+            response = graphql_http.error_response(
+                request.headers, 200, NOT_FOUND_MESSAGE, ErrorCode.PERSISTED_QUERY_NOT_FOUND
+            )
         else:
             graphql_http.negotiate(request, response)
         await response(scope, receive, send)
 
     def parse_json(self, data: str | bytes) -> dict[str, object]:
         return graphql_http.parse_json_object(data)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """strawberry's reading, with the document of an Apollo persisted query filled in."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):
+            return [await self.persisted_queries.resolve(item) for item in data]
+        return await self.persisted_queries.resolve(data)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -184,14 +210,23 @@ def unavailable_response(exc: Unavailable) -> Response:
     )
 
 
-def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    jobs: list[Job] | None = None,
+    span_exporter: SpanExporter | None = None,
+) -> Starlette:
     """Build the app. The lifespan migrates the database, connects the broadcaster and starts the
-    background jobs; shutdown stops them in reverse order."""
+    background jobs; shutdown stops them in reverse order. `span_exporter` replaces the OTLP
+    exporter when tracing is on (tests)."""
     settings = settings or Settings.from_env()
     state: dict[str, Resources] = {}
     watch: dict[str, TokenBoundSockets] = {}
-    registry = CollectorRegistry()
-    registry.register(OUTBOX_METRICS)
+    tracing = tracing_for(settings, span_exporter)
+    registry = app_registry(lambda: state.get("resources"), OUTBOX_METRICS)
+    persisted_queries = PersistedQueries(
+        settings.apq_cache_size, redis_url_of(settings.broadcast_url), settings.apq_ttl_seconds
+    )
 
     def resources() -> Resources:
         return state["resources"]
@@ -231,12 +266,22 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
             await watch["sockets"].stop()
             await realtime.disconnect()
             await db.dispose()
+            await persisted_queries.close()
+            if tracing is not None:
+                tracing.shutdown()
             state.clear()
 
     graphql = GraphQLApp(
         resources,
         sockets,
-        schema=build_schema(settings),
+        persisted_queries,
+        schema=build_schema(
+            settings,
+            [
+                *([OperationMetrics] if settings.metrics else []),
+                *([tracing.schema_extension()] if tracing else []),
+            ],
+        ),
         # Our self-hosted page (coach_graph/graphiql); off: a browser's GET /graphql gets 404.
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
@@ -274,60 +319,21 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
             status_code=200 if ready else 503,
         )
 
-    async def metrics(request: Request) -> Response:
-        return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/metrics", metrics),
         *export_routes(resources),
     ]
+    if settings.metrics:
+        routes.append(metrics_route(registry))
     if settings.graphiql:
         routes.append(asset_routes())
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(RequestMetrics, registry=registry)
+    if settings.metrics:
+        app.add_middleware(RequestMetrics, registry=registry)
     install(app, settings)
+    if tracing is not None:
+        tracing.install(app)
     return app
-
-
-class RequestMetrics:
-    """Counts HTTP requests and their latency per route for /metrics."""
-
-    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
-        self.app = app
-        self.requests = Counter(
-            "coach_graph_http_requests",
-            "HTTP requests served",
-            ["path", "status"],
-            registry=registry,
-        )
-        self.latency = Histogram(
-            "coach_graph_http_request_seconds",
-            "HTTP request latency",
-            ["path"],
-            registry=registry,
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            route = scope.get("route")
-            path = getattr(route, "path", "other")
-            self.requests.labels(path=path, status=str(status)).inc()
-            self.latency.labels(path=path).observe(time.perf_counter() - started)

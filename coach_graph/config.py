@@ -78,6 +78,15 @@ class Settings:
     # production may turn either off.
     graphiql: bool = True
     introspection: bool = True
+    # Browsers on ALLOWED_ORIGINS may cache a CORS preflight answer this long.
+    cors_max_age_seconds: int = 600
+    # Apollo's automatic persisted queries: documents kept per worker (an LRU), and how long a
+    # document stays in Redis (shared by every worker) when BROADCAST_URL is redis://.
+    apq_cache_size: int = 1000
+    apq_ttl_seconds: int = 86400
+    # Prometheus metrics on /metrics; tracing (OTLP over HTTP) when an endpoint is given.
+    metrics: bool = True
+    otel_endpoint: str | None = None
     # Money defaults for a new coach's services (minor units).
     default_currency: str = "EUR"
     default_prices_minor: tuple[int, int, int] = (5000, 7000, 9000)
@@ -135,6 +144,11 @@ class Settings:
             allowed_origins=origins,
             graphiql=_flag(env, "GRAPHIQL", defaults.graphiql),
             introspection=_flag(env, "INTROSPECTION", defaults.introspection),
+            cors_max_age_seconds=_int(env, "CORS_MAX_AGE_SECONDS", defaults.cors_max_age_seconds),
+            apq_cache_size=_int(env, "APQ_CACHE_SIZE", defaults.apq_cache_size),
+            apq_ttl_seconds=_int(env, "APQ_TTL_SECONDS", defaults.apq_ttl_seconds),
+            metrics=_flag(env, "METRICS", defaults.metrics),
+            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             max_body_bytes=_int(env, "MAX_BODY_BYTES", defaults.max_body_bytes),
             query_cost_limit=_int(env, "QUERY_COST_LIMIT", defaults.query_cost_limit),
             subscriber_queue_size=_int(

@@ -16,6 +16,9 @@ class ErrorCode(StrEnum):
     # The service is overloaded (no database connection in time): HTTP 503 with Retry-After.
     UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
+    # Apollo's automatic persisted queries: a hash this service does not know yet (the client
+    # then sends the document with it).
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 
 
 class AppError(Exception):

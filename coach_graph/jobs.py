@@ -23,6 +23,7 @@ from coach_graph import clock
 from coach_graph.context import Resources
 from coach_graph.db import Database
 from coach_graph.fields import utc_column
+from coach_graph.observability.metrics import JOB_FAILURES, JOB_RUNS
 
 log = logging.getLogger("coach_graph.jobs")
 
@@ -121,7 +122,12 @@ class JobRunner:
             self.resources.db, job.name, self.holder, timedelta(seconds=max(interval * 2, 30))
         ):
             return False
-        await job.run(self.resources)
+        JOB_RUNS.labels(job.name).inc()
+        try:
+            await job.run(self.resources)
+        except Exception:
+            JOB_FAILURES.labels(job.name).inc()
+            raise
         return True
 
     async def _loop(self, job: Job) -> None:

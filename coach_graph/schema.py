@@ -3,6 +3,7 @@ SPEC.md (depth, size, aliases) and error codes on every error."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
@@ -21,6 +22,7 @@ from coach_graph.documents import CheckedDocuments, limit_rules
 from coach_graph.gql import SCALAR_OVERRIDES, code_error
 from coach_graph.homework import types as homework
 from coach_graph.journals import types as journals
+from coach_graph.observability.metrics import count_error
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
 from coach_graph.web.request_note import RecordOperationName
@@ -61,14 +63,20 @@ class CoachGraphSchema(strawberry.Schema):
         request_id = getattr(context, "request_id", None) or logs.request_id()
         for error in errors:
             code_error(error, request_id)
+            count_error((error.extensions or {}).get("code"))
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def build_schema(
+    settings: Settings | None = None, observers: Sequence[Any] = ()
+) -> strawberry.Schema:
+    """The schema with the limits of `settings`; `observers` are extensions (classes or
+    factories) that watch operations without changing them: metrics, tracing."""
     settings = settings or Settings()
     rules = limit_rules(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = [
         lambda: CheckedDocuments(settings.max_query_tokens, rules, settings.query_cost_limit),
         RecordOperationName,
+        *observers,
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

@@ -29,6 +29,7 @@ from coach_graph.alerts.service import (
 from coach_graph.alerts.store import ALERT_CHANGES_CHANNEL, ALERTS_CHANNEL
 from coach_graph.auth import Viewer
 from coach_graph.db import Database
+from coach_graph.observability.metrics import ALERTS_DELIVERED
 from coach_graph.realtime import RESYNC, Realtime
 
 T = TypeVar("T")
@@ -96,6 +97,14 @@ class _Sent:
         self.watermark = max(self.watermark, alert_id)
 
 
+def _counted(deliver: Callable[[AlertView], T]) -> Callable[[AlertView], T]:
+    def counted(view: AlertView) -> T:
+        ALERTS_DELIVERED.inc()
+        return deliver(view)
+
+    return counted
+
+
 async def follow(
     db: Database,
     realtime: Realtime,
@@ -111,6 +120,7 @@ async def follow(
     """
     if after_id is not None:
         await require_own_alert(db, coach, after_id)
+    deliver = _counted(deliver)
     async with realtime.subscribe(ALERTS_CHANNEL, resync=True) as events:
         start = after_id if after_id is not None else await latest_alert_id(db, coach.id)
         sent = _Sent(start)

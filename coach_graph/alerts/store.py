@@ -19,7 +19,8 @@ from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
-from coach_graph.db import publish_after_commit
+from coach_graph.db import after_commit, publish_after_commit
+from coach_graph.observability.metrics import ALERTS_PUBLISHED
 from coach_graph.realtime import Realtime
 
 # The channel of new alerts. Events: {"coachId": int, "alertIds": [int, ...]}.
@@ -120,15 +121,24 @@ def _events(alerts: Iterable[Alert | tuple[int, int]]) -> list[dict[str, Any]]:
 
 def publish_raised(session: AsyncSession, alerts: Iterable[Alert | tuple[int, int]]) -> None:
     """Announce new alerts once the transaction of `session` commits (never after a rollback)."""
-    for event in _events(alerts):
+    events = _events(alerts)
+    for event in events:
         publish_after_commit(session, ALERTS_CHANNEL, event)
+    raised = sum(len(event["alertIds"]) for event in events)
+    if raised:
+
+        async def count() -> None:
+            ALERTS_PUBLISHED.inc(raised)
+
+        after_commit(session, count)
 
 
 async def publish_alerts(realtime: Realtime, alerts: Iterable[Alert | tuple[int, int]]) -> None:
     """Announce alerts committed earlier, straight away (replaying events). Changes use the unit
     of work instead: `raise_alert` and `insert_alerts` publish after their commit."""
     for event in _events(alerts):
-        await realtime.publish(ALERTS_CHANNEL, event)
+        if await realtime.publish(ALERTS_CHANNEL, event):
+            ALERTS_PUBLISHED.inc(len(event["alertIds"]))
 
 
 # ---------- resolving ----------

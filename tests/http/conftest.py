@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Small, so the tests send bodies over it cheaply (the 1 MiB default: test_body_limit.py).
 BODY_LIMIT = 64 * 1024
 COACH_EMAIL = "http-coach@example.test"
+# The dashboard origin the server admits (ALLOWED_ORIGINS): test_cors.py.
+DASHBOARD_ORIGIN = "https://dashboard.example.test"
 
 
 @dataclass
@@ -111,6 +113,7 @@ def server(template_db: Path | None, tmp_path_factory: pytest.TempPathFactory) -
         "BROADCAST_URL": "memory://",
         "RUN_JOBS": "0",
         "MAX_BODY_BYTES": str(BODY_LIMIT),
+        "ALLOWED_ORIGINS": DASHBOARD_ORIGIN,
         "PYTHONPATH": str(ROOT),
     }
     with log.open("wb") as out:
