@@ -163,7 +163,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            # One request's reads (its DataLoaders) take turns on one session.
+            # A request waits its turn at the door; in, its reads (its DataLoaders) take turns on
+            # one session.
             started = False
 
             async def tracking(message: Message) -> None:
@@ -172,9 +173,10 @@ class GraphQLApp(GraphQL[Context, None]):
                 await send(message)
 
             try:
-                async with self._resources().db.read_scope():
+                db = self._resources().db
+                async with db.admitted(), db.read_scope():
                     await self.serve_http(scope, receive, tracking)
-            except Unavailable as exc:  # before execution, e.g. while authenticating
+            except Unavailable as exc:  # before execution: at the door or while authenticating
                 if started:
                     raise
                 await unavailable_response(exc)(scope, receive, send)
@@ -289,6 +291,8 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_seconds,
+            admission=settings.max_active_requests,
+            admission_timeout=settings.admission_timeout_seconds,
         )
         await db.migrate()
         realtime = Realtime(settings.broadcast_url, queue_size=settings.subscriber_queue_size)

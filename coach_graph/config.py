@@ -47,6 +47,10 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_pool_timeout_seconds: float = 5.0
+    # GraphQL requests served at once per process (0: as many as DB_POOL_SIZE) and how long one
+    # waits for its turn before it gets 503 with Retry-After.
+    max_active_requests: int = 0
+    admission_timeout_seconds: float = 30.0
     # How often clients' last-active times are written (in the background).
     activity_flush_seconds: float = 5.0
     # argon2id cost; tests lower it, production keeps the library's defaults.
@@ -117,6 +121,10 @@ class Settings:
             db_max_overflow=_int(env, "DB_MAX_OVERFLOW", defaults.db_max_overflow),
             db_pool_timeout_seconds=_float(
                 env, "DB_POOL_TIMEOUT_SECONDS", defaults.db_pool_timeout_seconds
+            ),
+            max_active_requests=_int(env, "MAX_ACTIVE_REQUESTS", defaults.max_active_requests),
+            admission_timeout_seconds=_float(
+                env, "ADMISSION_TIMEOUT_SECONDS", defaults.admission_timeout_seconds
             ),
             activity_flush_seconds=_float(
                 env, "ACTIVITY_FLUSH_SECONDS", defaults.activity_flush_seconds
