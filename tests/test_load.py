@@ -67,6 +67,33 @@ async def test_an_exhausted_pool_answers_503_with_retry_after_not_internal(
         assert after.status_code == 200 and "errors" not in after.json()
 
 
+async def test_a_request_kept_waiting_at_the_door_past_its_time_gets_503_healthz_does_not_wait(
+    settings: Settings, manual_clock: clock.ManualClock
+) -> None:
+    door = settings.with_(max_active_requests=1, admission_timeout_seconds=0.2)
+    async with running(door) as (app, http):
+        resources: Resources = app.state.resources
+        practice = Practice(resources)
+        token = await practice.token(await practice.coach())
+        async with resources.db.admitted():  # the one seat is taken
+            refused = await http.post(
+                "/graphql",
+                json={"query": "{ viewer { id } }"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            health = await http.get("/healthz")
+        assert refused.status_code == 503, refused.text
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert refused.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+        assert health.status_code == 200
+        served = await http.post(
+            "/graphql",
+            json={"query": "{ viewer { id } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert served.status_code == 200 and "errors" not in served.json()
+
+
 async def test_a_cold_client_read_writes_nothing_and_its_activity_is_flushed_later(
     gql: GraphQLClient, practice: Practice, resources: Resources
 ) -> None:
