@@ -38,7 +38,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMe
 from strawberry.types import ExecutionResult
 
 from coach_graph.accounts.activity import ActivityRecorder
-from coach_graph.auth import Passwords, authenticate, parse_bearer
+from coach_graph.auth import Passwords, Tokens, authenticate, parse_bearer
 from coach_graph.config import Settings
 from coach_graph.context import Context, Resources
 from coach_graph.db import Database
@@ -216,7 +216,7 @@ class GraphQLApp(GraphQL[Context, None]):
         viewer = None
         if isinstance(request, Request):
             token = parse_bearer(request.headers.get("authorization"))
-            viewer = await authenticate(resources.db, token, resources.activity)
+            viewer = await resources.tokens.viewer(token)
             if viewer is not None:
                 note_viewer(viewer.id)
         return Context(resources=resources, request=request, response=response, viewer=viewer)
@@ -303,7 +303,8 @@ def create_app(settings: Settings | None = None, *, jobs: list[Job] | None = Non
         passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
         activity = ActivityRecorder(db, settings.activity_flush_seconds)
         activity.start()
-        state["resources"] = Resources(settings, db, passwords, realtime, activity)
+        tokens = Tokens(db, activity, settings.token_cache_seconds)
+        state["resources"] = Resources(settings, db, passwords, realtime, activity, tokens)
         app.state.resources = state["resources"]
         runner = JobRunner(state["resources"], background_jobs() if jobs is None else jobs)
         app.state.jobs = runner

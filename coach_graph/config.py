@@ -77,6 +77,9 @@ class Settings:
     # often websockets are checked for an expired or revoked token (closed within that time).
     subscriber_queue_size: int = 256
     token_check_seconds: float = 1.0
+    # How long an HTTP request may trust what another request of this process read of its bearer
+    # token (0: read it every time): a logout elsewhere takes effect here within that time.
+    token_cache_seconds: float = 2.0
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     # The self-hosted GraphiQL page (GET /graphql from a browser) and schema introspection;
     # production may turn either off.
@@ -147,6 +150,7 @@ class Settings:
                 env, "SUBSCRIBER_QUEUE_SIZE", defaults.subscriber_queue_size
             ),
             token_check_seconds=_float(env, "TOKEN_CHECK_SECONDS", defaults.token_check_seconds),
+            token_cache_seconds=_float(env, "TOKEN_CACHE_SECONDS", defaults.token_cache_seconds),
             default_currency=env.get("DEFAULT_CURRENCY") or defaults.default_currency,
             default_prices_minor=(
                 tuple(int(p) for p in prices.split(","))  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket
 
 from coach_graph import logs
 from coach_graph.accounts.activity import ActivityRecorder
-from coach_graph.auth import Passwords, Viewer
+from coach_graph.auth import Passwords, Tokens, Viewer
 from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.loaders import Loaders
@@ -29,6 +29,7 @@ class Resources:
     passwords: Passwords
     realtime: Realtime
     activity: ActivityRecorder
+    tokens: Tokens
 
 
 @dataclass
