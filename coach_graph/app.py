@@ -163,8 +163,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            # A request waits its turn at the door; in, its reads (its DataLoaders) take turns on
-            # one session.
+            # A request waits its turn at the door once its body has arrived (a slow upload holds
+            # no seat); in, its reads (its DataLoaders) take turns on one session.
+            receive = await received_whole(scope, receive)
             started = False
 
             async def tracking(message: Message) -> None:
@@ -258,6 +259,21 @@ class GraphQLApp(GraphQL[Context, None]):
         # so the realtime layer can close the socket of a subscriber that falls behind.
         current_socket_closer.set(partial(close_socket, websocket))
         return None
+
+
+async def received_whole(scope: Scope, receive: Receive) -> Receive:
+    """Read the request's body now; returns a `receive` that hands it over in one message."""
+    body = await Request(scope, receive).body()
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def unavailable_response(exc: Unavailable) -> Response:
