@@ -6,16 +6,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.accounts.models import AuthToken
 from coach_graph.auth import hash_token
+from coach_graph.config import Settings
 from coach_graph.context import Resources
 from tests.conftest import GraphQLClient, Practice, count_statements
 
 VIEWER = "{ viewer { id } }"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The production default: a token read is trusted for 2 s."""
+    return settings.with_(token_cache_seconds=Settings().token_cache_seconds)
 
 
 async def test_a_burst_of_requests_reads_the_token_once(
