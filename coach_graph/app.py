@@ -23,7 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.types import ExecutionResult
 
 from coach_graph.accounts.activity import ActivityRecorder
-from coach_graph.auth import Passwords
+from coach_graph.auth import Passwords, Tokens
 from coach_graph.config import Settings
 from coach_graph.context import Context, Resources, viewer_from_bearer
 from coach_graph.db import Database
@@ -95,7 +95,9 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            # One request's reads (its DataLoaders) take turns on one session.
+            # A request waits its turn at the door once its body has arrived (a slow upload holds
+            # no seat); in, its reads (its DataLoaders) take turns on one session.
+            receive = await received_whole(scope, receive)
             started = False
 
             async def tracking(message: Message) -> None:
@@ -104,9 +106,10 @@ class GraphQLApp(GraphQL[Context, None]):
                 await send(message)
 
             try:
-                async with self._resources().db.read_scope():
+                db = self._resources().db
+                async with db.admitted(), db.read_scope():
                     await self.serve_http(scope, receive, tracking)
-            except Unavailable as exc:  # before execution, e.g. while authenticating
+            except Unavailable as exc:  # before execution: at the door or while authenticating
                 if started:
                     raise
                 await unavailable_response(exc)(scope, receive, send)
@@ -201,6 +204,21 @@ class GraphQLApp(GraphQL[Context, None]):
         return None
 
 
+async def received_whole(scope: Scope, receive: Receive) -> Receive:
+    """Read the request's body now; returns a `receive` that hands it over in one message."""
+    body = await Request(scope, receive).body()
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 def unavailable_response(exc: Unavailable) -> Response:
     """503 with Retry-After and a GraphQL-shaped body."""
     return JSONResponse(
@@ -241,6 +259,8 @@ def create_app(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_seconds,
+            admission=settings.max_active_requests,
+            admission_timeout=settings.admission_timeout_seconds,
         )
         await db.migrate()
         realtime = Realtime(settings.broadcast_url, queue_size=settings.subscriber_queue_size)
@@ -251,7 +271,8 @@ def create_app(
         passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
         activity = ActivityRecorder(db, settings.activity_flush_seconds)
         activity.start()
-        state["resources"] = Resources(settings, db, passwords, realtime, activity)
+        tokens = Tokens(db, activity, settings.token_cache_seconds)
+        state["resources"] = Resources(settings, db, passwords, realtime, activity, tokens)
         app.state.resources = state["resources"]
         runner = JobRunner(state["resources"], background_jobs() if jobs is None else jobs)
         app.state.jobs = runner

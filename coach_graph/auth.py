@@ -137,14 +137,29 @@ async def issue_token(db: Database, user_id: int, ttl: timedelta) -> tuple[str, 
 async def authenticate(
     db: Database, token: str | None, activity: ActivityRecorder
 ) -> Viewer | None:
-    """The viewer a token stands for, or None when it is unknown, expired or revoked.
+    """The viewer a token stands for, or None when it is unknown, expired or revoked (one read
+    of the database; see `Tokens` for the cached way HTTP requests take).
 
     Using a client's token marks the client active (noted for `activity` to write in the
     background, at most once a minute): one read, no write on the request's path.
     """
     if not token:
         return None
-    now = clock.now()
+    found = await _look_up(db, hash_token(token))
+    return None if found is None else _admit(found, activity)
+
+
+@dataclass(slots=True)
+class _Found:
+    """What the database says of a token: its viewer, and the revocation and activity times."""
+
+    viewer: Viewer
+    revoked: bool
+    last_active_at: datetime | None
+    read_at: datetime
+
+
+async def _look_up(db: Database, token_hash: str) -> _Found | None:
     async with db.session() as session:
         row = (
             await session.execute(
@@ -152,20 +167,14 @@ async def authenticate(
                     col(AuthToken.id), col(AuthToken.expires_at), col(AuthToken.revoked_at), User
                 )
                 .join(User, col(User.id) == col(AuthToken.user_id))
-                .where(col(AuthToken.token_hash) == hash_token(token))
+                .where(col(AuthToken.token_hash) == token_hash)
             )
         ).first()
-        if row is None:
-            return None
-        token_id, expires_at, revoked_at, user = row
-    if revoked_at is not None or expires_at <= now:
+    if row is None:
         return None
+    token_id, expires_at, revoked_at, user = row
     assert user.id is not None and token_id is not None
-    if user.role == Role.CLIENT and (
-        user.last_active_at is None or now - user.last_active_at >= ACTIVITY_RESOLUTION
-    ):
-        activity.note(user.id, now)
-    return Viewer(
+    viewer = Viewer(
         id=user.id,
         role=Role(user.role),
         email=user.email,
@@ -174,3 +183,64 @@ async def authenticate(
         token_id=token_id,
         token_expires_at=expires_at,
     )
+    return _Found(viewer, revoked_at is not None, user.last_active_at, clock.now())
+
+
+def _admit(found: _Found, activity: ActivityRecorder) -> Viewer | None:
+    """The viewer of a live token (noting a client's activity), None for an ended one."""
+    now = clock.now()
+    if found.revoked or found.viewer.token_expires_at <= now:
+        return None
+    if found.viewer.is_client and (
+        found.last_active_at is None or now - found.last_active_at >= ACTIVITY_RESOLUTION
+    ):
+        activity.note(found.viewer.id, now)
+        found.last_active_at = now
+    return found.viewer
+
+
+class Tokens:
+    """Bearer tokens as HTTP requests check them: what the database said of a token is kept
+    for `ttl` seconds (at most `size` tokens), so a dashboard's burst of requests reads it once.
+
+    Revocation: a logout in this process `forget`s its token at once (a lookup that was under
+    way when it happened is not kept); a logout in another worker takes effect here within `ttl`
+    seconds. Expiry is checked on every use, against the clock. `ttl` 0: every request reads.
+    """
+
+    def __init__(
+        self, db: Database, activity: ActivityRecorder, ttl: float, size: int = 10_000
+    ) -> None:
+        self.db = db
+        self.activity = activity
+        self.ttl = timedelta(seconds=ttl)
+        self.size = size
+        self._found: dict[str, _Found] = {}
+        self._forgotten = 0  # counts `forget` calls: a lookup spanning one is not kept
+
+    async def viewer(self, token: str | None) -> Viewer | None:
+        if not token:
+            return None
+        key = hash_token(token)
+        found = self._found.get(key)
+        if found is None or clock.now() - found.read_at >= self.ttl:
+            forgotten = self._forgotten
+            found = await _look_up(self.db, key)
+            if found is None:
+                self._found.pop(key, None)
+                return None
+            if self.ttl and forgotten == self._forgotten:
+                self._keep(key, found)
+        return _admit(found, self.activity)
+
+    def forget(self, token_id: int) -> None:
+        """The token was revoked here: never answer from what was read of it before."""
+        self._forgotten += 1
+        for key in [k for k, f in self._found.items() if f.viewer.token_id == token_id]:
+            del self._found[key]
+
+    def _keep(self, key: str, found: _Found) -> None:
+        self._found.pop(key, None)
+        if len(self._found) >= self.size:  # the oldest read goes first
+            del self._found[next(iter(self._found))]
+        self._found[key] = found

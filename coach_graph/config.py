@@ -47,6 +47,10 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_pool_timeout_seconds: float = 5.0
+    # GraphQL requests served at once per process (0: as many as DB_POOL_SIZE) and how long one
+    # waits for its turn before it gets 503 with Retry-After.
+    max_active_requests: int = 0
+    admission_timeout_seconds: float = 30.0
     # How often clients' last-active times are written (in the background).
     activity_flush_seconds: float = 5.0
     # argon2id cost; tests lower it, production keeps the library's defaults.
@@ -73,6 +77,9 @@ class Settings:
     # often websockets are checked for an expired or revoked token (closed within that time).
     subscriber_queue_size: int = 256
     token_check_seconds: float = 1.0
+    # How long an HTTP request may trust what another request of this process read of its bearer
+    # token (0: read it every time): a logout elsewhere takes effect here within that time.
+    token_cache_seconds: float = 2.0
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     # The self-hosted GraphiQL page (GET /graphql from a browser) and schema introspection;
     # production may turn either off.
@@ -129,6 +136,10 @@ class Settings:
             db_pool_timeout_seconds=_float(
                 env, "DB_POOL_TIMEOUT_SECONDS", defaults.db_pool_timeout_seconds
             ),
+            max_active_requests=_int(env, "MAX_ACTIVE_REQUESTS", defaults.max_active_requests),
+            admission_timeout_seconds=_float(
+                env, "ADMISSION_TIMEOUT_SECONDS", defaults.admission_timeout_seconds
+            ),
             activity_flush_seconds=_float(
                 env, "ACTIVITY_FLUSH_SECONDS", defaults.activity_flush_seconds
             ),
@@ -155,6 +166,7 @@ class Settings:
                 env, "SUBSCRIBER_QUEUE_SIZE", defaults.subscriber_queue_size
             ),
             token_check_seconds=_float(env, "TOKEN_CHECK_SECONDS", defaults.token_check_seconds),
+            token_cache_seconds=_float(env, "TOKEN_CACHE_SECONDS", defaults.token_cache_seconds),
             default_currency=env.get("DEFAULT_CURRENCY") or defaults.default_currency,
             default_prices_minor=(
                 tuple(int(p) for p in prices.split(","))  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from starlette.websockets import WebSocket
 
 from coach_graph import logs
 from coach_graph.accounts.activity import ActivityRecorder
-from coach_graph.auth import Passwords, Viewer, authenticate, parse_bearer
+from coach_graph.auth import Passwords, Tokens, Viewer, parse_bearer
 from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.loaders import Loaders
@@ -32,6 +32,7 @@ class Resources:
     passwords: Passwords
     realtime: Realtime
     activity: ActivityRecorder
+    tokens: Tokens
 
 
 @dataclass
@@ -70,9 +71,10 @@ class Context:
 async def viewer_from_bearer(resources: Resources, authorization: object) -> Viewer | None:
     """The viewer an `Authorization: Bearer <token>` value stands for (an HTTP header, or the
     `authorization` of a websocket's connection_init), or None when it is missing, malformed,
-    unknown, expired or revoked. The viewer is noted on the request's log line."""
+    unknown, expired or revoked (through the process's token cache, `auth.Tokens`). The viewer is
+    noted on the request's log line."""
     token = parse_bearer(authorization) if isinstance(authorization, str) else None
-    viewer = await authenticate(resources.db, token, resources.activity)
+    viewer = await resources.tokens.viewer(token)
     if viewer is not None:
         note_viewer(viewer.id)
     return viewer

@@ -140,9 +140,14 @@ class Database:
         pool_size: int = 10,
         max_overflow: int = 20,
         pool_timeout: float = 5.0,
+        admission: int | None = None,
+        admission_timeout: float = 30.0,
     ) -> None:
         self.url = url
         self.pool_timeout = pool_timeout
+        # Requests served at once (`admitted()`); by default as many as the pool keeps.
+        self._admission = asyncio.Semaphore(admission or pool_size)
+        self.admission_timeout = admission_timeout
         kwargs: dict[str, Any] = {"echo": echo}
         if is_sqlite(url) and (
             url.rstrip("/").endswith(":memory:") or url == "sqlite+aiosqlite://"
@@ -202,6 +207,22 @@ class Database:
                 # request waits on anything else), and objects never outlive one use: a later
                 # read sees what writes committed since.
                 await scope.session.close()
+
+    @asynccontextmanager
+    async def admitted(self) -> AsyncIterator[None]:
+        """One request's turn to be served: at most `admission` requests at once, the rest wait
+        at the door, first come first served, at most `admission_timeout` seconds (then
+        `Unavailable`). A request let in finds a connection whenever it needs one instead of
+        queueing for the pool between its statements (and timing out there after some work)."""
+        try:
+            async with asyncio.timeout(self.admission_timeout):
+                await self._admission.acquire()
+        except TimeoutError:
+            raise Unavailable(retry_after=_retry_after(self.pool_timeout)) from None
+        try:
+            yield
+        finally:
+            self._admission.release()
 
     @asynccontextmanager
     async def read_scope(self) -> AsyncIterator[None]:

@@ -22,6 +22,8 @@ CACHE_SIZE = 256
 
 _parse = lru_cache(maxsize=CACHE_SIZE)(parse)
 _validate = lru_cache(maxsize=CACHE_SIZE)(validate_document)
+# An operation sent without variables costs the same every time.
+_cost_without_variables = lru_cache(maxsize=CACHE_SIZE)(operation_cost)
 
 
 def limit_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidationRule], ...]:
@@ -84,12 +86,15 @@ class CheckedDocuments(SchemaExtension):
 
     def _cost_errors(self, context: ExecutionContext) -> list[GraphQLError]:
         assert context.graphql_document is not None
-        cost = operation_cost(
+        schema, document, name = (
             context.schema._schema,
             context.graphql_document,
             context.operation_name,
-            context.variables,
         )
+        if context.variables:
+            cost = operation_cost(schema, document, name, context.variables)
+        else:
+            cost = _cost_without_variables(schema, document, name, None)
         if cost <= self.cost_limit:
             return []
         message = (

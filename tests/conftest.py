@@ -75,6 +75,9 @@ def settings(database_url: str) -> Settings:
         password_time_cost=1,
         password_memory_kib=1024,
         run_jobs=False,
+        # Every request reads its token, so statement counts compare like with like;
+        # tests/accounts/test_tokens.py turns the production default (2 s) back on.
+        token_cache_seconds=0,
     )
 
 

@@ -35,7 +35,7 @@ async def test_a_revoked_token_names_nobody(resources: Resources, practice: Prac
     client = await practice.client(await practice.coach())
     token = await practice.token(client)
     viewer = await viewer_from_bearer(resources, f"Bearer {token}")
-    assert await logout(resources.db, viewer)
+    assert await logout(resources.db, resources.tokens, viewer)
     assert await viewer_from_bearer(resources, f"Bearer {token}") is None
 
 

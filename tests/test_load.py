@@ -3,6 +3,8 @@ write (activity is recorded in the background), readiness needs a database that 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -12,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 from starlette.applications import Starlette
+from starlette.types import Message
 
 from coach_graph import clock
 from coach_graph.accounts.models import User
@@ -65,6 +68,67 @@ async def test_an_exhausted_pool_answers_503_with_retry_after_not_internal(
             headers={"Authorization": f"Bearer {token}"},
         )
         assert after.status_code == 200 and "errors" not in after.json()
+
+
+async def test_a_request_kept_waiting_at_the_door_past_its_time_gets_503_healthz_does_not_wait(
+    settings: Settings, manual_clock: clock.ManualClock
+) -> None:
+    door = settings.with_(max_active_requests=1, admission_timeout_seconds=0.2)
+    async with running(door) as (app, http):
+        resources: Resources = app.state.resources
+        practice = Practice(resources)
+        token = await practice.token(await practice.coach())
+        async with resources.db.admitted():  # the one seat is taken
+            refused = await http.post(
+                "/graphql",
+                json={"query": "{ viewer { id } }"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            health = await http.get("/healthz")
+        assert refused.status_code == 503, refused.text
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert refused.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+        assert health.status_code == 200
+        served = await http.post(
+            "/graphql",
+            json={"query": "{ viewer { id } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert served.status_code == 200 and "errors" not in served.json()
+
+
+async def test_a_request_whose_body_is_still_arriving_holds_no_seat(
+    settings: Settings, manual_clock: clock.ManualClock
+) -> None:
+    async with running(settings.with_(max_active_requests=1)) as (app, http):
+        arrived = asyncio.Event()
+
+        async def slow_upload() -> Message:  # the first bytes, then nothing more for now
+            if not arrived.is_set():
+                arrived.set()
+                return {"type": "http.request", "body": b'{"query": ', "more_body": True}
+            await asyncio.Event().wait()
+            raise AssertionError("unreachable")
+
+        async def ignore(message: Message) -> None:
+            pass
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+            "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+            "root_path": "", "client": ("127.0.0.1", 1), "server": ("test", 80),
+            "headers": [(b"content-type", b"application/json"), (b"host", b"test")],
+        }  # fmt: skip
+        uploading = asyncio.create_task(app(scope, slow_upload, ignore))
+        await arrived.wait()
+        try:
+            response = await http.post("/graphql", json={"query": "{ __typename }"})
+            assert response.status_code == 200, response.text
+            assert response.json() == {"data": {"__typename": "Query"}}
+        finally:
+            uploading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await uploading
 
 
 async def test_a_cold_client_read_writes_nothing_and_its_activity_is_flushed_later(

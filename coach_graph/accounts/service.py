@@ -12,7 +12,7 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.accounts.models import AuthToken, Role, User
 from coach_graph.accounts.throttle import Throttle
-from coach_graph.auth import Passwords, Viewer, issue_token, require_viewer
+from coach_graph.auth import Passwords, Tokens, Viewer, issue_token, require_viewer
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.config import Settings
 from coach_graph.db import Database
@@ -77,8 +77,8 @@ async def login(
     return LoginResult(token=token, expires_at=row.expires_at, user=user)
 
 
-async def logout(db: Database, viewer: Viewer | None) -> bool:
-    """Revoke the token the viewer used."""
+async def logout(db: Database, tokens: Tokens, viewer: Viewer | None) -> bool:
+    """Revoke the token the viewer used (at once for this process's token checks)."""
     viewer = require_viewer(viewer)
     async with db.transaction() as session:
         await session.execute(
@@ -86,6 +86,7 @@ async def logout(db: Database, viewer: Viewer | None) -> bool:
             .where(col(AuthToken.id) == viewer.token_id)
             .values(revoked_at=clock.now())
         )
+    tokens.forget(viewer.token_id)
     return True
 
 

@@ -62,4 +62,5 @@ class Mutation:
 
     @strawberry.mutation(description="Revoke the token of this request; its sockets close too.")
     async def logout(self, info: Info) -> bool:
-        return await service.logout(info.context.db, info.context.viewer)
+        r = info.context.resources
+        return await service.logout(r.db, r.tokens, info.context.viewer)

@@ -72,7 +72,9 @@ class Server:
 
 
 @contextmanager
-def uvicorn_server(database_url: str, workers: int = 1, **env: str) -> Iterator[Server]:
+def uvicorn_server(
+    database_url: str, workers: int = 1, app: str = "coach_graph.app:create_app", **env: str
+) -> Iterator[Server]:
     """Start uvicorn with the app on 127.0.0.1, port 0, against `database_url` with background
     jobs off (with `workers` processes sharing the socket); wait for /readyz; stop it
     afterwards."""
@@ -82,7 +84,7 @@ def uvicorn_server(database_url: str, workers: int = 1, **env: str) -> Iterator[
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "coach_graph.app:create_app",
+                app,
                 "--factory",
                 "--host",
                 "127.0.0.1",
@@ -100,6 +102,7 @@ def uvicorn_server(database_url: str, workers: int = 1, **env: str) -> Iterator[
                 "DATABASE_URL": database_url,
                 "BROADCAST_URL": "memory://",
                 "RUN_JOBS": "0",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), str(Path(__file__).parent)]),
                 **env,
             },
             stdout=log,

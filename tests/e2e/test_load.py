@@ -33,16 +33,33 @@ MY_CLIENTS = "{ clients(first: 50) { totalCount edges { node { id name lastActiv
 LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"""
 
 
-@pytest.fixture
-async def server(shared_db: Database, tmp_path: Path) -> AsyncIterator[Worker]:
-    env = {
+def server_env(shared_db: Database, **settings: str) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": shared_db.url,
         "BROADCAST_URL": "memory://",
         "RUN_JOBS": "0",
         "PYTHONPATH": str(ROOT),
+        **settings,
     }
-    worker = Worker("load", env, tmp_path)
+
+
+@pytest.fixture
+async def server(shared_db: Database, tmp_path: Path) -> AsyncIterator[Worker]:
+    worker = Worker("load", server_env(shared_db), tmp_path)
+    try:
+        await worker.ready()
+        yield worker
+    finally:
+        worker.stop()
+
+
+@pytest.fixture
+async def small_pool_server(shared_db: Database, tmp_path: Path) -> AsyncIterator[Worker]:
+    """A worker with 3 pooled connections and 1 s to get one: 200 requests queueing at the
+    pool between their statements would time out there; they wait at the door instead."""
+    env = server_env(shared_db, DB_POOL_SIZE="3", DB_MAX_OVERFLOW="0", DB_POOL_TIMEOUT_SECONDS="1")
+    worker = Worker("small-pool", env, tmp_path)
     try:
         await worker.ready()
         yield worker
@@ -107,6 +124,19 @@ async def test_100_parallel_reads_and_50_parallel_writes_all_succeed_and_nothing
     async with shared_db.session() as session:
         count = await session.scalar(sa.select(sa.func.count()).select_from(JournalEntry))
     assert count == 50
+
+
+async def test_200_parallel_dashboard_reads_all_succeed_none_refused(
+    shared_db: Database, small_pool_server: Worker
+) -> None:
+    coach_token, _, _ = await practice(shared_db, 30)
+    async with client(small_pool_server) as http:
+        responses = await asyncio.gather(
+            *(post(http, MY_CLIENTS, {}, coach_token) for _ in range(200))
+        )
+    assert [r.status_code for r in responses] == [200] * 200, {r.status_code for r in responses}
+    assert all(succeeded(r) for r in responses), [r.text for r in responses if not succeeded(r)]
+    assert all(r.json()["data"]["clients"]["totalCount"] == 30 for r in responses)
 
 
 async def test_50_parallel_reads_by_cold_clients_succeed_and_their_activity_is_recorded(
