@@ -138,9 +138,7 @@ async def test_another_users_conversation_answers_like_an_unknown_one(
     client = await practice.client(coach)
     await gql.data(SEND, {"client": str(client.id), "body": "private"}, await practice.token(coach))
     conversation_id = (
-        await gql.data(
-            CONVERSATION, {"coach": str(coach.id)}, await practice.token(client)
-        )
+        await gql.data(CONVERSATION, {"coach": str(coach.id)}, await practice.token(client))
     )["conversation"]["id"]
     intruder_token = await practice.token(intruder)
     foreign = await gql.error(MARK_READ, {"id": conversation_id}, intruder_token)
@@ -153,7 +151,10 @@ async def test_another_users_conversation_answers_like_an_unknown_one(
     none = await gql.data(CONVERSATION, {"client": str(client.id)}, intruder_token)
     assert none["conversation"] is None
     async with db.session() as session:
-        assert await session.scalar(sa.select(sa.func.count()).where(Message.read_at.is_not(None))) == 0  # type: ignore[union-attr]
+        assert (
+            await session.scalar(sa.select(sa.func.count()).where(Message.read_at.is_not(None)))
+            == 0
+        )  # type: ignore[union-attr]
 
 
 async def test_fifty_messages_sent_at_once_from_both_sides_are_all_stored_and_counted(
