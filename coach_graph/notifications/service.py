@@ -22,7 +22,7 @@ from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import NotFound
 from coach_graph.notifications.models import Notification, NotificationKind
 from coach_graph.outbox.models import MessageKind
-from coach_graph.outbox.service import enqueue
+from coach_graph.outbox.service import enqueue, enqueue_once
 from coach_graph.pagination import Keyset, Page, SortKey, page_size
 
 NOTIFICATIONS_CHANNEL = "notifications"
@@ -89,12 +89,23 @@ async def notify(
     session_id: int | None = None,
     title: str | None = None,
     body: str | None = None,
+    once_for: datetime | None = None,
 ) -> Notification | None:
     """Tell `recipient_id` something, inside the caller's transaction: the inbox row, its mail
     in the outbox, and `notificationCreated` after the commit. Title and body default to the
-    wording of `kind` (from `payload`). Nothing when there is no recipient (a deleted client)."""
+    wording of `kind` (from `payload`). Nothing when there is no recipient (a deleted client).
+
+    With `once_for` (a reminder: the session's start time it announces) the person is told only
+    if nothing of that kind was queued for that session and start yet, however many workers try.
+    """
     if recipient_id is None:
         return None
+    if once_for is not None:
+        assert session_id is not None
+        if not await enqueue_once(
+            session, kind, recipient_id, payload, session_id=session_id, for_starts_at=once_for
+        ):
+            return None
     default_title, default_body = wording(kind, payload)
     notification = Notification(
         recipient_id=recipient_id,
@@ -105,13 +116,14 @@ async def notify(
     )
     session.add(notification)
     await session.flush()
-    enqueue(
-        session,
-        kind,
-        recipient_id,
-        {**payload, "title": notification.title, "body": notification.body},
-        session_id=session_id,
-    )
+    if once_for is None:
+        enqueue(
+            session,
+            kind,
+            recipient_id,
+            {**payload, "title": notification.title, "body": notification.body},
+            session_id=session_id,
+        )
     publish_after_commit(
         session,
         NOTIFICATIONS_CHANNEL,
