@@ -8,6 +8,8 @@ from coach_graph.alerts import models as alerts  # noqa: F401
 from coach_graph.clients import models as clients  # noqa: F401
 from coach_graph.homework import models as homework  # noqa: F401
 from coach_graph.journals import models as journals  # noqa: F401
+from coach_graph.messages import models as messages  # noqa: F401
+from coach_graph.notifications import models as notifications  # noqa: F401
 from coach_graph.outbox import models as outbox  # noqa: F401
 from coach_graph.sessions import models as sessions  # noqa: F401
 from coach_graph.surveys import models as surveys  # noqa: F401

@@ -22,6 +22,8 @@ from coach_graph.documents import CheckedDocuments, limit_rules
 from coach_graph.gql import SCALAR_OVERRIDES, code_error
 from coach_graph.homework import types as homework
 from coach_graph.journals import types as journals
+from coach_graph.messages import types as messages
+from coach_graph.notifications import types as notifications
 from coach_graph.observability.metrics import count_error
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
@@ -34,6 +36,8 @@ QUERIES: tuple[type, ...] = (
     surveys.Query,
     sessions.Query,
     alerts.Query,
+    messages.Query,
+    notifications.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
@@ -43,8 +47,15 @@ MUTATIONS: tuple[type, ...] = (
     surveys.Mutation,
     sessions.Mutation,
     alerts.Mutation,
+    messages.Mutation,
+    notifications.Mutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (alerts.Subscription, sessions.Subscription)
+SUBSCRIPTIONS: tuple[type, ...] = (
+    alerts.Subscription,
+    sessions.Subscription,
+    messages.Subscription,
+    notifications.Subscription,
+)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

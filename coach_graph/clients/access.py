@@ -42,6 +42,14 @@ def granted_clients(coach_id: int) -> sa.Select[int]:
     )
 
 
+def linked(coach_id: int, client_id: int) -> sa.Select[CoachClient]:
+    """The link between a coach and a client, whatever the consent (scheduling and messages
+    work with every linked client)."""
+    return sa.select(CoachClient).where(
+        col(CoachClient.coach_id) == coach_id, col(CoachClient.client_id) == client_id
+    )
+
+
 async def visible_client(db: Database, viewer: Viewer | None, client_id: int) -> ClientView:
     """The client if the viewer may see them, else NOT_FOUND (also for a client's own id)."""
     viewer = require_viewer(viewer)

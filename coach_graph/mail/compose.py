@@ -101,6 +101,10 @@ def _lines(
         return f"How was your session on {when}?", [
             f"Your coach would like to hear how {what} on {when} went: you can rate it in the app."
         ]
+    # Other kinds (a reschedule request, a new message) are worded by the inbox's notification.
+    title, body = payload.get("title"), payload.get("body")
+    if isinstance(title, str) and isinstance(body, str):
+        return title, [body]
     return "A message about your sessions", [f"There is news about {what}."]
 
 

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -105,6 +106,39 @@ def enqueue(
         )
     )
     wake_sender_after_commit(session)
+
+
+async def enqueue_once(
+    session: AsyncSession,
+    kind: MessageKind,
+    recipient_id: int,
+    payload: dict[str, Any],
+    *,
+    session_id: int,
+    for_starts_at: datetime,
+) -> bool:
+    """Add a message about a session's start time unless one of its kind for that start is
+    queued already (an insert-if-absent on the unique key): whether it was new."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = clock.now()
+    result = await session.execute(
+        insert(OutboxMessage)
+        .values(
+            kind=kind.value,
+            recipient_id=recipient_id,
+            session_id=session_id,
+            for_starts_at=for_starts_at,
+            payload=payload,
+            created_at=now,
+            next_attempt_at=now,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["session_id", "kind", "for_starts_at"])
+    )
+    new = int(getattr(result, "rowcount", 0) or 0) > 0
+    if new:
+        wake_sender_after_commit(session)
+    return new
 
 
 def wake_sender_after_commit(session: AsyncSession) -> None:

@@ -17,8 +17,8 @@ from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import visible_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
+from coach_graph.notifications.service import notify
 from coach_graph.outbox.models import MessageKind, OutboxMessage
-from coach_graph.outbox.service import enqueue
 from coach_graph.sessions.access import find_session, own_session
 from coach_graph.sessions.catalog import coach_service
 from coach_graph.sessions.models import (
@@ -114,10 +114,9 @@ async def book_session(
         )
         session.add(booked)
         await session.flush()
-        enqueue(
-            session, MessageKind.SESSION_BOOKED, client_id, _message(booked),
-            session_id=booked.id,
-        )  # fmt: skip
+        await notify(
+            session, client_id, MessageKind.SESSION_BOOKED, _message(booked), session_id=booked.id
+        )
     return booked
 
 
@@ -168,10 +167,13 @@ async def update_status(
             s.invite_sequence += 1
             await drop_pending_reminders(session, session_id)
             await close_pending_request(session, session_id, "The session was cancelled.")
-            enqueue(
-                session, MessageKind.SESSION_CANCELLED, s.client_id, _message(s, reason=reason),
+            await notify(
+                session,
+                s.client_id,
+                MessageKind.SESSION_CANCELLED,
+                _message(s, reason=reason),
                 session_id=s.id,
-            )  # fmt: skip
+            )
     return s
 
 
@@ -212,10 +214,10 @@ async def reschedule_session(
         move_session(s, starts_at, ends_at)
         await drop_pending_reminders(session, s.id)
         await close_pending_request(session, s.id, "The coach rescheduled the session.")
-        enqueue(
+        await notify(
             session,
-            MessageKind.SESSION_RESCHEDULED,
             s.client_id,
+            MessageKind.SESSION_RESCHEDULED,
             _message(s, previous_starts_at=previous.isoformat(), reason=reason),
             session_id=s.id,
         )
@@ -241,8 +243,8 @@ async def request_review(db: Database, viewer: Viewer | None, session_id: int) -
                 raise Conflict("A review of this session was requested already.")
             assert s.id is not None
             session.add(ReviewRequest(session_id=s.id))
-            enqueue(
-                session, MessageKind.REVIEW_INVITATION, s.client_id, _message(s), session_id=s.id
+            await notify(
+                session, s.client_id, MessageKind.REVIEW_INVITATION, _message(s), session_id=s.id
             )
             await session.flush()
     except sa.exc.IntegrityError:  # a concurrent request won the unique index

@@ -15,8 +15,8 @@ from coach_graph import clock, text
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
+from coach_graph.notifications.service import notify
 from coach_graph.outbox.models import MessageKind
-from coach_graph.outbox.service import enqueue
 from coach_graph.sessions.models import CancellationPolicy, CoachingSession, SessionStatus
 from coach_graph.sessions.reminders import drop_pending_reminders
 from coach_graph.sessions.reschedule import close_pending_request
@@ -106,9 +106,8 @@ async def cancel_my_session(
         s.invite_sequence += 1
         await drop_pending_reminders(session, s.id)
         await close_pending_request(session, s.id, "The client cancelled the session.")
-        enqueue(
-            session, MessageKind.SESSION_CANCELLED, s.client_id,
-            {"session_id": s.id, "starts_at": s.starts_at.isoformat(), "reason": reason},
-            session_id=s.id,
-        )  # fmt: skip
+        told = {"session_id": s.id, "starts_at": s.starts_at.isoformat(), "reason": reason}
+        # The coach is told; the client's mail carries the calendar's CANCEL.
+        for recipient in (s.coach_id, s.client_id):
+            await notify(session, recipient, MessageKind.SESSION_CANCELLED, told, session_id=s.id)
     return s

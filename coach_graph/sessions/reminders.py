@@ -11,17 +11,15 @@ dropped by the move itself.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.db import Database
+from coach_graph.notifications.service import notify
 from coach_graph.outbox.models import MessageKind, OutboxMessage
-from coach_graph.outbox.service import wake_sender_after_commit
 from coach_graph.sessions.models import CoachingSession
 from coach_graph.sessions.status import LIVE
 
@@ -59,30 +57,15 @@ async def queue_reminders(db: Database) -> int:
                 )
             )
         ).all()
-        rows: list[dict[str, Any]] = [
-            {
-                "recipient_id": s.client_id,
-                "session_id": s.id,
-                "kind": kind.value,
-                "for_starts_at": s.starts_at,
-                "payload": {"session_id": s.id, "starts_at": s.starts_at.isoformat()},
-                "created_at": now,
-                "next_attempt_at": now,
-                "attempts": 0,
-            }
-            for s in sessions
-            for kind, _moment in due_reminders(s, now)
-        ]
-        if not rows:
-            return 0
-        wake_sender_after_commit(session)
-        insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
-        result = await session.execute(
-            insert(OutboxMessage)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["session_id", "kind", "for_starts_at"])
-        )
-        return max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
+        new = 0
+        for s in sessions:
+            for kind, _moment in due_reminders(s, now):
+                payload = {"session_id": s.id, "starts_at": s.starts_at.isoformat()}
+                told = await notify(
+                    session, s.client_id, kind, payload, session_id=s.id, once_for=s.starts_at
+                )
+                new += told is not None
+        return new
 
 
 async def drop_pending_reminders(session: AsyncSession, session_id: int | None) -> None:

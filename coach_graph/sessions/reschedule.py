@@ -15,8 +15,8 @@ from coach_graph.alerts.store import raise_alert, resolve_for_subject
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
 from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import BadUserInput, Conflict, NotFound
+from coach_graph.notifications.service import notify
 from coach_graph.outbox.models import MessageKind
-from coach_graph.outbox.service import enqueue
 from coach_graph.sessions.access import coach_scope
 from coach_graph.sessions.models import (
     CoachingSession,
@@ -162,6 +162,20 @@ async def request_reschedule(
             session.add(request)
             await session.flush()
             await request_changed(session, request)
+            pending = request.status == RescheduleRequestStatus.PENDING
+            await notify(
+                session,
+                s.coach_id,
+                MessageKind.RESCHEDULE_REQUESTED if pending else MessageKind.SESSION_RESCHEDULED,
+                {
+                    "session_id": s.id,
+                    "starts_at": (
+                        request.original_starts_at if pending else s.starts_at
+                    ).isoformat(),
+                    "reason": reason,
+                },
+                session_id=s.id,
+            )
             if request.status == RescheduleRequestStatus.PENDING:
                 # The coach's alert feed hears of it too (raise_alert publishes after commit).
                 await _raise_pending_request_alert(session, request, client)
@@ -214,10 +228,10 @@ async def respond(
         ).value
         request.responded_at = now
         request.response_reason = reason
-        enqueue(
+        await notify(
             session,
-            MessageKind.RESCHEDULE_ANSWERED,
             request.client_id,
+            MessageKind.RESCHEDULE_ANSWERED,
             {
                 "request_id": request.id,
                 "session_id": s.id,

@@ -55,6 +55,13 @@ HEADER = (
     "|---|---:|---:|---:|---:|---:|---|"
 )
 SUBSCRIPTION = "subscription { alertCreated { id category message client { id name } } }"
+# Issue 12: the same fan-out for the client's feeds; each round the coach sends one message.
+FEEDS = {
+    "alerts": SUBSCRIPTION,
+    "messages": "subscription { messageReceived { id body senderRole sentAt } }",
+    "notifications": "subscription { notificationCreated { id kind title body createdAt } }",
+}
+SEND = 'mutation($c: ID!) { sendMessage(clientId: $c, body: "See you tomorrow") { id } }'
 SAVE = (
     "mutation { updateAlertSettings(input: {inactivity: {enabled: true, days: 7}}) "
     "{ inactivity { days } } }"
@@ -209,7 +216,7 @@ async def finished(current: Round, within: float = 60.0) -> list[float]:
     return current.arrivals
 
 
-async def open_subscriber(url: str, token: str) -> Subscriber:
+async def open_subscriber(url: str, token: str, query: str = SUBSCRIPTION) -> Subscriber:
     ws = await connect(
         url,
         subprotocols=["graphql-transport-ws"],
@@ -221,17 +228,31 @@ async def open_subscriber(url: str, token: str) -> Subscriber:
         json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
     )
     await sub.next("connection_ack")
-    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
     return sub
 
 
-async def fan_out(n: int, rounds: int) -> list[str]:
+async def fan_out(n: int, rounds: int, feed: str = "alerts") -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         db = Database(url)
         await db.migrate()
-        coach_id, _ = await seed_users(db, "coach@bench.test", 20)
+        coach_id, client_ids = await seed_users(db, "coach@bench.test", 20)
         token = await issue(db, coach_id)
+        query = FEEDS[feed]
+        # Alerts: the coach's sockets; messages and notifications: one client's sockets.
+        sub_token = token if feed == "alerts" else await issue(db, client_ids[0])
+
+        async def trigger(http: httpx.AsyncClient, r: int) -> httpx.Response:
+            if feed == "alerts":
+                await add_inactive_client(db, coach_id, r)
+                body: dict[str, Any] = {"query": SAVE}
+            else:
+                body = {"query": SEND, "variables": {"c": str(client_ids[0])}}
+            return await http.post(
+                "/graphql", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+
         port = free_port()
         env = {
             **os.environ,
@@ -261,11 +282,8 @@ async def fan_out(n: int, rounds: int) -> list[str]:
                         pass
                     await asyncio.sleep(0.1)
                 # Warm up the code paths (one subscription, one alert) before measuring memory.
-                warm = await open_subscriber(ws_url, token)
-                await add_inactive_client(db, coach_id, 0)
-                await http.post(
-                    "/graphql", json={"query": SAVE}, headers={"Authorization": f"Bearer {token}"}
-                )
+                warm = await open_subscriber(ws_url, sub_token, query)
+                await trigger(http, 0)
                 await warm.next("next")
                 await warm.ws.close()
                 warm.task.cancel()
@@ -276,7 +294,7 @@ async def fan_out(n: int, rounds: int) -> list[str]:
 
                 async def opened() -> Subscriber:
                     async with limit:
-                        return await open_subscriber(ws_url, token)
+                        return await open_subscriber(ws_url, sub_token, query)
 
                 subscribers = list(await asyncio.gather(*(opened() for _ in range(n))))
                 async with asyncio.timeout(60):
@@ -295,14 +313,9 @@ async def fan_out(n: int, rounds: int) -> list[str]:
 
                 latencies: list[float] = []
                 for r in range(rounds):
-                    await add_inactive_client(db, coach_id, r + 1)
                     current = await measured("next", subscribers)
                     started = time.perf_counter()
-                    response = await http.post(
-                        "/graphql",
-                        json={"query": SAVE},
-                        headers={"Authorization": f"Bearer {token}"},
-                    )
+                    response = await trigger(http, r + 1)
                     assert not response.json().get("errors"), response.text
                     latencies += [(at - started) * 1000 for at in await finished(current)]
         finally:
@@ -316,7 +329,7 @@ async def fan_out(n: int, rounds: int) -> list[str]:
     per_sub = (rss_after - rss_before) / n
     floor_median = statistics.median(floor)
     return [
-        row(f"alert fan-out delivery, {n} subscribers (ms)", latencies, floor_median,
+        row(f"{feed} fan-out delivery, {n} subscribers (ms)", latencies, floor_median,
             "p99 <= 250 ms"),
         f"| resident memory per idle subscriber, {n} subscribers (KiB) | {per_sub:.1f} | - | - "
         f"| - | - | <= 40 KiB |",
@@ -462,13 +475,20 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--feed", choices=sorted(FEEDS), action="append", help="fan-out feeds (default: alerts)"
+    )
+    parser.add_argument("--no-evaluator", action="store_true", help="skip the evaluator")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = min(hard, max(soft, 4 * args.subscribers + 256))
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     async with asyncio.timeout(600):
-        rows = await fan_out(args.subscribers, args.rounds)
-        rows += await evaluator(args.clients, args.runs)
+        rows = []
+        for feed in args.feed or ["alerts"]:
+            rows += await fan_out(args.subscribers, args.rounds, feed)
+        if not args.no_evaluator:
+            rows += await evaluator(args.clients, args.runs)
     print(HEADER)
     for line in rows:
         print(line)

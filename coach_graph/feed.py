@@ -1,0 +1,180 @@
+"""A live feed of one subscriber: catch-up from the database, then live items, with no gap and
+no duplicate (alerts, messages, notifications: every "new things for this person" stream).
+
+The feed subscribes to the channel *before* it reads the database, so an item committed during
+the hand-over is seen either by the read or by an event (or both: then it is sent once). Events
+only say "this owner has new items" (`{owner_field: id, ids_field: [...]}`); the feed then reads
+every item of the owner above the highest id it has sent (plus any id an event names that it has
+not sent yet, since concurrent transactions can commit ids out of order). After the broadcast
+backend reconnects it reads again, so nothing published during the outage is lost.
+
+Many subscribers of one owner wake up for the same event: they share one read (`_shared`), whose
+result depends only on the source's scope and the ids, so fan-out costs one query per owner, not
+one per socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, KeysView
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from coach_graph.db import Database
+from coach_graph.realtime import RESYNC, Realtime
+
+T = TypeVar("T")
+
+
+class Item(Protocol):
+    """Anything a feed sends: it has an id (stored rows always do)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
+def _id(item: Item) -> int:
+    assert item.id is not None  # read from the database
+    return item.id
+
+
+V = TypeVar("V", bound=Item)
+
+PAGE = 100
+# How many sent ids a feed remembers to refuse duplicates (far more than can be in flight).
+REMEMBERED = 10_000
+
+# Results of event-driven reads, kept a few seconds so every subscriber woken by the same event
+# gets the one read, however late its turn comes.
+SHARED_FOR_SECONDS = 5.0
+_reads: dict[tuple[Any, ...], asyncio.Task[Any]] = {}
+
+
+@dataclass(frozen=True)
+class Source(Generic[V]):
+    """Where one subscriber's items come from.
+
+    `since(after_id, also, limit)` reads the owner's items above `after_id` plus those in `also`,
+    oldest first; `latest()` is the id of the owner's newest item (0 when none). `scope` is
+    everything besides the ids that a read's result depends on (the owner, their time zone):
+    subscribers with the same scope share event-driven reads.
+    """
+
+    channel: str
+    owner_field: str
+    ids_field: str
+    owner_id: int
+    scope: tuple[Any, ...]
+    since: Callable[[int, tuple[int, ...], int], Awaitable[list[V]]]
+    latest: Callable[[], Awaitable[int]]
+
+
+async def _shared(
+    db: Database, source: Source[V], after_id: int, named: tuple[int, ...]
+) -> list[V]:
+    """`source.since` for an event, done once per process for all subscribers of one scope.
+
+    Safe to share: the key holds the ids the event names, so any read under it began after they
+    were committed. It runs in a task of its own, so a subscriber that goes away mid-read does
+    not cancel it for the others.
+    """
+    loop = asyncio.get_running_loop()
+    # The database and loop themselves (not their ids) are in the key: a read never crosses to
+    # another database or event loop, as can happen between test runs in one process.
+    key = (db, loop, source.channel, source.scope, after_id, named)
+    task = _reads.get(key)
+    if task is None:
+        for stale in [k for k in _reads if k[1].is_closed()]:
+            del _reads[stale]
+        task = asyncio.ensure_future(source.since(after_id, named, PAGE))
+        _reads[key] = task
+        loop.call_later(SHARED_FOR_SECONDS, _forget, key, task)
+    result: list[V] = await asyncio.shield(task)
+    return result
+
+
+def _forget(key: tuple[Any, ...], task: asyncio.Task[Any]) -> None:
+    if _reads.get(key) is task:
+        del _reads[key]
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved: a failed read was reported to its waiters already
+
+
+class _Sent:
+    """The ids a feed has sent: the highest, and a bounded memory of the recent ones (a dict
+    keeps them in the order they were sent; one small dict per idle subscriber)."""
+
+    __slots__ = ("_ids", "watermark")
+
+    def __init__(self, watermark: int) -> None:
+        self.watermark = watermark
+        self._ids: dict[int, None] = {}
+
+    def __contains__(self, item_id: int) -> bool:
+        return item_id in self._ids
+
+    def ids(self) -> KeysView[int]:
+        return self._ids.keys()
+
+    def add(self, item_id: int) -> None:
+        self._ids[item_id] = None
+        if len(self._ids) > REMEMBERED:
+            del self._ids[next(iter(self._ids))]
+        self.watermark = max(self.watermark, item_id)
+
+
+async def follow(
+    db: Database,
+    realtime: Realtime,
+    source: Source[V],
+    after_id: int | None,
+    deliver: Callable[[V], T],
+) -> AsyncGenerator[T, None]:
+    """The owner's items after `after_id` (oldest first), then live ones, each passed through
+    `deliver` (the subscription's conversion: one generator per subscriber, not two).
+
+    Without `after_id` only items created from now on are sent. The caller checks beforehand
+    that `after_id` is one of the owner's items (NOT_FOUND otherwise).
+    """
+    async with realtime.subscribe(source.channel, resync=True) as events:
+        start = after_id if after_id is not None else await source.latest()
+        sent = _Sent(start)
+        async for item in _read(db, source, sent, (), shared=False):
+            yield deliver(item)
+        async for event in events:
+            if event is RESYNC or event.get("__resync__"):
+                # Back from a backend outage: read everything above what was sent.
+                async for item in _read(db, source, sent, (), shared=False):
+                    yield deliver(item)
+                continue
+            if event.get(source.owner_field) != source.owner_id:
+                continue
+            named = tuple(sorted({int(i) for i in event.get(source.ids_field, ())} - sent.ids()))
+            if not named:
+                continue
+            # Keyed by the ids the event names, a shared read always started after they were
+            # committed (the event was published after the commit), so it contains them.
+            async for item in _read(db, source, sent, named, shared=True):
+                yield deliver(item)
+
+
+async def _read(
+    db: Database, source: Source[V], sent: _Sent, named: tuple[int, ...], *, shared: bool
+) -> AsyncIterator[V]:
+    """Every item above the watermark (page by page) and those `named`, each once.
+
+    Only event-driven reads are shared: a catch-up or resync read must see everything committed
+    before it began, which a read another subscriber started earlier may not."""
+    extra = named
+    while True:
+        if shared:
+            items = await _shared(db, source, sent.watermark, extra)
+        else:
+            items = await source.since(sent.watermark, extra, PAGE)
+        extra = ()
+        fresh = [v for v in items if _id(v) not in sent]
+        for item in fresh:
+            sent.add(_id(item))
+            yield item
+        if len(items) < PAGE or not fresh:
+            return

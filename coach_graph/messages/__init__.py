@@ -1,0 +1,1 @@
+"""Messages: one conversation per coach and linked client."""

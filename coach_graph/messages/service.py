@@ -1,0 +1,285 @@
+"""Messages between a coach and each linked client, whatever the consent.
+
+A conversation is the coach-client link itself (its id is the link's id): one per pair, there
+from the moment they are linked. A new message is stored, tells the recipient through their
+inbox (`notify`) and is published on `messageReceived` after the commit. Nobody else reads or
+posts: a conversation of someone else answers exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from coach_graph import clock, text
+from coach_graph.accounts.models import Role, User
+from coach_graph.auth import Viewer, require_viewer
+from coach_graph.clients.access import linked
+from coach_graph.clients.models import CoachClient
+from coach_graph.db import Database, publish_after_commit
+from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.messages.models import Message
+from coach_graph.notifications.service import notify
+from coach_graph.outbox.models import MessageKind
+from coach_graph.pagination import Keyset, Page, SortKey, page_size
+
+MESSAGES_CHANNEL = "messages"
+# How much of a message its notification (and mail) quotes.
+PREVIEW = 280
+
+NEWEST_FIRST = Keyset(
+    SortKey(col(Message.sent_at), False, datetime),
+    SortKey(col(Message.id), False, int),
+)
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """A conversation as one viewer sees it."""
+
+    link: CoachClient
+    client: User
+    unread: int
+    last_message_at: datetime | None
+
+    @property
+    def id(self) -> int:
+        assert self.link.id is not None
+        return self.link.id
+
+
+def _own_links(viewer: Viewer) -> sa.ColumnElement[bool]:
+    side = CoachClient.coach_id if viewer.is_coach else CoachClient.client_id
+    return col(side) == viewer.id
+
+
+def _views(viewer: Viewer) -> sa.Select[CoachClient, User, int, datetime | None]:
+    """The viewer's conversations with their unread count and last message time (one query)."""
+    stats = (
+        sa.select(
+            col(Message.conversation_id).label("conversation_id"),
+            sa.func.count(
+                sa.case(
+                    (
+                        sa.and_(
+                            col(Message.recipient_id) == viewer.id, col(Message.read_at).is_(None)
+                        ),
+                        1,
+                    )
+                )
+            ).label("unread"),
+            sa.func.max(col(Message.sent_at)).label("last_at"),
+        )
+        .group_by(col(Message.conversation_id))
+        .subquery("conversation_stats")
+    )
+    return (
+        sa.select(
+            CoachClient,
+            User,
+            sa.func.coalesce(stats.c.unread, 0),
+            stats.c.last_at,
+        )
+        .join(User, col(User.id) == col(CoachClient.client_id))
+        .outerjoin(stats, stats.c.conversation_id == col(CoachClient.id))
+        .where(_own_links(viewer))
+    )
+
+
+def _view(row: sa.Row[CoachClient, User, int, datetime | None]) -> ConversationView:
+    link, client, unread, last_at = row
+    return ConversationView(link, client, int(unread), clock.as_utc(last_at) if last_at else None)
+
+
+async def conversations(db: Database, viewer: Viewer | None) -> list[ConversationView]:
+    """The viewer's conversations, the most recent first (those without messages last)."""
+    viewer = require_viewer(viewer)
+    last_at: sa.ColumnElement[datetime] = sa.literal_column("conversation_stats.last_at")
+    query = _views(viewer).order_by(last_at.is_(None), last_at.desc(), col(CoachClient.id).desc())
+    async with db.session() as session:
+        return [_view(row) for row in (await session.execute(query)).all()]
+
+
+def _counterpart(viewer: Viewer, client_id: int | None, coach_id: int | None) -> int:
+    """The other side named the way the viewer must name it: a coach by `clientId`, a client
+    by `coachId`."""
+    wanted, other, name = (
+        (client_id, coach_id, "clientId") if viewer.is_coach else (coach_id, client_id, "coachId")
+    )
+    if wanted is None or other is not None:
+        raise BadUserInput(f"Name the other side of the conversation with `{name}` only.")
+    return wanted
+
+
+def _pair(viewer: Viewer, other_id: int) -> tuple[int, int]:
+    return (viewer.id, other_id) if viewer.is_coach else (other_id, viewer.id)
+
+
+async def conversation(
+    db: Database, viewer: Viewer | None, client_id: int | None, coach_id: int | None
+) -> ConversationView | None:
+    """The conversation with one linked client (coach) or coach (client); None when unlinked."""
+    viewer = require_viewer(viewer)
+    coach, client = _pair(viewer, _counterpart(viewer, client_id, coach_id))
+    query = _views(viewer).where(
+        col(CoachClient.coach_id) == coach, col(CoachClient.client_id) == client
+    )
+    async with db.session() as session:
+        row = (await session.execute(query)).first()
+    return _view(row) if row is not None else None
+
+
+async def own_conversation(db: Database, viewer: Viewer, conversation_id: int) -> ConversationView:
+    """One of the viewer's conversations by id; NOT_FOUND for anyone else's."""
+    async with db.session() as session:
+        row = (
+            await session.execute(_views(viewer).where(col(CoachClient.id) == conversation_id))
+        ).first()
+    if row is None:
+        raise NotFound.of("conversation", conversation_id)
+    return _view(row)
+
+
+async def send_message(
+    db: Database,
+    viewer: Viewer | None,
+    body: str,
+    *,
+    client_id: int | None = None,
+    coach_id: int | None = None,
+) -> Message:
+    """Send a message to the other side of a linked pair (1 to 5,000 characters after trimming);
+    an unlinked or unknown person is NOT_FOUND, and nothing is written."""
+    viewer = require_viewer(viewer)
+    other = _counterpart(viewer, client_id, coach_id)
+    trimmed = text.checked_text(body.strip(), "body", text.NOTES)
+    if not trimmed:
+        raise BadUserInput("`body` is empty: write something to send.", field="body")
+    coach, client = _pair(viewer, other)
+    async with db.transaction() as session:
+        link = await session.scalar(linked(coach, client))
+        if link is None:
+            raise NotFound.of("coach" if viewer.is_client else "client", other)
+        assert link.id is not None
+        message = Message(
+            conversation_id=link.id,
+            sender_id=viewer.id,
+            recipient_id=other,
+            sender_role=viewer.role.value,
+            body=trimmed,
+        )
+        session.add(message)
+        await session.flush()
+        await _tell_recipient(session, viewer, message)
+    return message
+
+
+async def _tell_recipient(session: AsyncSession, sender: Viewer, message: Message) -> None:
+    name = sender.name or sender.email
+    preview = message.body if len(message.body) <= PREVIEW else message.body[: PREVIEW - 1] + "…"
+    await notify(
+        session,
+        message.recipient_id,
+        MessageKind.MESSAGE_RECEIVED,
+        {"message_id": message.id, "conversation_id": message.conversation_id},
+        title=f"New message from {name}",
+        body=preview,
+    )
+    publish_after_commit(
+        session,
+        MESSAGES_CHANNEL,
+        {"recipientId": message.recipient_id, "messageIds": [message.id]},
+    )
+
+
+async def messages(
+    db: Database, conversation_id: int, first: int | None, after: str | None
+) -> Page[Message]:
+    """A page of a conversation the caller already found the viewer's, newest first."""
+    size = page_size(first, 30)
+    of_conversation = col(Message.conversation_id) == conversation_id
+    query = NEWEST_FIRST.select(sa.select(Message).where(of_conversation), after, size)
+    async with db.session() as session:
+        rows = list((await session.scalars(query)).all())
+
+    async def count() -> int:
+        async with db.session() as session:
+            total = await session.scalar(
+                sa.select(sa.func.count()).select_from(Message).where(of_conversation)
+            )
+        return int(total or 0)
+
+    return Keyset.page(rows, size, key=lambda m: (m.sent_at, m.id), count=count)
+
+
+async def mark_conversation_read(
+    db: Database, viewer: Viewer | None, conversation_id: int
+) -> ConversationView:
+    """Mark every message the viewer received in the conversation read."""
+    viewer = require_viewer(viewer)
+    async with db.transaction() as session:
+        link = await session.scalar(
+            sa.select(CoachClient).where(col(CoachClient.id) == conversation_id, _own_links(viewer))
+        )
+        if link is None:
+            raise NotFound.of("conversation", conversation_id)
+        await session.execute(
+            sa.update(Message)
+            .where(
+                col(Message.conversation_id) == conversation_id,
+                col(Message.recipient_id) == viewer.id,
+                col(Message.read_at).is_(None),
+            )
+            .values(read_at=clock.now())
+        )
+    return await own_conversation(db, viewer, conversation_id)
+
+
+def sender_role(message: Message) -> Role:
+    return Role(message.sender_role)
+
+
+# ---------- the live feed ----------
+
+
+async def received_since(
+    db: Database, viewer: Viewer, after_id: int, also: Sequence[int] = (), limit: int = 100
+) -> list[Message]:
+    """The messages the viewer received above `after_id` (plus those in `also`), oldest first."""
+    condition = col(Message.id) > after_id
+    if also:
+        condition = sa.or_(condition, col(Message.id).in_(list(also)))
+    async with db.session() as session:
+        rows = await session.scalars(
+            sa.select(Message)
+            .where(col(Message.recipient_id) == viewer.id, condition)
+            .order_by(col(Message.id))
+            .limit(limit)
+        )
+        return list(rows.all())
+
+
+async def latest_received_id(db: Database, viewer: Viewer) -> int:
+    async with db.session() as session:
+        newest = await session.scalar(
+            sa.select(sa.func.max(col(Message.id))).where(col(Message.recipient_id) == viewer.id)
+        )
+    return int(newest or 0)
+
+
+async def require_received(db: Database, viewer: Viewer, message_id: int) -> None:
+    """NOT_FOUND unless the viewer sent or received the message."""
+    async with db.session() as session:
+        found = await session.scalar(
+            sa.select(col(Message.id)).where(
+                col(Message.id) == message_id,
+                sa.or_(col(Message.recipient_id) == viewer.id, col(Message.sender_id) == viewer.id),
+            )
+        )
+    if found is None:
+        raise NotFound.of("message", message_id)

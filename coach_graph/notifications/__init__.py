@@ -1,0 +1,1 @@
+"""The inbox: everything the product tells a person, stored, mailed and pushed live."""

@@ -1,0 +1,177 @@
+"""GraphQL types and operations of the inbox: `notifications`, `markNotificationsRead` and the
+live `notificationCreated` feed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from coach_graph import feed
+from coach_graph.auth import Viewer, require_viewer
+from coach_graph.db import Database
+from coach_graph.gql import Connection, Edge, Info, PageInfo, parse_id, parse_optional_id
+from coach_graph.notifications import service
+from coach_graph.notifications.models import Notification as NotificationRow
+from coach_graph.notifications.models import NotificationKind
+from coach_graph.sessions.loaders import load_sessions
+from coach_graph.sessions.types.session import Session, session_of
+
+strawberry.enum(
+    NotificationKind,
+    description="What a notification tells.",
+)
+
+
+@strawberry.type(description="Something the product told the viewer (their inbox).")
+class Notification:
+    id: strawberry.ID
+    kind: NotificationKind
+    title: str = strawberry.field(description="A short headline.")
+    body: str = strawberry.field(description="The notification's text.")
+    created_at: datetime = strawberry.field(description="When it was sent.")
+    read_at: datetime | None = strawberry.field(
+        description="When the viewer read it; null: unread."
+    )
+    session_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, row: NotificationRow) -> Notification:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=NotificationKind(row.kind),
+            title=row.title,
+            body=row.body,
+            created_at=row.created_at,
+            read_at=row.read_at,
+            session_id=row.session_id,
+        )
+
+    @strawberry.field(description="The session it is about, if any (and still visible).")
+    async def session(self, info: Info) -> Session | None:
+        if self.session_id is None:
+            return None
+        row = await info.context.loaders(load_sessions).load(self.session_id)
+        return session_of(info, row) if row else None
+
+
+@strawberry.type(description="A page of the viewer's notifications, newest first.")
+class NotificationConnection:
+    edges: list[Edge[Notification]]
+    page_info: PageInfo
+    unread_count: int = strawberry.field(description="How many of the viewer's are unread.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many notifications the whole list holds (all pages).")
+    async def total_count(self) -> int:
+        return await self._count()
+
+    @classmethod
+    def of(cls, inbox: service.Inbox) -> NotificationConnection:
+        page = Connection.of(inbox.page, Notification.of)
+        return cls(
+            edges=page.edges,
+            page_info=page.page_info,
+            unread_count=inbox.unread,
+            _count=inbox.page.count,
+        )
+
+
+def source(db: Database, viewer: Viewer) -> feed.Source[NotificationRow]:
+    """The viewer's notifications as a live feed source."""
+
+    async def since(after_id: int, also: tuple[int, ...], limit: int) -> list[NotificationRow]:
+        return await service.notifications_since(db, viewer, after_id, also, limit=limit)
+
+    async def latest() -> int:
+        return await service.latest_notification_id(db, viewer)
+
+    return feed.Source(
+        service.NOTIFICATIONS_CHANNEL,
+        "recipientId",
+        "notificationIds",
+        viewer.id,
+        (viewer.id,),
+        since,
+        latest,
+    )
+
+
+async def _follow(
+    info: Info, viewer: Viewer, after_id: int | None
+) -> AsyncGenerator[Notification, None]:
+    context = info.context
+    if after_id is not None:
+        await service.require_own_notification(context.db, viewer, after_id)
+
+    def deliver(row: NotificationRow) -> Notification:
+        context.fresh_loaders()  # the connection lives long: its session field loads afresh
+        return Notification.of(row)
+
+    follow = feed.follow(
+        context.db, context.resources.realtime, source(context.db, viewer), after_id, deliver
+    )
+    async with aclosing(follow) as notifications:
+        async for notification in notifications:
+            yield notification
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The viewer's notifications, newest first.")
+    async def notifications(
+        self,
+        info: Info,
+        unread_only: Annotated[
+            bool | None, strawberry.argument(description="Only the unread ones.")
+        ] = False,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (at most 100).")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The cursor of the last notification seen.")
+        ] = None,
+    ) -> NotificationConnection:
+        inbox = await service.inbox(
+            info.context.db, info.context.viewer, bool(unread_only), first, after
+        )
+        return NotificationConnection.of(inbox)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Mark the viewer's notifications read: those named, or all without `ids`. "
+        "Returns how many changed; an id that is not the viewer's is NOT_FOUND and marks nothing."
+    )
+    async def mark_notifications_read(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="The notifications to mark; none given: all."),
+        ] = None,
+    ) -> int:
+        parsed = None if ids is None else [parse_id(i, "notification") for i in ids]
+        return await service.mark_read(info.context.db, info.context.viewer, parsed)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="The viewer's new notifications. With `afterId`, those created after that "
+        "one are sent first (oldest first), then live ones, with no gap and no duplicate."
+    )
+    def notification_created(
+        self,
+        info: Info,
+        after_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The id of the last notification the viewer saw."),
+        ] = None,
+    ) -> AsyncGenerator[Notification, None]:
+        viewer = require_viewer(info.context.viewer)
+        return _follow(info, viewer, parse_optional_id(after_id, "notification"))
