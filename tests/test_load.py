@@ -22,7 +22,7 @@ from coach_graph.app import create_app
 from coach_graph.config import Settings
 from coach_graph.context import Resources
 from coach_graph.db import is_sqlite
-from tests.conftest import T0, GraphQLClient, Practice, count_statements
+from tests.conftest import EXTERNAL_DB, T0, GraphQLClient, Practice, _truncate, count_statements
 
 LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"""
 
@@ -31,6 +31,8 @@ LOGIN = """mutation($e: String!, $p: String!) { login(email: $e, password: $p) {
 async def running(settings: Settings) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
     app = create_app(settings, jobs=[])
     async with app.router.lifespan_context(app):
+        if EXTERNAL_DB:  # the suite's shared PostgreSQL: start from empty tables, like every test
+            await _truncate(app.state.resources.db)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield app, http
