@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Annotated, Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -85,6 +85,16 @@ def parse_id(value: strawberry.ID | str, what: str) -> int:
 
 def parse_optional_id(value: strawberry.ID | None, what: str) -> int | None:
     return None if value is None else parse_id(value, what)
+
+
+# The arguments of every cursor-paged list, described once.
+PageSize: TypeAlias = Annotated[
+    int | None, strawberry.argument(description="How many items, 1 to 100.")
+]
+After: TypeAlias = Annotated[
+    str | None,
+    strawberry.argument(description="`endCursor` of the previous page; none: from the start."),
+]
 
 
 @strawberry.type(description="Where a page of a connection ends.")

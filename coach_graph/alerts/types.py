@@ -14,7 +14,7 @@ from coach_graph.alerts.models import AlertCategory, AlertSeverity, AlertStatus
 from coach_graph.alerts.service import AlertView
 from coach_graph.auth import require_coach
 from coach_graph.clients.types import Client
-from coach_graph.gql import Connection, Info, enum, parse_id, parse_optional_id
+from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id, parse_optional_id
 
 enum(
     AlertCategory,
@@ -161,13 +161,8 @@ class Query:
             bool | None,
             strawberry.argument(description="Also list dismissed and resolved alerts."),
         ] = False,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 1 to 100.")] = 50,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="`endCursor` of the previous page; none: from the start."
-            ),
-        ] = None,
+        first: PageSize = 50,
+        after: After = None,
     ) -> Connection[Alert]:
         page = await service.list_alerts(
             info.context.db, info.context.viewer, bool(include_dismissed), first, after

@@ -13,7 +13,7 @@ from coach_graph.clients.access import ClientView
 from coach_graph.clients.activity import ActivityLevel, activity_level, days_inactive
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.clients.service import AttentionItem, ConsentItem
-from coach_graph.gql import Connection, Info, enum, parse_id, requested_node_fields
+from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id, requested_node_fields
 from coach_graph.homework.service import latest_homework
 from coach_graph.homework.types import HomeworkClientFields
 from coach_graph.journals.reads import last_journal_at
@@ -146,13 +146,8 @@ class Query:
         search: Annotated[
             str | None, strawberry.argument(description="Text to find in name or e-mail.")
         ] = None,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 1 to 100.")] = 50,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="`endCursor` of the previous page; none: from the start."
-            ),
-        ] = None,
+        first: PageSize = 50,
+        after: After = None,
     ) -> Connection[Client]:
         page = await service.list_clients(
             info.context.db, info.context.viewer, search, first, after

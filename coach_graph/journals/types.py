@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from coach_graph.gql import Connection, Info, enum, parse_id
+from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id
 from coach_graph.journals import emotions as emotion_series
 from coach_graph.journals import models, reads, service
 from coach_graph.journals.emotions import EmotionPointData, EmotionRange
@@ -171,13 +171,8 @@ class JournalClientFields:
     async def journal_entries(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 1 to 100.")] = 20,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="`endCursor` of the previous page; none: from the start."
-            ),
-        ] = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[JournalEntry]:
         page = await service.entry_page(info.context.loaders, self.view.id, first, after)
         return Connection.of(page, JournalEntry.of)

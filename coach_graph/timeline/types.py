@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
 from coach_graph.clients.access import ClientView
-from coach_graph.gql import Info, PageInfo, enum
+from coach_graph.gql import After, Info, PageInfo, PageSize, enum
 from coach_graph.timeline import service
 from coach_graph.timeline.service import TimelineKind
 
@@ -86,13 +85,8 @@ class TimelineClientFields:
     async def timeline(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 1 to 100.")] = 50,
-        after: Annotated[
-            str | None,
-            strawberry.argument(
-                description="`endCursor` of the previous page; none: from the start."
-            ),
-        ] = None,
+        first: PageSize = 50,
+        after: After = None,
     ) -> TimelineConnection:
         page = await service.timeline_page(
             info.context.loaders, self.view.coach_id, self.view.id, first, after
