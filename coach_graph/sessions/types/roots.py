@@ -8,6 +8,7 @@ from datetime import datetime
 
 import strawberry
 
+import coach_graph.sessions.types.arguments as arg
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
 from coach_graph.gql import After, Connection, Info, PageSize, parse_id, parse_optional_id
@@ -17,7 +18,6 @@ from coach_graph.sessions.analytics import analytics as compute_analytics
 from coach_graph.sessions.changes import KEEP
 from coach_graph.sessions.history import Sort
 from coach_graph.sessions.models import RescheduleRequestStatus, SessionStatus
-from coach_graph.sessions.types import arguments as arg
 from coach_graph.sessions.types.catalog import (
     AvailabilityWindow,
     Calendar,
