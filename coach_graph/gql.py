@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeAlias, TypeVar
+from enum import Enum
+from typing import Annotated, Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -21,6 +22,7 @@ log = logging.getLogger("coach_graph.errors")
 Info: TypeAlias = strawberry.Info[Context, None]
 T = TypeVar("T")
 M = TypeVar("M")
+E = TypeVar("E", bound=Enum)
 
 
 # Dates the API accepts (SPEC.md): anything else is a typo or a probe, refused before it runs.
@@ -62,6 +64,17 @@ DateTimeScalar = strawberry.scalar(
 SCALAR_OVERRIDES: dict[object, Any] = {datetime: DateTimeScalar}
 
 
+def enum(cls: type[E], description: str, values: Mapping[E, str], name: str | None = None) -> None:
+    """Make a product enum (defined beside its rules, without strawberry) a GraphQL enum with a
+    description on the enum and on every value: GraphiQL's docs pane is the API reference. A
+    value left out (or one too many) fails at import, so a new member cannot ship undescribed."""
+    if set(values) != set(cls):
+        raise ValueError(f"describe exactly the values of {cls.__name__}: {sorted(cls, key=str)}")
+    strawberry.enum(cls, name=name, description=description)
+    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[cls[value.name]]
+
+
 def parse_id(value: strawberry.ID | str, what: str) -> int:
     """Our ids are opaque strings; an id that cannot be ours is simply not found."""
     text = str(value)
@@ -74,22 +87,35 @@ def parse_optional_id(value: strawberry.ID | None, what: str) -> int | None:
     return None if value is None else parse_id(value, what)
 
 
+# The arguments of every cursor-paged list, described once.
+PageSize: TypeAlias = Annotated[
+    int | None, strawberry.argument(description="How many items, 1 to 100.")
+]
+After: TypeAlias = Annotated[
+    str | None,
+    strawberry.argument(description="`endCursor` of the previous page; none: from the start."),
+]
+
+
 @strawberry.type(description="Where a page of a connection ends.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of this page's last item: pass it as `after` for the next page; "
+        "null on an empty page."
+    )
 
 
 @strawberry.type(description="One item of a connection and the cursor that points at it.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Pass it as `after` to continue after this item.")
+    node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a list, in the Relay cursor convention.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether and where the list goes on.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="How many items the whole list holds (all pages).")

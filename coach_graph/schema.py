@@ -57,9 +57,30 @@ SUBSCRIPTIONS: tuple[type, ...] = (
     notifications.Subscription,
 )
 
-Query = merge_types("Query", QUERIES)
-Mutation = merge_types("Mutation", MUTATIONS)
-Subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
+
+def merged(name: str, parts: tuple[type, ...], description: str) -> type:
+    """One root type from each domain's part, described (merge_types warns of a field two
+    domains define, and describes nothing)."""
+    return strawberry.type(type(name, (merge_types(name, parts),), {}), description=description)
+
+
+Query = merged(
+    "Query",
+    QUERIES,
+    "What the viewer may read: a coach their clients, sessions and alerts; a client their "
+    "own coaches, sessions and inbox. Send `Authorization: Bearer <token>` (from `login`).",
+)
+Mutation = merged(
+    "Mutation",
+    MUTATIONS,
+    "Every change, one transaction each: a refused mutation writes nothing.",
+)
+Subscription = merged(
+    "Subscription",
+    SUBSCRIPTIONS,
+    "What is pushed live over a websocket (graphql-transport-ws or graphql-ws); the token "
+    'goes in the `connection_init` payload as {"authorization": "Bearer <token>"}.',
+)
 
 
 class CoachGraphSchema(strawberry.Schema):

@@ -55,3 +55,44 @@ def test_schema_keeps_the_contract() -> None:
         if line and not any(line.endswith(f" {owned} was removed.") for owned in NOT_YET_BUILT)
     ]
     assert breaks == [], "\n".join(breaks)
+
+
+def undocumented() -> list[str]:
+    """Every named type, field, argument, input field and enum value of the schema without a
+    description, as `Type`, `Type.field`, `Type.field(argument)` or `Enum.VALUE`."""
+    from graphql import (
+        GraphQLEnumType,
+        GraphQLInputObjectType,
+        GraphQLInterfaceType,
+        GraphQLObjectType,
+    )
+
+    from coach_graph.schema import build_schema
+
+    missing: list[str] = []
+
+    def check(description: str | None, where: str) -> None:
+        if not (description or "").strip():
+            missing.append(where)
+
+    for name, named in build_schema()._schema.type_map.items():
+        if name.startswith("__"):  # introspection types document themselves
+            continue
+        check(named.description, name)
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in named.fields.items():
+                check(field.description, f"{name}.{field_name}")
+                for arg_name, arg in field.args.items():
+                    check(arg.description, f"{name}.{field_name}({arg_name})")
+        elif isinstance(named, GraphQLInputObjectType):
+            for field_name, input_field in named.fields.items():
+                check(input_field.description, f"{name}.{field_name}")
+        elif isinstance(named, GraphQLEnumType):
+            for value_name, value in named.values.items():
+                check(value.description, f"{name}.{value_name}")
+    return missing
+
+
+def test_every_type_field_argument_and_enum_value_has_a_description() -> None:
+    missing = undocumented()
+    assert missing == [], f"{len(missing)} without a description:\n" + "\n".join(missing)

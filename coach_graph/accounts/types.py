@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -11,17 +12,24 @@ from coach_graph.accounts.models import Role, User
 from coach_graph.accounts.throttle import client_address
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
-from coach_graph.gql import Info
+from coach_graph.gql import Info, enum
 
-strawberry.enum(Role, description="Whether a user is a coach or a client.")
+enum(
+    Role,
+    "Whether a user is a coach or a client.",
+    {
+        Role.COACH: "Runs a practice: clients, sessions, homework, alerts.",
+        Role.CLIENT: "Is coached: journal, homework, surveys, their own sessions and consent.",
+    },
+)
 
 
 @strawberry.type(description="The logged-in user.")
 class Viewer:
-    id: strawberry.ID
-    role: Role
-    email: str
-    name: str | None
+    id: strawberry.ID = strawberry.field(description="The user's id.")
+    role: Role = strawberry.field(description="Coach or client.")
+    email: str = strawberry.field(description="The e-mail they log in with.")
+    name: str | None = strawberry.field(description="Their name; null when not given.")
     time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Paris.")
 
     @classmethod
@@ -38,8 +46,8 @@ class Viewer:
 @strawberry.type(description="A new bearer token and who it belongs to.")
 class AuthPayload:
     token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
-    expires_at: datetime
-    viewer: Viewer
+    expires_at: datetime = strawberry.field(description="When the token stops working.")
+    viewer: Viewer = strawberry.field(description="The user the token belongs to.")
 
 
 @strawberry.type
@@ -52,7 +60,12 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Log in with e-mail and password; returns a bearer token.")
-    async def login(self, info: Info, email: str, password: str) -> AuthPayload:
+    async def login(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="The account's e-mail.")],
+        password: Annotated[str, strawberry.argument(description="The account's password.")],
+    ) -> AuthPayload:
         r = info.context.resources
         address = client_address(info.context.request, r.settings)
         result = await service.login(r.db, r.passwords, r.settings, email, password, address)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -13,25 +14,52 @@ from coach_graph.alerts.models import AlertCategory, AlertSeverity, AlertStatus
 from coach_graph.alerts.service import AlertView
 from coach_graph.auth import require_coach
 from coach_graph.clients.types import Client
-from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
+from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id, parse_optional_id
 
-strawberry.enum(AlertCategory, description="What an alert is about.")
-strawberry.enum(AlertSeverity, description="How urgent an alert is.")
-strawberry.enum(AlertStatus, description="OPEN until dismissed or until its cause ends.")
+enum(
+    AlertCategory,
+    "What an alert is about.",
+    {
+        AlertCategory.INACTIVITY: "The client has been inactive past the inactivity threshold.",
+        AlertCategory.HOMEWORK: "Homework is past its expiry by the homework threshold.",
+        AlertCategory.JOURNAL: "No journal entry from the client within the journal threshold.",
+        AlertCategory.RESCHEDULE_REQUEST: "The client asks to move a session; answer it.",
+    },
+)
+enum(
+    AlertSeverity,
+    "How urgent an alert is.",
+    {
+        AlertSeverity.INFO: "Worth a look (journal alerts).",
+        AlertSeverity.WARNING: "Needs attention soon (homework, reschedule requests, inactivity).",
+        AlertSeverity.CRITICAL: "Inactive for twice the inactivity threshold or longer.",
+    },
+)
+enum(
+    AlertStatus,
+    "Where an alert stands.",
+    {
+        AlertStatus.OPEN: "Raised and not yet dismissed or resolved; the default list shows these.",
+        AlertStatus.DISMISSED: "The coach dismissed it.",
+        AlertStatus.RESOLVED: "Its cause ended (see `resolvedAt`).",
+    },
+)
 
 
 @strawberry.type(description="An alert for the coach about one of their clients.")
 class Alert:
-    id: strawberry.ID
-    title: str
-    category: AlertCategory
-    severity: AlertSeverity
-    message: str
+    id: strawberry.ID = strawberry.field(
+        description="The alert's id (`afterId` of `alertCreated`)."
+    )
+    title: str = strawberry.field(description="A headline naming the client.")
+    category: AlertCategory = strawberry.field(description="What the alert is about.")
+    severity: AlertSeverity = strawberry.field(description="How urgent it is.")
+    message: str = strawberry.field(description="What happened, in a sentence.")
     created_at: datetime = strawberry.field(description="When the alert was raised.")
     dismissed_at: datetime | None = strawberry.field(
         description="When the coach dismissed it; null while it is open."
     )
-    status: AlertStatus
+    status: AlertStatus = strawberry.field(description="Open, dismissed or resolved.")
     resolved_at: datetime | None = strawberry.field(description="When its cause ended.")
     client: Client | None = strawberry.field(
         description="The client, or null once they are deleted or no longer visible to the coach."
@@ -56,7 +84,7 @@ class Alert:
 
 @strawberry.type(description="One alert rule: on or off, and its threshold in whole days.")
 class AlertRule:
-    enabled: bool
+    enabled: bool = strawberry.field(description="Whether the rule raises alerts and counts.")
     days: int = strawberry.field(description="Threshold in whole days, from 1 to 365.")
 
     @classmethod
@@ -81,7 +109,7 @@ class AlertSettings:
 
 @strawberry.input(description="One alert rule to save.")
 class AlertRuleInput:
-    enabled: bool
+    enabled: bool = strawberry.field(description="Whether the rule raises alerts and counts.")
     days: int = strawberry.field(description="Whole days from 1 to 365.")
 
     def rule(self) -> rules.Rule:
@@ -90,9 +118,15 @@ class AlertRuleInput:
 
 @strawberry.input(description="The rules to save; a rule left out keeps its current value.")
 class AlertSettingsInput:
-    inactivity: AlertRuleInput | None = None
-    homework: AlertRuleInput | None = None
-    journal: AlertRuleInput | None = None
+    inactivity: AlertRuleInput | None = strawberry.field(
+        default=None, description="Days without any activity."
+    )
+    homework: AlertRuleInput | None = strawberry.field(
+        default=None, description="Days past a homework's expiry."
+    )
+    journal: AlertRuleInput | None = strawberry.field(
+        default=None, description="Days without a journal entry."
+    )
 
 
 @strawberry.type(description="The five counts of the Notifications page (GRANTED clients only).")
@@ -123,9 +157,12 @@ class Query:
     async def alerts(
         self,
         info: Info,
-        include_dismissed: bool | None = False,
-        first: int | None = 50,
-        after: str | None = None,
+        include_dismissed: Annotated[
+            bool | None,
+            strawberry.argument(description="Also list dismissed and resolved alerts."),
+        ] = False,
+        first: PageSize = 50,
+        after: After = None,
     ) -> Connection[Alert]:
         page = await service.list_alerts(
             info.context.db, info.context.viewer, bool(include_dismissed), first, after
@@ -147,7 +184,11 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Dismiss one of the coach's alerts (idempotent).")
-    async def dismiss_alert(self, info: Info, id: strawberry.ID) -> Alert:
+    async def dismiss_alert(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The alert.")],
+    ) -> Alert:
         view = await service.dismiss_alert(
             info.context.db, info.context.viewer, parse_id(id, "alert")
         )
@@ -156,7 +197,13 @@ class Mutation:
     @strawberry.mutation(
         description="Save the coach's alert rules; the clients are re-evaluated at once."
     )
-    async def update_alert_settings(self, info: Info, input: AlertSettingsInput) -> AlertSettings:
+    async def update_alert_settings(
+        self,
+        info: Info,
+        input: Annotated[
+            AlertSettingsInput, strawberry.argument(description="The rules to change.")
+        ],
+    ) -> AlertSettings:
         saved = await service.update_alert_settings(
             info.context.db,
             info.context.viewer,
@@ -174,7 +221,12 @@ class Subscription:
         "that one are sent first (oldest first), then live ones, with no gap and no duplicate."
     )
     def alert_created(
-        self, info: Info, after_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        after_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The last alert the dashboard saw, after a reconnect."),
+        ] = None,
     ) -> AsyncGenerator[Alert, None]:
         context = info.context
         coach = require_coach(context.viewer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -12,7 +13,7 @@ from coach_graph.clients.access import ClientView
 from coach_graph.clients.activity import ActivityLevel, activity_level, days_inactive
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.clients.service import AttentionItem, ConsentItem
-from coach_graph.gql import Connection, Info, parse_id, requested_node_fields
+from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id, requested_node_fields
 from coach_graph.homework.service import latest_homework
 from coach_graph.homework.types import HomeworkClientFields
 from coach_graph.journals.reads import last_journal_at
@@ -21,14 +22,24 @@ from coach_graph.sessions.types.client import SessionClientFields
 from coach_graph.surveys.types import SurveyClientFields
 from coach_graph.timeline.types import TimelineClientFields
 
-strawberry.enum(
+enum(
     ConsentStatus,
-    description="A client's consent for one coach: GRANTED, PENDING (not decided yet), DECLINED.",
+    "A client's consent for one coach to see their shared data.",
+    {
+        ConsentStatus.GRANTED: "The coach sees the client's data (journal, homework, surveys...).",
+        ConsentStatus.PENDING: "Not decided yet (the default when a client is linked).",
+        ConsentStatus.DECLINED: "The client said no: their data stays hidden from the coach.",
+    },
 )
-strawberry.enum(
+enum(
     ActivityLevel,
-    description="When the client was last active, in the viewer's calendar days: ACTIVE (today "
-    "or yesterday), RECENT (2 to 5 days ago), INACTIVE (longer ago), NEVER.",
+    "When the client was last active, in the viewer's calendar days.",
+    {
+        ActivityLevel.ACTIVE: "Today or yesterday.",
+        ActivityLevel.RECENT: "2 to 5 days ago.",
+        ActivityLevel.INACTIVE: "More than 5 days ago.",
+        ActivityLevel.NEVER: "Never used the app.",
+    },
 )
 
 
@@ -36,11 +47,11 @@ strawberry.enum(
 class ClientFields:
     """The clients domain's own fields of Client."""
 
-    id: strawberry.ID
-    name: str | None
-    email: str
-    avatar_url: str | None
-    is_premium: bool
+    id: strawberry.ID = strawberry.field(description="The client's id.")
+    name: str | None = strawberry.field(description="The client's name; null when not given.")
+    email: str = strawberry.field(description="The client's e-mail.")
+    avatar_url: str | None = strawberry.field(description="A link to their picture, if any.")
+    is_premium: bool = strawberry.field(description="Whether the client has a premium plan.")
     last_active_at: datetime | None = strawberry.field(
         description="When the client last used the app (updated at most once a minute)."
     )
@@ -84,7 +95,7 @@ class Client(
 
 @strawberry.type(description="A client inactive for longer than the coach's inactivity threshold.")
 class AttentionCard:
-    client: Client
+    client: Client = strawberry.field(description="The inactive client.")
     days_inactive: int | None = strawberry.field(
         description="Days since the client was last active; null when never active."
     )
@@ -104,11 +115,11 @@ class AttentionCard:
 
 @strawberry.type(description="A client's consent for a coach, and when it last changed.")
 class ConsentRecord:
-    client_id: strawberry.ID
-    client_name: str | None
-    client_email: str
-    coach_id: strawberry.ID
-    status: ConsentStatus
+    client_id: strawberry.ID = strawberry.field(description="The client.")
+    client_name: str | None = strawberry.field(description="The client's name, if given.")
+    client_email: str = strawberry.field(description="The client's e-mail.")
+    coach_id: strawberry.ID = strawberry.field(description="The coach (`coachId` of `setConsent`).")
+    status: ConsentStatus = strawberry.field(description="Granted, pending or declined.")
     updated_at: datetime = strawberry.field(description="When the status last changed.")
 
     @classmethod
@@ -132,9 +143,11 @@ class Query:
     async def clients(
         self,
         info: Info,
-        search: str | None = None,
-        first: int | None = 50,
-        after: str | None = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Text to find in name or e-mail.")
+        ] = None,
+        first: PageSize = 50,
+        after: After = None,
     ) -> Connection[Client]:
         page = await service.list_clients(
             info.context.db, info.context.viewer, search, first, after
@@ -149,7 +162,11 @@ class Query:
         return Connection.of(page, Client.of)
 
     @strawberry.field(description="One client, or null when there is none the viewer may see.")
-    async def client(self, info: Info, id: strawberry.ID) -> Client | None:
+    async def client(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The client.")],
+    ) -> Client | None:
         view = await access.find_visible_client(
             info.context.db, info.context.viewer, parse_id(id, "client")
         )
@@ -169,7 +186,14 @@ class Query:
         "filter by `status`, `search` by name or e-mail."
     )
     async def consents(
-        self, info: Info, status: ConsentStatus | None = None, search: str | None = None
+        self,
+        info: Info,
+        status: Annotated[
+            ConsentStatus | None, strawberry.argument(description="Only this status; none: all.")
+        ] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Text to find in name or e-mail.")
+        ] = None,
     ) -> list[ConsentRecord]:
         items = await service.list_consents(info.context.db, info.context.viewer, status, search)
         return [ConsentRecord.of(item) for item in items]
@@ -181,7 +205,10 @@ class Mutation:
         description="Grant, decline or reset your consent for one of your coaches (client)."
     )
     async def set_consent(
-        self, info: Info, coach_id: strawberry.ID, status: ConsentStatus
+        self,
+        info: Info,
+        coach_id: Annotated[strawberry.ID, strawberry.argument(description="One of your coaches.")],
+        status: Annotated[ConsentStatus, strawberry.argument(description="Your decision.")],
     ) -> ConsentRecord:
         item = await service.set_consent(
             info.context.db, info.context.viewer, parse_id(coach_id, "coach"), status
@@ -192,7 +219,11 @@ class Mutation:
         description="Remove a client from your practice (coach): the link and the homework you "
         "assigned go; the client's account and their data for other coaches stay."
     )
-    async def delete_client(self, info: Info, id: strawberry.ID) -> bool:
+    async def delete_client(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="One of your clients.")],
+    ) -> bool:
         return await service.delete_client(
             info.context.db, info.context.viewer, parse_id(id, "client")
         )

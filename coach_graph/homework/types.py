@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from coach_graph import clock
 from coach_graph.clients.access import ClientView
-from coach_graph.gql import Info, parse_id
+from coach_graph.gql import Info, enum, parse_id
 from coach_graph.homework import service
 from coach_graph.homework.service import HomeworkItem, LessonItem
 from coach_graph.homework.status import (
@@ -20,27 +21,42 @@ from coach_graph.homework.status import (
 )
 from coach_graph.loaders import then
 
-strawberry.enum(
+enum(
     HomeworkStatus,
-    description="COMPLETED (the client finished it), ASSIGNED (pending), OVERDUE (expiry passed).",
+    "Where an assignment stands.",
+    {
+        HomeworkStatus.COMPLETED: "The client finished the lesson (even after its expiry).",
+        HomeworkStatus.ASSIGNED: "Pending: not completed, and its expiry (if any) not yet passed.",
+        HomeworkStatus.OVERDUE: "Not completed and its expiry has passed.",
+    },
 )
-strawberry.enum(
+enum(
     HomeworkBadge,
-    description="Status of a client's most recent assignment, as the My Clients table shows it; "
-    "due days are days of the viewer's time zone.",
+    "Status of a client's most recent assignment, as the My Clients table shows it; due days "
+    "are days of the viewer's time zone.",
+    {
+        HomeworkBadge.COMPLETED: "The client finished it.",
+        HomeworkBadge.ASSIGNED: "Pending, due later than tomorrow or with no expiry.",
+        HomeworkBadge.DUE_TODAY: "Pending and it expires today.",
+        HomeworkBadge.DUE_TOMORROW: "Pending and it expires tomorrow.",
+        HomeworkBadge.OVERDUE: "Not completed and its expiry has passed.",
+        HomeworkBadge.NONE: "Nothing has been assigned to the client.",
+    },
 )
 
 
 @strawberry.type(description="A module of the lesson catalogue.")
 class Module:
-    id: strawberry.ID
-    title: str
+    id: strawberry.ID = strawberry.field(description="The module's id.")
+    title: str = strawberry.field(description="The module's title.")
 
 
 @strawberry.type(description="A lesson a coach can assign as homework.")
 class Lesson:
-    id: strawberry.ID
-    title: str
+    id: strawberry.ID = strawberry.field(
+        description="The lesson's id: `lessonId` of `assignHomework`."
+    )
+    title: str = strawberry.field(description="The lesson's title.")
     module: Module = strawberry.field(description="The module the lesson belongs to.")
 
     @classmethod
@@ -54,12 +70,12 @@ class Lesson:
 
 @strawberry.type(description="A lesson assigned to a client.")
 class Homework:
-    id: strawberry.ID
-    lesson: Lesson
-    assigned_at: datetime
+    id: strawberry.ID = strawberry.field(description="The assignment's id.")
+    lesson: Lesson = strawberry.field(description="The lesson assigned.")
+    assigned_at: datetime = strawberry.field(description="When the coach assigned it.")
     expires_at: datetime | None = strawberry.field(description="Null when it does not expire.")
     completed_at: datetime | None = strawberry.field(description="When the client finished it.")
-    status: HomeworkStatus
+    status: HomeworkStatus = strawberry.field(description="Where the assignment stands now.")
 
     @classmethod
     def of(cls, item: HomeworkItem) -> Homework:
@@ -109,7 +125,15 @@ class Query:
         "`first` is 1 to 100."
     )
     async def lessons(
-        self, info: Info, search: str | None = None, first: int | None = 20
+        self,
+        info: Info,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Text to find in lesson or module titles; none: all."),
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="How many lessons, 1 to 100.")
+        ] = 20,
     ) -> list[Lesson]:
         items = await service.search_lessons(info.context.db, info.context.viewer, search, first)
         return [Lesson.of(item) for item in items]
@@ -124,9 +148,14 @@ class Mutation:
     async def assign_homework(
         self,
         info: Info,
-        client_id: strawberry.ID,
-        lesson_id: strawberry.ID,
-        expires_at: datetime | None = None,
+        client_id: Annotated[
+            strawberry.ID, strawberry.argument(description="One of your clients.")
+        ],
+        lesson_id: Annotated[strawberry.ID, strawberry.argument(description="The lesson.")],
+        expires_at: Annotated[
+            datetime | None,
+            strawberry.argument(description="When it expires; null: it does not."),
+        ] = None,
     ) -> Homework:
         item = await service.assign_homework(
             info.context.db,
@@ -141,7 +170,11 @@ class Mutation:
         description="Mark your homework as done (client). Completing it again changes nothing and "
         "returns it with its first completion time."
     )
-    async def complete_homework(self, info: Info, id: strawberry.ID) -> Homework:
+    async def complete_homework(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Your assignment.")],
+    ) -> Homework:
         item = await service.complete_homework(
             info.context.db, info.context.viewer, parse_id(id, "homework")
         )

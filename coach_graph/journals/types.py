@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from coach_graph.gql import Connection, Info, parse_id
+from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id
 from coach_graph.journals import emotions as emotion_series
 from coach_graph.journals import models, reads, service
 from coach_graph.journals.emotions import EmotionPointData, EmotionRange
@@ -18,15 +18,51 @@ from coach_graph.journals.insight.provider import analyser_for
 if TYPE_CHECKING:
     from coach_graph.clients.access import ClientView
 
-strawberry.enum(models.AnalysisStatus, description="Where an entry's analysis stands.")
-strawberry.enum(models.Sentiment, description="The overall tone of an entry.")
-strawberry.enum(models.Emotion, description="The eight basic emotions (Plutchik).")
-strawberry.enum(EmotionRange, description="The span of an emotion time series, up to today.")
+enum(
+    models.AnalysisStatus,
+    "Where an entry's analysis stands.",
+    {
+        models.AnalysisStatus.PENDING: "Waiting for the background analyser.",
+        models.AnalysisStatus.ANALYSED: "Sentiment, summary, themes and emotions are there.",
+        models.AnalysisStatus.FAILED: "Every attempt failed; the entry is kept.",
+    },
+)
+enum(
+    models.Sentiment,
+    "The overall tone of an entry.",
+    {
+        models.Sentiment.POSITIVE: "Mostly happy or hopeful.",
+        models.Sentiment.NEGATIVE: "Mostly unhappy, worried or angry.",
+        models.Sentiment.NEUTRAL: "Neither, or both in balance.",
+    },
+)
+enum(
+    models.Emotion,
+    "The eight basic emotions (Plutchik).",
+    {
+        models.Emotion.JOY: "Joy: happiness, delight.",
+        models.Emotion.TRUST: "Trust: acceptance, confidence in someone.",
+        models.Emotion.FEAR: "Fear: worry, anxiety.",
+        models.Emotion.SURPRISE: "Surprise: the unexpected.",
+        models.Emotion.SADNESS: "Sadness: loss, grief, low mood.",
+        models.Emotion.DISGUST: "Disgust: aversion, loathing.",
+        models.Emotion.ANGER: "Anger: irritation, rage.",
+        models.Emotion.ANTICIPATION: "Anticipation: looking forward, expectation.",
+    },
+)
+enum(
+    EmotionRange,
+    "The span of an emotion time series, up to today.",
+    {
+        EmotionRange.WEEK: "The last 7 days of the viewer's time zone.",
+        EmotionRange.MONTH: "The last 30 days of the viewer's time zone.",
+    },
+)
 
 
 @strawberry.type(description="One emotion's score.")
 class EmotionScore:
-    emotion: models.Emotion
+    emotion: models.Emotion = strawberry.field(description="The emotion scored.")
     score: float = strawberry.field(description="In [0, 1].")
 
 
@@ -36,7 +72,7 @@ def _scores(scores: dict[str, float]) -> list[EmotionScore]:
 
 @strawberry.type(description="What the analyser found in an entry.")
 class JournalAnalysis:
-    sentiment: models.Sentiment
+    sentiment: models.Sentiment = strawberry.field(description="The entry's overall tone.")
     sentiment_score: float = strawberry.field(description="In [-1, 1]; negative is unhappy.")
     summary: str = strawberry.field(description="One or two sentences, under 300 characters.")
     themes: list[str] = strawberry.field(description="1 to 5 theme tags (see README).")
@@ -55,10 +91,12 @@ class JournalAnalysis:
 
 @strawberry.type(description="A client's journal entry.")
 class JournalEntry:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The entry's id.")
     created_at: datetime = strawberry.field(description="When the client wrote it.")
-    content: str
-    analysis_status: models.AnalysisStatus
+    content: str = strawberry.field(description="The text the client wrote.")
+    analysis_status: models.AnalysisStatus = strawberry.field(
+        description="Where the background analysis stands."
+    )
     analysis: JournalAnalysis | None = strawberry.field(description="Null until ANALYSED.")
 
     @classmethod
@@ -75,10 +113,10 @@ class JournalEntry:
 
 @strawberry.type(description="A consolidation of analysed entries that no earlier summary covered.")
 class JournalSummary:
-    id: strawberry.ID
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description="The summary's id.")
+    created_at: datetime = strawberry.field(description="When it was generated.")
     journal_count: int = strawberry.field(description="How many entries it covers.")
-    summary: str
+    summary: str = strawberry.field(description="What the covered entries say, in a few sentences.")
     emotion_trend: str = strawberry.field(
         description="How emotions and sentiment moved across the period, computed from scores."
     )
@@ -100,12 +138,16 @@ class JournalSummary:
 
 @strawberry.type(description="Emotion scores at a moment: one entry's, or one day's mean.")
 class EmotionPoint:
-    at: datetime
+    at: datetime = strawberry.field(
+        description="The entry's time, or the start of the day for a day's mean."
+    )
     day: date = strawberry.field(
         description="The viewer's calendar day of the point (for charts by day)."
     )
-    scores: list[EmotionScore]
-    sentiment_score: float | None
+    scores: list[EmotionScore] = strawberry.field(description="All eight emotions, each in [0, 1].")
+    sentiment_score: float | None = strawberry.field(
+        description="The entry's sentiment score, or the day's mean, in [-1, 1]."
+    )
 
     @classmethod
     def of(cls, p: EmotionPointData) -> EmotionPoint:
@@ -127,7 +169,10 @@ class JournalClientFields:
 
     @strawberry.field(description="The client's journal entries, newest first.")
     async def journal_entries(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self,
+        info: Info,
+        first: PageSize = 20,
+        after: After = None,
     ) -> Connection[JournalEntry]:
         page = await service.entry_page(info.context.loaders, self.view.id, first, after)
         return Connection.of(page, JournalEntry.of)
@@ -149,7 +194,13 @@ class JournalClientFields:
         description="The emotion scores of the last `last` analysed entries (1 to 100), oldest "
         "first."
     )
-    async def recent_emotions(self, info: Info, last: int | None = 15) -> list[EmotionPoint]:
+    async def recent_emotions(
+        self,
+        info: Info,
+        last: Annotated[
+            int | None, strawberry.argument(description="How many entries, 1 to 100.")
+        ] = 15,
+    ) -> list[EmotionPoint]:
         key = reads.RecentKey(self.view.id, emotion_series.check_last(last))
         rows = await info.context.loaders(reads.recent_emotions).load(key)
         return [EmotionPoint.of(p) for p in emotion_series.entry_points(rows, self.view.time_zone)]
@@ -158,7 +209,13 @@ class JournalClientFields:
         description="One point per day with analysed entries over the last 7 or 30 days (the "
         "viewer's days), each the mean of that day's scores, oldest first."
     )
-    async def emotions_over_time(self, info: Info, range: EmotionRange) -> list[EmotionPoint]:
+    async def emotions_over_time(
+        self,
+        info: Info,
+        range: Annotated[
+            EmotionRange, strawberry.argument(description="The last week or the last month.")
+        ],
+    ) -> list[EmotionPoint]:
         tz = self.view.time_zone
         key = reads.SinceKey(self.view.id, emotion_series.range_start(range, tz))
         rows = await info.context.loaders(reads.emotions_since).load(key)
@@ -172,7 +229,11 @@ class Mutation:
         "background. Empty text, more than 20,000 characters or a control character (tab and "
         "line breaks aside) is refused."
     )
-    async def create_journal_entry(self, info: Info, content: str) -> JournalEntry:
+    async def create_journal_entry(
+        self,
+        info: Info,
+        content: Annotated[str, strawberry.argument(description="The entry's text.")],
+    ) -> JournalEntry:
         entry = await service.create_entry(info.context.db, info.context.viewer, content)
         return JournalEntry.of(entry)
 
@@ -181,7 +242,11 @@ class Mutation:
         "(at least three)."
     )
     async def generate_journal_summary(
-        self, info: Info, client_id: strawberry.ID
+        self,
+        info: Info,
+        client_id: Annotated[
+            strawberry.ID, strawberry.argument(description="One of your clients (consent GRANTED).")
+        ],
     ) -> JournalSummary:
         summary = await service.generate_summary(
             info.context.db,

@@ -21,7 +21,7 @@ from coach_graph.messages.models import Message as MessageRow
 
 @strawberry.type(description="One message of a conversation.")
 class Message:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The message's id.")
     sent_at: datetime = strawberry.field(description="When it was sent.")
     sender_role: Role = strawberry.field(description="Whether the coach or the client wrote it.")
     body: str = strawberry.field(description="The text (1 to 5,000 characters).")
@@ -42,7 +42,9 @@ class Message:
 
 @strawberry.type(description="The conversation of a coach and one linked client.")
 class Conversation:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The conversation's id (`id` of `markConversationRead`)."
+    )
     client_name: str = strawberry.field(description="The client's name (or e-mail).")
     client_email: str | None = strawberry.field(description="The client's e-mail.")
     unread_count: int = strawberry.field(description="Messages the viewer has not read yet.")

@@ -13,23 +13,33 @@ import strawberry
 from coach_graph import feed
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.db import Database
-from coach_graph.gql import Connection, Edge, Info, PageInfo, parse_id, parse_optional_id
+from coach_graph.gql import Connection, Edge, Info, PageInfo, enum, parse_id, parse_optional_id
 from coach_graph.notifications import service
 from coach_graph.notifications.models import Notification as NotificationRow
 from coach_graph.notifications.models import NotificationKind
 from coach_graph.sessions.loaders import load_sessions
 from coach_graph.sessions.types.session import Session, session_of
 
-strawberry.enum(
+enum(
     NotificationKind,
-    description="What a notification tells.",
+    "What a notification tells.",
+    {
+        NotificationKind.SESSION_BOOKED: "A session was booked with the viewer.",
+        NotificationKind.SESSION_RESCHEDULED: "A session was moved to another time.",
+        NotificationKind.SESSION_CANCELLED: "A session was cancelled.",
+        NotificationKind.SESSION_REMINDER: "A session starts in 24 hours or in 1 hour.",
+        NotificationKind.RESCHEDULE_REQUESTED: "The client asks to move a session (to the coach).",
+        NotificationKind.RESCHEDULE_ANSWERED: "The coach answered a reschedule request.",
+        NotificationKind.REVIEW_REQUESTED: "The coach invites the client to rate a session.",
+        NotificationKind.MESSAGE_RECEIVED: "A new message in one of the viewer's conversations.",
+    },
 )
 
 
 @strawberry.type(description="Something the product told the viewer (their inbox).")
 class Notification:
-    id: strawberry.ID
-    kind: NotificationKind
+    id: strawberry.ID = strawberry.field(description="The notification's id.")
+    kind: NotificationKind = strawberry.field(description="What it tells.")
     title: str = strawberry.field(description="A short headline.")
     body: str = strawberry.field(description="The notification's text.")
     created_at: datetime = strawberry.field(description="When it was sent.")
@@ -60,8 +70,10 @@ class Notification:
 
 @strawberry.type(description="A page of the viewer's notifications, newest first.")
 class NotificationConnection:
-    edges: list[Edge[Notification]]
-    page_info: PageInfo
+    edges: list[Edge[Notification]] = strawberry.field(
+        description="The notifications of this page, newest first."
+    )
+    page_info: PageInfo = strawberry.field(description="Whether and where the list goes on.")
     unread_count: int = strawberry.field(description="How many of the viewer's are unread.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 

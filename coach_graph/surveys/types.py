@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -14,8 +15,10 @@ from coach_graph.surveys import models, service
 
 @strawberry.type(description="A question of a survey.")
 class SurveyQuestion:
-    id: strawberry.ID
-    text: str
+    id: strawberry.ID = strawberry.field(
+        description="The question's id: `questionId` of an answer."
+    )
+    text: str = strawberry.field(description="The question as the client reads it.")
     required: bool = strawberry.field(description="Whether a submission must answer it.")
 
     @classmethod
@@ -25,8 +28,10 @@ class SurveyQuestion:
 
 @strawberry.type(description="A survey clients can fill in.")
 class Survey:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(
+        description="The survey's id: `surveyId` of `submitSurvey`."
+    )
+    name: str = strawberry.field(description="The survey's name.")
     survey_id: strawberry.Private[int]
 
     @classmethod
@@ -42,14 +47,14 @@ class Survey:
 
 @strawberry.type(description="A question of a submitted survey with the client's answer.")
 class SurveyAnswer:
-    question_id: strawberry.ID
+    question_id: strawberry.ID = strawberry.field(description="The question answered.")
     question: str = strawberry.field(description="The question's text.")
     answer: str = strawberry.field(description='The answer ("" for a skipped optional question).')
 
 
 @strawberry.type(description="A client's answers to a survey.")
 class SurveySubmission:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The submission's id.")
     submitted_at: datetime = strawberry.field(description="When the client completed it.")
     row: strawberry.Private[models.SurveySubmission]
 
@@ -78,8 +83,12 @@ class SurveySubmission:
 
 @strawberry.input(description="An answer to one question of a survey.")
 class SurveyAnswerInput:
-    question_id: strawberry.ID
-    answer: str
+    question_id: strawberry.ID = strawberry.field(
+        description="A question of the survey being submitted, answered at most once."
+    )
+    answer: str = strawberry.field(
+        description="The answer, up to 5,000 characters; blank only for an optional question."
+    )
 
 
 @strawberry.type
@@ -112,7 +121,13 @@ class Mutation:
         "answer; answers to questions of another survey, or twice to one question, are refused."
     )
     async def submit_survey(
-        self, info: Info, survey_id: strawberry.ID, answers: list[SurveyAnswerInput]
+        self,
+        info: Info,
+        survey_id: Annotated[strawberry.ID, strawberry.argument(description="The survey.")],
+        answers: Annotated[
+            list[SurveyAnswerInput],
+            strawberry.argument(description="One answer per question answered, in any order."),
+        ],
     ) -> SurveySubmission:
         submission = await service.submit_survey(
             info.context.db,

@@ -8,27 +8,37 @@ from datetime import datetime
 import strawberry
 
 from coach_graph.clients.access import ClientView
-from coach_graph.gql import Info, PageInfo
+from coach_graph.gql import After, Info, PageInfo, PageSize, enum
 from coach_graph.timeline import service
 from coach_graph.timeline.service import TimelineKind
 
-strawberry.enum(
+enum(
     TimelineKind,
-    description="What a timeline item stands for: journal entry (blue), lesson completion "
-    "(green), lesson assignment (amber), survey submission (light blue).",
+    "What a timeline item stands for, with the colour the dashboard gives it.",
+    {
+        TimelineKind.JOURNAL_ENTRY: "The client wrote a journal entry (blue).",
+        TimelineKind.LESSON_COMPLETED: "The client completed a lesson (green).",
+        TimelineKind.LESSON_ASSIGNED: "The coach assigned a lesson (amber).",
+        TimelineKind.SURVEY_SUBMITTED: "The client submitted a survey (light blue).",
+    },
 )
 
 
 @strawberry.type(description="One thing a client did or was given, on their activity timeline.")
 class TimelineItem:
-    id: strawberry.ID
-    kind: TimelineKind
-    title: str
+    id: strawberry.ID = strawberry.field(
+        description="The item's id, unique across kinds (an assignment and its completion are "
+        "two items of one homework)."
+    )
+    kind: TimelineKind = strawberry.field(description="What the item stands for.")
+    title: str = strawberry.field(
+        description='A headline: "Journal entry", "Lesson completed: <lesson>", ...'
+    )
     description: str | None = strawberry.field(
         description="Journal: the analysis summary, else the entry's first 80 characters; "
         "lessons: the module; surveys: none."
     )
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description="When it happened.")
     subject_id: strawberry.ID = strawberry.field(
         description="The journal entry, homework or survey submission this item stands for."
     )
@@ -47,14 +57,14 @@ class TimelineItem:
 
 @strawberry.type(description="One timeline item and the cursor that points at it.")
 class TimelineEdge:
-    cursor: str
-    node: TimelineItem
+    cursor: str = strawberry.field(description="Pass it as `after` to continue after this item.")
+    node: TimelineItem = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of a client's timeline, newest first (Relay cursors).")
 class TimelineConnection:
-    edges: list[TimelineEdge]
-    page_info: PageInfo
+    edges: list[TimelineEdge] = strawberry.field(description="The items of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Whether and where the timeline goes on.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="How many items the whole timeline holds (all pages).")
@@ -73,7 +83,10 @@ class TimelineClientFields:
         "submissions, newest first. `first` is 1 to 100."
     )
     async def timeline(
-        self, info: Info, first: int | None = 50, after: str | None = None
+        self,
+        info: Info,
+        first: PageSize = 50,
+        after: After = None,
     ) -> TimelineConnection:
         page = await service.timeline_page(
             info.context.loaders, self.view.coach_id, self.view.id, first, after

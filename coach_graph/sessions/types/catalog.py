@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
+from coach_graph.gql import enum
 from coach_graph.sessions.availability import WEEKDAYS, Weekday, Window, format_hhmm, parse_hhmm
 from coach_graph.sessions.models import Calendar as CalendarRow
 from coach_graph.sessions.models import CoachingService
 
-strawberry.enum(Weekday, description="A day of the week.")
+enum(Weekday, "A day of the week.", {day: day.value.capitalize() + "." for day in Weekday})
 
 
 @strawberry.type(description="An amount of money in minor units (cents) of a currency.")
@@ -19,10 +20,10 @@ class Money:
 
 @strawberry.type(description="Something the coach offers: a duration and a price.")
 class Service:
-    id: strawberry.ID
-    name: str
-    duration_minutes: int
-    price: Money
+    id: strawberry.ID = strawberry.field(description="The service's id (`serviceId` to book it).")
+    name: str = strawberry.field(description='What it is called, e.g. "60-minute session".')
+    duration_minutes: int = strawberry.field(description="How long a session of it lasts.")
+    price: Money = strawberry.field(description="What a session of it costs.")
     is_free: bool = strawberry.field(description="True for a service with price 0 (intro call).")
     archived: bool = strawberry.field(description="An archived service takes no new bookings.")
 
@@ -40,8 +41,8 @@ class Service:
 
 @strawberry.type(description="A coach's calendar.")
 class Calendar:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The calendar's id (`calendarId`).")
+    name: str = strawberry.field(description="The calendar's name.")
 
     @classmethod
     def of(cls, row: CalendarRow) -> Calendar:
@@ -50,7 +51,7 @@ class Calendar:
 
 @strawberry.type(description="Weekly hours in the coach's time zone.")
 class AvailabilityWindow:
-    weekday: Weekday
+    weekday: Weekday = strawberry.field(description="The day of the week.")
     start_time: str = strawberry.field(description='Local start, "HH:MM".')
     end_time: str = strawberry.field(description='Local end, "HH:MM" (exclusive).')
 
@@ -65,7 +66,7 @@ class AvailabilityWindow:
 
 @strawberry.input(description="Weekly hours to set, in the coach's time zone.")
 class AvailabilityWindowInput:
-    weekday: Weekday
+    weekday: Weekday = strawberry.field(description="The day of the week.")
     start_time: str = strawberry.field(description='"HH:MM", 24-hour clock.')
     end_time: str = strawberry.field(description='"HH:MM", after the start; "24:00" allowed.')
 
@@ -79,8 +80,8 @@ class AvailabilityWindowInput:
 
 @strawberry.input(description="A service's name, duration and price.")
 class ServiceInput:
-    name: str
-    duration_minutes: int
+    name: str = strawberry.field(description="What it is called, up to 200 characters.")
+    duration_minutes: int = strawberry.field(description="How long a session of it lasts.")
     price_minor: int = strawberry.field(description="Minor units; 0 makes the service free.")
     currency: str = strawberry.field(description="ISO 4217 code, e.g. EUR.")
 

@@ -6,11 +6,12 @@ import strawberry
 
 from coach_graph.auth import require_viewer
 from coach_graph.clients.access import ClientView
-from coach_graph.gql import Connection, Info, inside_a_list
+from coach_graph.gql import After, Connection, Info, PageSize, inside_a_list
 from coach_graph.pagination import page_size
 from coach_graph.sessions import history
 from coach_graph.sessions.history import Sort
 from coach_graph.sessions.stats import load_session_stats
+from coach_graph.sessions.types.arguments import HistoryFilter, HistorySort
 from coach_graph.sessions.types.session import Session, SessionFilter, prime_rows, session_of
 from coach_graph.sessions.types.stats import SessionStats
 
@@ -25,10 +26,10 @@ class SessionClientFields:
     async def sessions(
         self,
         info: Info,
-        filter: SessionFilter | None = None,
-        sort: Sort | None = Sort.NEWEST_FIRST,
-        first: int | None = 50,
-        after: str | None = None,
+        filter: HistoryFilter = None,
+        sort: HistorySort = Sort.NEWEST_FIRST,
+        first: PageSize = 50,
+        after: After = None,
     ) -> Connection[Session]:
         require_viewer(info.context.viewer)
         order = Sort(sort or Sort.NEWEST_FIRST)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
+import coach_graph.sessions.types.arguments as arg
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
-from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
+from coach_graph.gql import After, Connection, Info, PageSize, parse_id, parse_optional_id
 from coach_graph.sessions import access, catalog, changes, policy, reschedule
 from coach_graph.sessions.analytics import Interval
 from coach_graph.sessions.analytics import analytics as compute_analytics
@@ -20,17 +20,13 @@ from coach_graph.sessions.history import Sort
 from coach_graph.sessions.models import RescheduleRequestStatus, SessionStatus
 from coach_graph.sessions.types.catalog import (
     AvailabilityWindow,
-    AvailabilityWindowInput,
     Calendar,
     CancellationPolicy,
-    CancellationPolicyInput,
     Service,
-    ServiceInput,
 )
 from coach_graph.sessions.types.session import (
     RescheduleRequest,
     Session,
-    SessionFilter,
     session_of,
     session_page,
 )
@@ -62,15 +58,15 @@ class Query:
     async def sessions(
         self,
         info: Info,
-        filter: SessionFilter | None = None,
-        sort: Sort | None = Sort.NEWEST_FIRST,
-        first: int | None = 50,
-        after: str | None = None,
+        filter: arg.HistoryFilter = None,
+        sort: arg.HistorySort = Sort.NEWEST_FIRST,
+        first: PageSize = 50,
+        after: After = None,
     ) -> Connection[Session]:
         return await session_page(info, filter, sort, first, after)
 
     @strawberry.field(description="One session, or null when there is none the viewer may see.")
-    async def session(self, info: Info, id: strawberry.ID) -> Session | None:
+    async def session(self, info: Info, id: arg.SessionId) -> Session | None:
         viewer = require_viewer(info.context.viewer)
         row = await access.find_session(info.context.db, viewer, parse_id(id, "session"))
         return session_of(info, row) if row else None
@@ -82,9 +78,9 @@ class Query:
     async def available_slots(
         self,
         info: Info,
-        service_id: strawberry.ID,
-        from_: Annotated[datetime, strawberry.argument(name="from")],
-        to: datetime,
+        service_id: arg.ServiceId,
+        from_: arg.From,
+        to: arg.SlotsUntil,
     ) -> list[datetime]:
         return await catalog.available_slots(
             info.context.db, info.context.viewer, parse_id(service_id, "service"), from_, to
@@ -95,7 +91,9 @@ class Query:
         "of their sessions, a client's own."
     )
     async def reschedule_requests(
-        self, info: Info, status: RescheduleRequestStatus | None = RescheduleRequestStatus.PENDING
+        self,
+        info: Info,
+        status: arg.RequestStatus = RescheduleRequestStatus.PENDING,
     ) -> list[RescheduleRequest]:
         rows = await reschedule.list_requests(
             info.context.db,
@@ -111,9 +109,9 @@ class Query:
     async def analytics(
         self,
         info: Info,
-        from_: Annotated[datetime, strawberry.argument(name="from")],
-        to: datetime,
-        interval: Interval | None = Interval.MONTH,
+        from_: arg.From,
+        to: arg.To,
+        interval: arg.RevenueInterval = Interval.MONTH,
     ) -> Analytics:
         result = await compute_analytics(
             info.context.db,
@@ -145,13 +143,13 @@ class Mutation:
     async def book_session(
         self,
         info: Info,
-        client_id: strawberry.ID,
-        service_id: strawberry.ID,
-        starts_at: datetime,
-        calendar_id: strawberry.ID | None = None,
-        customer_notes: str | None = None,
-        private_notes: str | None = None,
-        status: SessionStatus | None = SessionStatus.CONFIRMED,
+        client_id: arg.ClientId,
+        service_id: arg.ServiceId,
+        starts_at: arg.StartsAt,
+        calendar_id: arg.CalendarId = None,
+        customer_notes: arg.CustomerNotes = None,
+        private_notes: arg.PrivateNotes = None,
+        status: arg.BookingStatus = SessionStatus.CONFIRMED,
     ) -> Session:
         row = await changes.book_session(
             info.context.db,
@@ -168,7 +166,10 @@ class Mutation:
 
     @strawberry.mutation(description="Change a session's status along the allowed moves (coach).")
     async def update_session_status(
-        self, info: Info, id: strawberry.ID, status: SessionStatus
+        self,
+        info: Info,
+        id: arg.SessionId,
+        status: arg.NewStatus,
     ) -> Session:
         row = await changes.update_status(
             info.context.db, info.context.viewer, parse_id(id, "session"), SessionStatus(status)
@@ -181,9 +182,9 @@ class Mutation:
     async def update_session_notes(
         self,
         info: Info,
-        id: strawberry.ID,
-        customer_notes: str | None = strawberry.UNSET,
-        private_notes: str | None = strawberry.UNSET,
+        id: arg.SessionId,
+        customer_notes: arg.CustomerNotes = strawberry.UNSET,
+        private_notes: arg.PrivateNotes = strawberry.UNSET,
     ) -> Session:
         row = await changes.update_notes(
             info.context.db,
@@ -198,7 +199,7 @@ class Mutation:
         description="Move a session at once (coach); the client is notified, with the reason."
     )
     async def reschedule_session(
-        self, info: Info, id: strawberry.ID, starts_at: datetime, reason: str | None = None
+        self, info: Info, id: arg.SessionId, starts_at: arg.StartsAt, reason: arg.Reason = None
     ) -> Session:
         row = await changes.reschedule_session(
             info.context.db, info.context.viewer, parse_id(id, "session"), starts_at, reason
@@ -207,7 +208,7 @@ class Mutation:
 
     @strawberry.mutation(description="Cancel a PENDING or CONFIRMED session (coach).")
     async def cancel_session(
-        self, info: Info, id: strawberry.ID, reason: str | None = None
+        self, info: Info, id: arg.SessionId, reason: arg.Reason = None
     ) -> Session:
         row = await changes.update_status(
             info.context.db,
@@ -219,7 +220,7 @@ class Mutation:
         return session_of(info, row)
 
     @strawberry.mutation(description="Record a no-show, 10 minutes after the start or later.")
-    async def mark_no_show(self, info: Info, id: strawberry.ID) -> Session:
+    async def mark_no_show(self, info: Info, id: arg.SessionId) -> Session:
         row = await changes.update_status(
             info.context.db, info.context.viewer, parse_id(id, "session"), SessionStatus.NO_SHOW
         )
@@ -227,7 +228,7 @@ class Mutation:
 
     @strawberry.mutation(description="Book the same client and service again at a new time.")
     async def book_follow_up(
-        self, info: Info, session_id: strawberry.ID, starts_at: datetime
+        self, info: Info, session_id: arg.SessionId, starts_at: arg.StartsAt
     ) -> Session:
         row = await changes.book_follow_up(
             info.context.db, info.context.viewer, parse_id(session_id, "session"), starts_at
@@ -238,7 +239,11 @@ class Mutation:
         description="Approve (the session moves) or reject (it stays) a pending request (coach)."
     )
     async def respond_to_reschedule_request(
-        self, info: Info, id: strawberry.ID, approve: bool, reason: str | None = None
+        self,
+        info: Info,
+        id: arg.RequestId,
+        approve: arg.Approve,
+        reason: arg.Reason = None,
     ) -> RescheduleRequest:
         row = await reschedule.respond(
             info.context.db,
@@ -252,13 +257,17 @@ class Mutation:
     @strawberry.mutation(
         description="Invite the client to review a COMPLETED session; one open invitation each."
     )
-    async def request_review(self, info: Info, session_id: strawberry.ID) -> bool:
+    async def request_review(self, info: Info, session_id: arg.SessionId) -> bool:
         return await changes.request_review(
             info.context.db, info.context.viewer, parse_id(session_id, "session")
         )
 
     @strawberry.mutation(description="Add a service (coach).")
-    async def create_service(self, info: Info, input: ServiceInput) -> Service:
+    async def create_service(
+        self,
+        info: Info,
+        input: arg.ServiceFields,
+    ) -> Service:
         row = await catalog.create_service(
             info.context.db, info.context.viewer, input.name, input.duration_minutes,
             input.price_minor, input.currency,
@@ -266,7 +275,12 @@ class Mutation:
         return Service.of(row)
 
     @strawberry.mutation(description="Change a service; booked sessions keep their price.")
-    async def update_service(self, info: Info, id: strawberry.ID, input: ServiceInput) -> Service:
+    async def update_service(
+        self,
+        info: Info,
+        id: arg.ServiceId,
+        input: arg.ServiceFields,
+    ) -> Service:
         row = await catalog.update_service(
             info.context.db, info.context.viewer, parse_id(id, "service"), input.name,
             input.duration_minutes, input.price_minor, input.currency,
@@ -274,21 +288,27 @@ class Mutation:
         return Service.of(row)
 
     @strawberry.mutation(description="Stop new bookings of a service.")
-    async def archive_service(self, info: Info, id: strawberry.ID) -> Service:
+    async def archive_service(self, info: Info, id: arg.ServiceId) -> Service:
         row = await catalog.archive_service(
             info.context.db, info.context.viewer, parse_id(id, "service")
         )
         return Service.of(row)
 
     @strawberry.mutation(description="Add a calendar (coach).")
-    async def create_calendar(self, info: Info, name: str) -> Calendar:
+    async def create_calendar(
+        self,
+        info: Info,
+        name: arg.CalendarName,
+    ) -> Calendar:
         return Calendar.of(
             await catalog.create_calendar(info.context.db, info.context.viewer, name)
         )
 
     @strawberry.mutation(description="Replace the coach's weekly hours (their time zone).")
     async def set_availability(
-        self, info: Info, windows: list[AvailabilityWindowInput]
+        self,
+        info: Info,
+        windows: arg.WeeklyHours,
     ) -> list[AvailabilityWindow]:
         rows = await catalog.set_availability(
             info.context.db, info.context.viewer, [w.window() for w in windows]
@@ -300,7 +320,11 @@ class Mutation:
         "(APPROVED); 24 to 48 hours ahead the coach decides (PENDING); under 24 hours refused."
     )
     async def request_reschedule(
-        self, info: Info, session_id: strawberry.ID, starts_at: datetime, reason: str | None = None
+        self,
+        info: Info,
+        session_id: arg.SessionId,
+        starts_at: arg.StartsAt,
+        reason: arg.Reason = None,
     ) -> RescheduleRequest:
         row = await reschedule.request_reschedule(
             info.context.db,
@@ -316,7 +340,9 @@ class Mutation:
         "100 percent of the price."
     )
     async def set_cancellation_policy(
-        self, info: Info, input: CancellationPolicyInput
+        self,
+        info: Info,
+        input: arg.PolicyFields,
     ) -> CancellationPolicy:
         p = await policy.set_policy(
             info.context.db, info.context.viewer, input.notice_hours, input.late_fee_percent
@@ -328,7 +354,7 @@ class Mutation:
         "the coach's notice window it is a late cancellation and the late fee applies."
     )
     async def cancel_my_session(
-        self, info: Info, session_id: strawberry.ID, reason: str | None = None
+        self, info: Info, session_id: arg.SessionId, reason: arg.Reason = None
     ) -> Session:
         row = await policy.cancel_my_session(
             info.context.db, info.context.viewer, parse_id(session_id, "session"), reason
@@ -336,7 +362,12 @@ class Mutation:
         return session_of(info, row)
 
     @strawberry.mutation(description="Rate your COMPLETED session from 1 to 5 (client).")
-    async def rate_session(self, info: Info, session_id: strawberry.ID, rating: int) -> Session:
+    async def rate_session(
+        self,
+        info: Info,
+        session_id: arg.SessionId,
+        rating: arg.Rating,
+    ) -> Session:
         row = await changes.rate_session(
             info.context.db, info.context.viewer, parse_id(session_id, "session"), rating
         )

@@ -13,7 +13,7 @@ from coach_graph import clock
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
 from coach_graph.clients.access import ClientView
-from coach_graph.gql import Connection, Info, requested_node_fields
+from coach_graph.gql import Connection, Info, enum, requested_node_fields
 from coach_graph.loaders import then
 from coach_graph.sessions import access, history, reschedule
 from coach_graph.sessions.history import SessionQuery, Sort, When
@@ -25,21 +25,57 @@ from coach_graph.sessions.types.catalog import Calendar, Money, Service, service
 if TYPE_CHECKING:
     from coach_graph.clients.types import Client
 
-strawberry.enum(SessionStatus, description="Where a session stands (see SPEC.md for the moves).")
-strawberry.enum(
-    RescheduleRequestStatus, description="PENDING awaits the coach; the others are outcomes."
+enum(
+    SessionStatus,
+    "Where a session stands. Allowed moves: PENDING to CONFIRMED or CANCELLED; CONFIRMED to "
+    "COMPLETED, CANCELLED or NO_SHOW; a coach may correct COMPLETED and NO_SHOW into each other.",
+    {
+        SessionStatus.PENDING: "Booked, waiting for the coach to confirm it.",
+        SessionStatus.CONFIRMED: "Will take place.",
+        SessionStatus.COMPLETED: "Took place (set after the start).",
+        SessionStatus.CANCELLED: "Called off; final.",
+        SessionStatus.NO_SHOW: "The client did not come (set 10 minutes after the start or later).",
+    },
 )
-strawberry.enum(When, name="SessionWhen", description="Upcoming (starts now or later) or past.")
-strawberry.enum(Sort, name="SessionSort", description="The order of a session history.")
+enum(
+    RescheduleRequestStatus,
+    "Where a client's request to move a session stands.",
+    {
+        RescheduleRequestStatus.PENDING: "Waiting for the coach's answer.",
+        RescheduleRequestStatus.APPROVED: "The session moved (at once, or the coach approved).",
+        RescheduleRequestStatus.REJECTED: "The coach said no, or moved or cancelled the session.",
+        RescheduleRequestStatus.EXPIRED: "Not answered in time; the session keeps its time.",
+    },
+)
+enum(
+    When,
+    "Which sessions of a history, by their start.",
+    {
+        When.ALL: "Every session.",
+        When.UPCOMING: "Sessions starting now or later.",
+        When.PAST: "Sessions that started before now.",
+    },
+    name="SessionWhen",
+)
+enum(
+    Sort,
+    "The order of a session history.",
+    {
+        Sort.NEWEST_FIRST: "Latest start first (the default).",
+        Sort.OLDEST_FIRST: "Earliest start first.",
+        Sort.STATUS: "By status (PENDING, CONFIRMED, COMPLETED, CANCELLED, NO_SHOW), then start.",
+    },
+    name="SessionSort",
+)
 
 
 @strawberry.type(description="A coaching session.")
 class Session:
-    id: strawberry.ID
-    starts_at: datetime
-    ends_at: datetime
-    duration_minutes: int
-    status: SessionStatus
+    id: strawberry.ID = strawberry.field(description="The session's id.")
+    starts_at: datetime = strawberry.field(description="When it starts.")
+    ends_at: datetime = strawberry.field(description="When it ends: the start plus its minutes.")
+    duration_minutes: int = strawberry.field(description="How long it lasts.")
+    status: SessionStatus = strawberry.field(description="Where it stands.")
     customer_notes: str | None = strawberry.field(description="Notes the client sees too.")
     private_notes: str | None = strawberry.field(
         description="The coach's own notes; null for anyone but the session's coach."
@@ -47,14 +83,16 @@ class Session:
     notes_preview: str | None = strawberry.field(
         description="The first 80 characters of the private notes (coach only)."
     )
-    cancellation_reason: str | None
-    price: Money
+    cancellation_reason: str | None = strawberry.field(
+        description="Why it was cancelled, when a reason was given."
+    )
+    price: Money = strawberry.field(description="The service's price when it was booked.")
     rating: int | None = strawberry.field(description="The client's rating, 1 to 5.")
     can_join: bool = strawberry.field(
         description="Whether the call can be joined now: from 15 minutes before the start until "
         "the end."
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was booked.")
     join_url: str | None = strawberry.field(
         description="The video call's link: only for the session's coach and client."
     )
@@ -146,16 +184,18 @@ def session_of(info: Info, row: CoachingSession) -> Session:
 
 @strawberry.type(description="A client's request to move a session.")
 class RescheduleRequest:
-    id: strawberry.ID
-    original_starts_at: datetime
-    proposed_starts_at: datetime
+    id: strawberry.ID = strawberry.field(description="The request's id.")
+    original_starts_at: datetime = strawberry.field(description="The start it asks to move from.")
+    proposed_starts_at: datetime = strawberry.field(description="The start the client proposes.")
     reason: str | None = strawberry.field(description="The client's reason.")
-    status: RescheduleRequestStatus
-    requested_at: datetime
+    status: RescheduleRequestStatus = strawberry.field(description="Where the request stands.")
+    requested_at: datetime = strawberry.field(description="When the client asked.")
     expires_at: datetime = strawberry.field(
         description="A PENDING request lapses then (48 hours after it was made, or at the start)."
     )
-    responded_at: datetime | None
+    responded_at: datetime | None = strawberry.field(
+        description="When it was decided; null while PENDING."
+    )
     response_reason: str | None = strawberry.field(description="The coach's reason, if given.")
     session_id: strawberry.Private[int]
 
@@ -183,14 +223,20 @@ class RescheduleRequest:
 
 @strawberry.input(description="Filters of a session history; all optional.")
 class SessionFilter:
-    when: When | None = When.ALL
-    statuses: list[SessionStatus] | None = None
-    service_ids: list[strawberry.ID] | None = None
+    when: When | None = strawberry.field(default=When.ALL, description="Upcoming, past or all.")
+    statuses: list[SessionStatus] | None = strawberry.field(
+        default=None, description="Only these statuses."
+    )
+    service_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only these services."
+    )
     from_: datetime | None = strawberry.field(
         name="from", default=None, description="Sessions starting at or after this."
     )
     to: datetime | None = strawberry.field(default=None, description="Starting before this.")
-    client_id: strawberry.ID | None = None
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this client's sessions."
+    )
 
     def query(self) -> SessionQuery:
         return SessionQuery(

@@ -6,20 +6,30 @@ from datetime import datetime
 
 import strawberry
 
+from coach_graph.gql import enum
 from coach_graph.sessions import stats as figures
 from coach_graph.sessions.analytics import AnalyticsResult, Interval
 from coach_graph.sessions.analytics import RevenuePoint as RevenuePointData
 from coach_graph.sessions.types.catalog import Money
 
-strawberry.enum(Interval, name="AnalyticsInterval", description="The length of a revenue period.")
+enum(
+    Interval,
+    "The length of a revenue period, in the coach's time zone.",
+    {
+        Interval.DAY: "One calendar day.",
+        Interval.WEEK: "One week, Monday to Sunday.",
+        Interval.MONTH: "One calendar month.",
+    },
+    name="AnalyticsInterval",
+)
 
 
 @strawberry.type(description="Session figures for one client.")
 class SessionStats:
-    total: int
-    completed: int
-    cancelled: int
-    no_shows: int
+    total: int = strawberry.field(description="Sessions of every status.")
+    completed: int = strawberry.field(description="COMPLETED sessions.")
+    cancelled: int = strawberry.field(description="CANCELLED sessions.")
+    no_shows: int = strawberry.field(description="NO_SHOW sessions.")
     cancellation_rate: float = strawberry.field(description="cancelled / total; 0 when none.")
     revenue: Money = strawberry.field(
         description="Prices of COMPLETED sessions plus the fees charged."
@@ -42,7 +52,7 @@ class RevenuePoint:
     period_start: datetime = strawberry.field(
         description="Local midnight of the period's first day in the coach's time zone (in UTC)."
     )
-    revenue: Money
+    revenue: Money = strawberry.field(description="Completed sessions' prices plus fees charged.")
 
     @classmethod
     def of(cls, p: RevenuePointData) -> RevenuePoint:
@@ -54,13 +64,15 @@ class RevenuePoint:
 
 @strawberry.type(description="Practice figures of a period.")
 class Analytics:
-    sessions_completed: int
+    sessions_completed: int = strawberry.field(description="Sessions COMPLETED in the period.")
     retention_rate: float | None = strawberry.field(
         description="Of the clients with a completed session in the previous period of equal "
         "length, the share with one in this period; null when there were none."
     )
     average_rating: float | None = strawberry.field(description="Null when nothing was rated.")
-    revenue: list[RevenuePoint]
+    revenue: list[RevenuePoint] = strawberry.field(
+        description="Revenue per period of the interval, oldest first."
+    )
 
     @classmethod
     def of(cls, a: AnalyticsResult) -> Analytics:
