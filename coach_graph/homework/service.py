@@ -186,6 +186,15 @@ async def assign_homework(
         if row is None:
             raise NotFound.of("lesson", lesson_id)
         lesson, module = row
+        # The new assignment replaces the client's latest one: its overdue alert ends here.
+        replaced = await session.scalar(
+            sa.select(col(Homework.id))
+            .where(col(Homework.coach_id) == coach.id, col(Homework.client_id) == client_id)
+            .order_by(col(Homework.assigned_at).desc(), col(Homework.id).desc())
+            .limit(1)
+        )
+        if replaced is not None:
+            await resolve_for_subject(session, AlertCategory.HOMEWORK, replaced)
         homework = Homework(
             coach_id=coach.id,
             client_id=client_id,

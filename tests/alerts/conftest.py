@@ -74,6 +74,7 @@ class History:
         expired_days_ago: float | None,
         completed: bool = False,
         title: str = "Breathing",
+        assigned_days_ago: float = 30,
     ) -> int:
         async with self.db.transaction() as session:
             module = Module(title="Basics")
@@ -87,7 +88,7 @@ class History:
                 coach_id=coach.id,
                 client_id=client.id,
                 lesson_id=lesson.id,
-                assigned_at=self.ago(30),
+                assigned_at=self.ago(assigned_days_ago),
                 expires_at=expires,
                 completed_at=clock.now() if completed else None,
             )
