@@ -1,19 +1,94 @@
-"""Case-insensitive text matching that behaves the same on SQLite and PostgreSQL."""
+"""Case- and accent-insensitive substring search that behaves the same on SQLite and PostgreSQL.
+
+Searchable text is stored twice: as written, and as a normalised search key (NFKD, combining
+marks stripped, casefolded) kept in its own indexed column. The key is computed in Python on
+every write (`key_column` for inserts, Core or ORM; a `before_update` hook for ORM updates), and
+a search normalises its text the same way and matches the key with LIKE, so "zoe" finds Zoë and
+"JOSE" finds José without any per-row filtering in Python.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapper
+from sqlmodel import Field, SQLModel
+
 from coach_graph import text
+from coach_graph.errors import BadUserInput
+
+KEY_LENGTH = 600  # name 200 + e-mail 320, with room for what casefolding expands
+_SEPARATOR = "\x1f"  # between the parts of one key: a search can never hold it (text.py)
+_SOURCES = "search_sources"  # Column.info entry naming the columns a key is made of
+
+
+def _strip_marks(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(value: str) -> str:
+    """`value` without accents and case: NFKD, combining marks dropped, casefolded (twice over,
+    since casefolding can produce new decomposable characters)."""
+    return _strip_marks(_strip_marks(value).casefold())
+
+
+def search_key(*parts: str | None) -> str:
+    """The stored key of a row made of `parts` (None parts are left out)."""
+    return _SEPARATOR.join(fold(p) for p in parts if p)
 
 
 def normalise_search(search: str | None) -> str | None:
-    """The search text trimmed and lower-cased; None when there is nothing to search for.
-    Over 200 characters or holding a control character: BAD_USER_INPUT naming `search`."""
+    """The search text trimmed and folded like the stored keys; None when there is nothing to
+    search for. Over 200 characters or holding a control character: BAD_USER_INPUT naming
+    `search`; only accents or combining marks (nothing left once they are stripped): also
+    BAD_USER_INPUT, since such a search could only match everything or nothing."""
     text.checked_text(search, "search", text.SEARCH)
     if search is None or not search.strip():
         return None
-    return search.strip().lower()
+    folded = fold(search.strip()).strip()
+    if not folded:
+        raise BadUserInput(
+            "`search` holds only accents or combining marks; type at least one letter or digit.",
+            field="search",
+        )
+    return folded
 
 
 def escape_like(text: str) -> str:
     """`text` with LIKE's wildcards escaped (use with `escape="\\\\"`), so it matches literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(key: Any, folded: str) -> sa.ColumnElement[bool]:
+    """`key` (a search key column) holds the normalised search text `folded` as a substring."""
+    like: sa.ColumnElement[bool] = key.like(f"%{escape_like(folded)}%", escape="\\")
+    return like
+
+
+def key_column(*sources: str) -> Any:
+    """A search key column made of the `sources` columns of the same row, set on every insert
+    (Core or ORM) from the inserted values and on every ORM update; indexed."""
+
+    def on_insert(context: Any) -> str:
+        values = context.get_current_parameters()
+        return search_key(*(values.get(source) for source in sources))
+
+    return Field(
+        default=None,
+        max_length=KEY_LENGTH,
+        nullable=False,
+        index=True,
+        sa_column_kwargs={"default": on_insert, "info": {_SOURCES: sources}},
+    )
+
+
+@sa.event.listens_for(SQLModel, "before_update", propagate=True)
+def _refresh_keys(mapper: Mapper[Any], connection: Any, target: Any) -> None:
+    """An ORM update recomputes every search key of the row from its current values."""
+    for column in mapper.columns:
+        sources = column.info.get(_SOURCES)
+        if sources:
+            setattr(target, column.key, search_key(*(getattr(target, s) for s in sources)))

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from coach_graph.fields import enum_column, foreign_key, utc_column
+from coach_graph.search import key_column
 
 
 class Role(StrEnum):
@@ -30,6 +31,8 @@ class User(SQLModel, table=True):
     created_at: datetime = utc_column(now=True)
     # Updated when a client's token is used, at most once a minute.
     last_active_at: datetime | None = utc_column(nullable=True)
+    # Name and e-mail, folded for the case- and accent-insensitive search (search.py).
+    search_key: str = key_column("name", "email")
 
 
 class AuthToken(SQLModel, table=True):

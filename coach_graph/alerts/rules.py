@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -127,11 +128,31 @@ def journal_silent(
     return journal_since(last_at) < day_cutoff(rule.days, now, time_zone)
 
 
+def homework_replaced() -> sa.ColumnElement[bool]:
+    """A later assignment of the same coach to the same client exists (by assignment time, then
+    id, as the homework badge reads "the latest"): the homework was replaced."""
+    later = sa.orm.aliased(Homework)
+    return sa.exists().where(
+        col(later.coach_id) == col(Homework.coach_id),
+        col(later.client_id) == col(Homework.client_id),
+        sa.or_(
+            col(later.assigned_at) > col(Homework.assigned_at),
+            sa.and_(
+                col(later.assigned_at) == col(Homework.assigned_at),
+                col(later.id) > col(Homework.id),
+            ),
+        ),
+    )
+
+
 def homework_overdue(rule: Rule, now: datetime) -> sa.ColumnElement[bool]:
-    """HOMEWORK: not completed, and past its expiry by at least `rule.days` days. An expiry is an
-    instant (due at 18:00), not a day of silence, so its lateness is whole days of 24 hours."""
+    """HOMEWORK: the client's latest assignment from the coach (one replaced by a newer one no
+    longer counts), not completed, and past its expiry by at least `rule.days` days. An expiry
+    is an instant (due at 18:00), not a day of silence, so its lateness is whole days of 24
+    hours."""
     return sa.and_(
         col(Homework.completed_at).is_(None),
         col(Homework.expires_at).is_not(None),
         col(Homework.expires_at) <= now - timedelta(days=rule.days),
+        ~homework_replaced(),
     )

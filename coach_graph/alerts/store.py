@@ -21,7 +21,6 @@ from coach_graph import clock
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
 from coach_graph.db import after_commit, publish_after_commit
 from coach_graph.observability.metrics import ALERTS_PUBLISHED
-from coach_graph.realtime import Realtime
 
 # The channel of new alerts. Events: {"coachId": int, "alertIds": [int, ...]}.
 ALERTS_CHANNEL = "alerts"
@@ -131,14 +130,6 @@ def publish_raised(session: AsyncSession, alerts: Iterable[Alert | tuple[int, in
             ALERTS_PUBLISHED.inc(raised)
 
         after_commit(session, count)
-
-
-async def publish_alerts(realtime: Realtime, alerts: Iterable[Alert | tuple[int, int]]) -> None:
-    """Announce alerts committed earlier, straight away (replaying events). Changes use the unit
-    of work instead: `raise_alert` and `insert_alerts` publish after their commit."""
-    for event in _events(alerts):
-        if await realtime.publish(ALERTS_CHANNEL, event):
-            ALERTS_PUBLISHED.inc(len(event["alertIds"]))
 
 
 # ---------- resolving ----------

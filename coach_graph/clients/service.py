@@ -20,18 +20,14 @@ from coach_graph.db import Database
 from coach_graph.errors import NotFound
 from coach_graph.homework.models import Homework
 from coach_graph.pagination import Keyset, Page, SortKey, page_size
-from coach_graph.search import escape_like, normalise_search
+from coach_graph.search import contains, normalise_search
 
 
 def _search_condition(search: str | None) -> sa.ColumnElement[bool]:
     text = normalise_search(search)
     if text is None:
         return sa.true()
-    pattern = f"%{escape_like(text)}%"
-    return sa.or_(
-        sa.func.lower(User.name).like(pattern, escape="\\"),
-        sa.func.lower(User.email).like(pattern, escape="\\"),
-    )
+    return contains(col(User.search_key), text)
 
 
 def _sort_name() -> sa.ColumnElement[str]:

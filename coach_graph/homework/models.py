@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from coach_graph.fields import foreign_key, utc_column
+from coach_graph.search import key_column
 
 
 class Module(SQLModel, table=True):
@@ -14,6 +15,7 @@ class Module(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
     position: int = Field(default=0)
+    title_key: str = key_column("title")  # the title folded for search (search.py)
 
 
 class Lesson(SQLModel, table=True):
@@ -23,6 +25,7 @@ class Lesson(SQLModel, table=True):
     module_id: int = foreign_key("module.id")
     title: str = Field(max_length=200)
     position: int = Field(default=0)
+    title_key: str = key_column("title")  # the title folded for search (search.py)
 
 
 class Homework(SQLModel, table=True):

@@ -26,7 +26,7 @@ from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.homework.models import Homework, Lesson, Module
 from coach_graph.loaders import by_key
 from coach_graph.pagination import page_size
-from coach_graph.search import escape_like, normalise_search
+from coach_graph.search import contains, escape_like, normalise_search
 
 # A key of a per-client read: the viewing coach (None: the client themself) and the client.
 ClientKey = tuple[int | None, int]
@@ -111,10 +111,10 @@ async def latest_homework(db: Database, keys: list[ClientKey]) -> list[Homework 
 
 
 def _match_rank(search: str) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[int]]:
-    """Which lessons match `search`, and how well: exact title, prefix, word prefix, substring;
-    at each level a lesson title beats a module title."""
-    lesson_title = sa.func.lower(col(Lesson.title))
-    module_title = sa.func.lower(col(Module.title))
+    """Which lessons match `search` (folded, search.py), and how well: exact title, prefix, word
+    prefix, substring; at each level a lesson title beats a module title."""
+    lesson_title = col(Lesson.title_key)
+    module_title = col(Module.title_key)
     text = escape_like(search)
     levels = (
         ("eq", search),
@@ -127,10 +127,7 @@ def _match_rank(search: str) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[i
         for offset, title in enumerate((lesson_title, module_title)):
             test = title == value if op == "eq" else title.like(value, escape="\\")
             whens.append((test, level * 2 + offset))
-    substring = f"%{text}%"
-    matches = sa.or_(
-        lesson_title.like(substring, escape="\\"), module_title.like(substring, escape="\\")
-    )
+    matches = sa.or_(contains(lesson_title, search), contains(module_title, search))
     return matches, sa.case(*whens, else_=len(whens))
 
 
@@ -189,6 +186,15 @@ async def assign_homework(
         if row is None:
             raise NotFound.of("lesson", lesson_id)
         lesson, module = row
+        # The new assignment replaces the client's latest one: its overdue alert ends here.
+        replaced = await session.scalar(
+            sa.select(col(Homework.id))
+            .where(col(Homework.coach_id) == coach.id, col(Homework.client_id) == client_id)
+            .order_by(col(Homework.assigned_at).desc(), col(Homework.id).desc())
+            .limit(1)
+        )
+        if replaced is not None:
+            await resolve_for_subject(session, AlertCategory.HOMEWORK, replaced)
         homework = Homework(
             coach_id=coach.id,
             client_id=client_id,

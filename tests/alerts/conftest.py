@@ -3,6 +3,8 @@ homework) straight in the database, relative to the manual clock."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,10 +13,24 @@ from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.accounts.models import User
+from coach_graph.alerts.models import Alert
+from coach_graph.alerts.store import ALERTS_CHANNEL
 from coach_graph.clients.models import CoachClient
 from coach_graph.context import Resources
 from coach_graph.homework.models import Homework, Lesson, Module
 from coach_graph.journals.models import JournalEntry
+from coach_graph.realtime import Realtime
+
+
+async def replay(realtime: Realtime, alerts: Iterable[Alert]) -> None:
+    """Announce alerts committed earlier on the alerts channel, one event per coach, as the unit
+    of work does after a commit: tests replay events late, twice or out of order."""
+    by_coach: dict[int, list[int]] = defaultdict(list)
+    for alert in alerts:
+        assert alert.id is not None
+        by_coach[alert.coach_id].append(alert.id)
+    for coach_id, ids in by_coach.items():
+        await realtime.publish(ALERTS_CHANNEL, {"coachId": coach_id, "alertIds": sorted(ids)})
 
 
 class History:
@@ -58,6 +74,7 @@ class History:
         expired_days_ago: float | None,
         completed: bool = False,
         title: str = "Breathing",
+        assigned_days_ago: float = 30,
     ) -> int:
         async with self.db.transaction() as session:
             module = Module(title="Basics")
@@ -71,7 +88,7 @@ class History:
                 coach_id=coach.id,
                 client_id=client.id,
                 lesson_id=lesson.id,
-                assigned_at=self.ago(30),
+                assigned_at=self.ago(assigned_days_ago),
                 expires_at=expires,
                 completed_at=clock.now() if completed else None,
             )

@@ -110,10 +110,17 @@ async def test_overdue_homework_past_the_threshold_raises_a_homework_alert(
     await history.active(client, 0)
     await history.journal(client, 0)
     late = await history.homework(coach, client, expired_days_ago=3, title="Sleep diary")
-    await history.homework(coach, client, expired_days_ago=0.5)  # under the 1-day threshold
-    await history.homework(coach, client, expired_days_ago=5, completed=True)
-    await history.homework(coach, client, expired_days_ago=None)  # no expiry
-    await history.homework(coach, client, expired_days_ago=-2)  # due later
+    # Each client's latest assignment is the one that counts: the others get one each.
+    for expired_days_ago, completed in [
+        (0.5, False),  # under the 1-day threshold
+        (5, True),  # completed
+        (None, False),  # no expiry
+        (-2, False),  # due later
+    ]:
+        other = await practice.client(coach)
+        await history.active(other, 0)
+        await history.journal(other, 0)
+        await history.homework(coach, other, expired_days_ago, completed=completed)
     await evaluate(db)
     alerts = await _alerts(db)
     assert [(a.category, a.subject_id, a.cause) for a in alerts] == [

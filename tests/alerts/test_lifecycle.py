@@ -13,6 +13,7 @@ from coach_graph.context import Resources
 from coach_graph.db import Database
 from tests.alerts.conftest import History
 from tests.conftest import GraphQLClient, Practice
+from tests.graph_data import add_catalogue
 
 ALERTS = """query($all: Boolean) { alerts(includeDismissed: $all) {
   edges { node { id category status resolvedAt dismissedAt } } } }"""
@@ -114,3 +115,31 @@ async def test_withdrawing_consent_resolves_the_client_s_alerts_and_a_dismissed_
         a["id"]: (a["status"], a["resolvedAt"] is not None) for a in await _alerts(gql, token)
     }
     assert statuses == {first["id"]: ("DISMISSED", True), second["id"]: ("RESOLVED", True)}
+
+
+async def test_a_new_assignment_replaces_the_overdue_one_and_resolves_its_alert_at_once(
+    gql: GraphQLClient, practice: Practice, history: History, db: Database, resources: Resources
+) -> None:
+    coach = await practice.coach()
+    client = await practice.client(coach)
+    await history.active(client, 0)
+    await history.journal(client, 0)
+    await history.homework(coach, client, expired_days_ago=3)
+    assert len(await evaluate(db)) == 1
+    token = await practice.token(coach)
+    [alert] = await _alerts(gql, token, every=False)
+    assert alert["category"] == "HOMEWORK"
+    lesson = (await add_catalogue(db, {"Sleep": ["Evening Routine"]})).lesson("Evening Routine")
+    async with resources.realtime.subscribe(ALERT_CHANGES_CHANNEL) as events:
+        await gql.data(
+            "mutation($c: ID!, $l: ID!) { assignHomework(clientId: $c, lessonId: $l) { id } }",
+            {"c": str(client.id), "l": str(lesson.id)},
+            token,
+        )
+        assert await anext(events) == {"coachId": coach.id, "alertIds": [int(alert["id"])]}
+    [resolved] = await _alerts(gql, token)
+    assert resolved["status"] == "RESOLVED" and resolved["resolvedAt"] is not None
+    # Replaced, the old assignment is no cause any more: the evaluator raises nothing anew.
+    assert await evaluate(db) == []
+    await history.homework(coach, client, expired_days_ago=5, assigned_days_ago=60)
+    assert await evaluate(db) == []  # an older assignment, overdue or not, is replaced too

@@ -14,13 +14,15 @@ UPDATE = """mutation($input: AlertSettingsInput!) {
 
 async def _practice(practice: Practice, history: History):  # type: ignore[no-untyped-def]
     coach = await practice.coach()
-    # Active today, wrote yesterday, one homework 3 days overdue and one due tomorrow.
+    # Active today, wrote yesterday; the latest homework 3 days overdue, an older one due
+    # tomorrow; an even older overdue one was replaced by them (no longer counts).
     busy = await practice.client(coach)
     await history.linked(coach, busy, 100)
     await history.active(busy, 0)
     await history.journal(busy, 1)
+    await history.homework(coach, busy, expired_days_ago=20, assigned_days_ago=50)
+    await history.homework(coach, busy, expired_days_ago=-1, assigned_days_ago=40)
     await history.homework(coach, busy, expired_days_ago=3)
-    await history.homework(coach, busy, expired_days_ago=-1)
     # Active 8 days ago (not this week), journal 10 days ago.
     fading = await practice.client(coach)
     await history.linked(coach, fading, 100)

@@ -11,10 +11,10 @@ from starlette.applications import Starlette
 from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.alerts.evaluator import run_evaluation
-from coach_graph.alerts.models import Alert, AlertCategory
-from coach_graph.alerts.store import ALERTS_CHANNEL, publish_alerts, raise_alert
+from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
+from coach_graph.alerts.store import ALERTS_CHANNEL, alert_row
 from coach_graph.context import Resources
-from tests.alerts.conftest import History
+from tests.alerts.conftest import History, replay
 from tests.conftest import GraphQLClient, Practice
 from tests.ws import LEGACY_WS, TRANSPORT_WS, app_socket, until
 
@@ -45,19 +45,23 @@ class Alerts:
         return client.id
 
     async def committed(self, coach: User, cause: str) -> Alert:
-        """An alert committed but not published yet."""
+        """An alert committed but not published yet (written straight to the database; the
+        test publishes it with `replay` when and as often as it likes)."""
         assert coach.id is not None
+        row = alert_row(
+            coach.id,
+            None,
+            AlertCategory.RESCHEDULE_REQUEST,
+            AlertSeverity.WARNING,
+            cause,
+            "Reschedule request",
+            cause,
+            clock.now(),
+        )
         async with self.resources.db.transaction() as session:
-            alert = await raise_alert(
-                session,
-                coach_id=coach.id,
-                client_id=None,
-                category=AlertCategory.RESCHEDULE_REQUEST,
-                cause=cause,
-                title="Reschedule request",
-                message=cause,
-            )
-        assert alert is not None
+            alert = Alert(**row)
+            session.add(alert)
+            await session.flush()
         return alert
 
 
@@ -102,7 +106,7 @@ async def test_after_id_sends_what_was_missed_oldest_first_then_live_ones_each_o
     coach = await practice.coach()
     seen = await alerts.committed(coach, "a")
     missed = [await alerts.committed(coach, c) for c in ("b", "c")]
-    await publish_alerts(resources.realtime, [seen, *missed])  # nobody listens: gone
+    await replay(resources.realtime, [seen, *missed])  # nobody listens: gone
     async with app_socket(app) as ws:
         await ws.init(await practice.token(coach))
         await ws.subscribe("1", SUBSCRIPTION, {"after": str(seen.id)})
@@ -113,9 +117,9 @@ async def test_after_id_sends_what_was_missed_oldest_first_then_live_ones_each_o
         # the late event must not send it twice.
         late = await alerts.committed(coach, "d")
         live = await alerts.committed(coach, "e")
-        await publish_alerts(resources.realtime, [missed[1]])
-        await publish_alerts(resources.realtime, [late])
-        await publish_alerts(resources.realtime, [late, live])
+        await replay(resources.realtime, [missed[1]])
+        await replay(resources.realtime, [late])
+        await replay(resources.realtime, [late, live])
         got = [(await ws.next_data())["alertCreated"]["id"] for _ in range(2)]
         assert got == [str(late.id), str(live.id)]
         await ws.nothing()
@@ -131,10 +135,10 @@ async def test_an_alert_committed_out_of_order_is_still_sent(
         await subscribed(resources)
         first, second = await alerts.committed(coach, "x"), await alerts.committed(coach, "y")
         # The higher id is announced first (as when transactions commit out of id order).
-        await publish_alerts(resources.realtime, [second])
+        await replay(resources.realtime, [second])
         assert (await ws.next_data())["alertCreated"]["id"] == str(first.id)
         assert (await ws.next_data())["alertCreated"]["id"] == str(second.id)
-        await publish_alerts(resources.realtime, [first])
+        await replay(resources.realtime, [first])
         await ws.nothing()
 
 

@@ -167,3 +167,21 @@ async def test_demo_steps_of_other_domains_run_after_the_people_exist(
     assert seen == [practice]
     assert practice.now == T0
     assert len(practice.client_ids) == SMALL.clients + SMALL.second_coach_clients
+
+
+async def test_the_demo_alert_history_holds_resolved_and_open_alerts(
+    db: Database, seeded: DemoPractice
+) -> None:
+    from coach_graph.alerts.models import Alert
+
+    async with db.session() as session:
+        alerts = (
+            await session.scalars(
+                sa.select(Alert).where(col(Alert.coach_id) == seeded.demo_coach_id)
+            )
+        ).all()
+    resolved = [a for a in alerts if a.resolved_at is not None]
+    assert {a.category for a in resolved} == {"INACTIVITY"}
+    assert all(a.resolved_at == seeded.now - timedelta(days=1) for a in resolved)
+    open_categories = {a.category for a in alerts if a.resolved_at is None}
+    assert open_categories == {"INACTIVITY", "HOMEWORK", "JOURNAL"}
