@@ -1,8 +1,12 @@
 """Who may see which client: the one place every domain and every subscription asks.
 
-A coach sees a client's data only while linked to them with consent GRANTED; a client sees only
-themselves. Anything else answers exactly like a client that does not exist (NOT_FOUND), so ids
-cannot be probed.
+Two rules, side by side (SPEC "Actors and access"):
+- DATA: a coach sees a client's shared data (the `Client` object and everything under it) only
+  while linked to them with consent GRANTED (`granted_clients`, `visible_client`).
+- SCHEDULING: a coach books, lists, moves, cancels and exports sessions and exchanges messages
+  with every LINKED client whatever the consent (`linked_clients`, `schedulable_client`).
+A client sees only themselves. Anything else answers exactly like a client that does not exist
+(NOT_FOUND), so ids cannot be probed.
 """
 
 from __future__ import annotations
@@ -42,6 +46,16 @@ def granted_clients(coach_id: int) -> sa.Select[int]:
     )
 
 
+def linked_clients(coach_id: int) -> sa.Select[int]:
+    """The ids of every client linked to a coach, whatever the consent (the scheduling rule)."""
+    return sa.select(col(CoachClient.client_id)).where(col(CoachClient.coach_id) == coach_id)
+
+
+def linked_coaches(client_id: int) -> sa.Select[int]:
+    """The ids of every coach a client is linked to, whatever the consent."""
+    return sa.select(col(CoachClient.coach_id)).where(col(CoachClient.client_id) == client_id)
+
+
 def linked(coach_id: int, client_id: int) -> sa.Select[CoachClient]:
     """The link between a coach and a client, whatever the consent (scheduling and messages
     work with every linked client)."""
@@ -68,6 +82,46 @@ async def visible_client(db: Database, viewer: Viewer | None, client_id: int) ->
     if client is None:
         raise NotFound.of("client", client_id)
     return ClientView(client, viewer.id if viewer.is_coach else None, viewer.time_zone)
+
+
+async def schedulable_client(db: Database, viewer: Viewer | None, client_id: int) -> User:
+    """The client the viewer may schedule with: for a coach any linked client whatever the
+    consent, for a client themselves; else NOT_FOUND. Gives the account, not its shared data."""
+    viewer = require_viewer(viewer)
+    query = sa.select(User).where(col(User.id) == client_id)
+    if viewer.is_coach:
+        query = query.where(col(User.id).in_(linked_clients(viewer.id)))
+    elif client_id != viewer.id:
+        raise NotFound.of("client", client_id)
+    async with db.session() as session:
+        client = await session.scalar(query)
+    if client is None:
+        raise NotFound.of("client", client_id)
+    return client
+
+
+async def load_consents(db: Database, pairs: list[tuple[int, int]]) -> list[ConsentStatus | None]:
+    """DataLoader batch: the consent of each (coach id, client id) pair, None when unlinked."""
+    coaches = {coach for coach, _ in pairs}
+    async with db.session() as session:
+        rows = await session.execute(
+            sa.select(
+                col(CoachClient.coach_id), col(CoachClient.client_id), col(CoachClient.consent)
+            ).where(
+                col(CoachClient.coach_id).in_(coaches),
+                col(CoachClient.client_id).in_({client for _, client in pairs}),
+            )
+        )
+        found = {(coach, client): ConsentStatus(consent) for coach, client, consent in rows}
+    return [found.get(pair) for pair in pairs]
+
+
+def shares_data(viewer: Viewer, client_id: int, consent: ConsentStatus | None) -> bool:
+    """Whether the viewer sees the client's data, given the (viewer, client) consent when the
+    viewer is a coach: GRANTED for a coach, themselves for a client."""
+    if viewer.is_coach:
+        return consent is ConsentStatus.GRANTED
+    return viewer.id == client_id
 
 
 async def find_visible_client(

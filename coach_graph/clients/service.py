@@ -116,6 +116,14 @@ class ConsentItem:
     client: User
 
 
+@dataclass(frozen=True, slots=True)
+class CoachLink:
+    """A client's link to one coach, with the consent they gave."""
+
+    link: CoachClient
+    coach: User
+
+
 async def list_consents(
     db: Database, viewer: Viewer | None, status: ConsentStatus | None, search: str | None
 ) -> list[ConsentItem]:
@@ -133,6 +141,20 @@ async def list_consents(
     async with db.session() as session:
         rows = await session.execute(query)
         return [ConsentItem(link, client) for link, client in rows]
+
+
+async def my_coaches(db: Database, viewer: Viewer | None) -> list[CoachLink]:
+    """The client's coaches, whatever the consent, by name: where the client's app finds the
+    `coachId` that `setConsent` needs."""
+    client = require_client(viewer)
+    async with db.session() as session:
+        rows = await session.execute(
+            sa.select(CoachClient, User)
+            .join(User, col(User.id) == col(CoachClient.coach_id))
+            .where(col(CoachClient.client_id) == client.id)
+            .order_by(_sort_name(), col(User.id))
+        )
+        return [CoachLink(link, coach) for link, coach in rows]
 
 
 async def set_consent(

@@ -13,12 +13,14 @@ from coach_graph.clients.access import ClientView
 from coach_graph.clients.activity import ActivityLevel, activity_level, days_inactive
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.clients.service import AttentionItem, ConsentItem
+from coach_graph.clients.service import CoachLink as CoachLinkItem
 from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id, requested_node_fields
 from coach_graph.homework.service import latest_homework
 from coach_graph.homework.types import HomeworkClientFields
 from coach_graph.journals.reads import last_journal_at
 from coach_graph.journals.types import JournalClientFields
 from coach_graph.sessions.types.client import SessionClientFields
+from coach_graph.sessions.types.coach import Coach
 from coach_graph.surveys.types import SurveyClientFields
 from coach_graph.timeline.types import TimelineClientFields
 
@@ -134,6 +136,21 @@ class ConsentRecord:
         )
 
 
+@strawberry.type(description="One of the client's coaches, with the consent the client gave.")
+class CoachLink:
+    coach: Coach = strawberry.field(description="The coach the client is linked to.")
+    consent: ConsentStatus = strawberry.field(description="The client's consent for this coach.")
+    consent_updated_at: datetime = strawberry.field(description="When the consent last changed.")
+
+    @classmethod
+    def of(cls, item: CoachLinkItem) -> CoachLink:
+        return cls(
+            coach=Coach.of(item.coach),
+            consent=ConsentStatus(item.link.consent),
+            consent_updated_at=item.link.consent_updated_at,
+        )
+
+
 @strawberry.type
 class Query:
     @strawberry.field(
@@ -197,6 +214,14 @@ class Query:
     ) -> list[ConsentRecord]:
         items = await service.list_consents(info.context.db, info.context.viewer, status, search)
         return [ConsentRecord.of(item) for item in items]
+
+    @strawberry.field(
+        description="The client's coaches, whatever the consent, by name: their name, time zone, "
+        "bookable services and the consent given (client)."
+    )
+    async def my_coaches(self, info: Info) -> list[CoachLink]:
+        items = await service.my_coaches(info.context.db, info.context.viewer)
+        return [CoachLink.of(item) for item in items]
 
 
 @strawberry.type

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable
 from contextlib import aclosing
 from datetime import datetime
 from typing import Annotated
@@ -17,6 +17,7 @@ from coach_graph.db import Database
 from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
 from coach_graph.messages import service
 from coach_graph.messages.models import Message as MessageRow
+from coach_graph.sessions.types.coach import Coach, coach_of
 
 
 @strawberry.type(description="One message of a conversation.")
@@ -63,6 +64,10 @@ class Conversation:
             last_message_at=view.last_message_at,
             coach_id=view.link.coach_id,
         )
+
+    @strawberry.field(description="The coach of the conversation.", graphql_type=Coach)
+    def coach(self, info: Info) -> Coach | Awaitable[Coach]:
+        return coach_of(info, self.coach_id)
 
     @strawberry.field(description="The messages, newest first.")
     async def messages(

@@ -14,7 +14,7 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_coach, require_viewer
-from coach_graph.clients.models import CoachClient, ConsentStatus
+from coach_graph.clients.access import linked_coaches
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.sessions.availability import (
@@ -77,22 +77,34 @@ async def list_services(db: Database, viewer: Viewer | None) -> list[CoachingSer
         return list(rows.all())
 
 
+async def load_bookable_services(db: Database, coach_ids: list[int]) -> list[list[CoachingService]]:
+    """DataLoader batch: each coach's bookable services (archived ones left out), shortest
+    first, in one statement for every coach asked."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            sa.select(CoachingService)
+            .where(
+                col(CoachingService.coach_id).in_(coach_ids),
+                col(CoachingService.archived_at).is_(None),
+            )
+            .order_by(col(CoachingService.duration_minutes), col(CoachingService.id))
+        )
+        found: dict[int, list[CoachingService]] = {i: [] for i in coach_ids}
+        for row in rows.all():
+            found[row.coach_id].append(row)
+    return [found[i] for i in coach_ids]
+
+
 async def bookable_service(db: Database, viewer: Viewer | None, service_id: int) -> CoachingService:
-    """A service the viewer may ask slots for: their own (coach) or one of a coach they granted
-    consent to (client). Anything else is NOT_FOUND."""
+    """A service the viewer may ask slots for: their own (coach) or one of a coach they are
+    linked to, whatever the consent (client: scheduling does not wait for it). Anything else is
+    NOT_FOUND."""
     viewer = require_viewer(viewer)
     query = sa.select(CoachingService).where(col(CoachingService.id) == service_id)
     if viewer.is_coach:
         query = query.where(col(CoachingService.coach_id) == viewer.id)
     else:
-        query = query.where(
-            col(CoachingService.coach_id).in_(
-                sa.select(col(CoachClient.coach_id)).where(
-                    col(CoachClient.client_id) == viewer.id,
-                    col(CoachClient.consent) == ConsentStatus.GRANTED,
-                )
-            )
-        )
+        query = query.where(col(CoachingService.coach_id).in_(linked_coaches(viewer.id)))
     async with db.session() as session:
         service = await session.scalar(query)
     if service is None:

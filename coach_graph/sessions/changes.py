@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from coach_graph import clock, text
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.access import visible_client
+from coach_graph.clients.access import schedulable_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.notifications.service import notify
@@ -44,6 +44,7 @@ class Keep(enum.Enum):
 
 
 KEEP = Keep.KEEP
+CLIENT_DELETED = "Client deleted"
 
 
 def _check_text(value: str | None, field: str) -> str | None:
@@ -76,7 +77,7 @@ async def book_session(
         raise BadUserInput("A new session is PENDING or CONFIRMED.")
     _check_text(customer_notes, "customerNotes")
     _check_text(private_notes, "privateNotes")
-    await visible_client(db, coach, client_id)
+    await schedulable_client(db, coach, client_id)
     async with db.transaction() as session:
         service = await coach_service(session, coach.id, service_id)
         if service.archived_at is not None:
@@ -282,11 +283,22 @@ async def rate_session(
 
 
 async def detach_client(session: AsyncSession, coach_id: int, client_id: int) -> None:
-    """Called by deleteClient inside its transaction: the client's sessions with this coach stay
-    (notes too) but link to no one, their pending reschedule requests expire, and unsent
-    messages about them are dropped."""
-    session_ids = sa.select(col(CoachingSession.id)).where(
+    """Called by deleteClient inside its transaction: the client's upcoming PENDING and
+    CONFIRMED sessions with this coach are cancelled ("Client deleted"); all their sessions stay
+    (notes too) but link to no one ("Deleted Client"); their pending reschedule requests expire,
+    and unsent messages about them (reminders among them) are dropped."""
+    theirs = sa.and_(
         col(CoachingSession.coach_id) == coach_id, col(CoachingSession.client_id) == client_id
+    )
+    session_ids = sa.select(col(CoachingSession.id)).where(theirs)
+    await session.execute(
+        sa.update(CoachingSession)
+        .where(
+            theirs,
+            col(CoachingSession.status).in_([s.value for s in LIVE]),
+            col(CoachingSession.starts_at) > clock.now(),
+        )
+        .values(status=SessionStatus.CANCELLED.value, cancellation_reason=CLIENT_DELETED)
     )
     await session.execute(
         sa.delete(OutboxMessage).where(
@@ -311,10 +323,4 @@ async def detach_client(session: AsyncSession, coach_id: int, client_id: int) ->
             ),
         )
     )
-    await session.execute(
-        sa.update(CoachingSession)
-        .where(
-            col(CoachingSession.coach_id) == coach_id, col(CoachingSession.client_id) == client_id
-        )
-        .values(client_id=None)
-    )
+    await session.execute(sa.update(CoachingSession).where(theirs).values(client_id=None))

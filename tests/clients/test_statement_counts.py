@@ -184,7 +184,8 @@ EVERY_CLIENT_FIELD = """{ clients(first: 50) { totalCount edges { node {
   surveySubmissions { id survey { name } answers { question answer } }
   homework { id status lesson { title module { title } } }
   timeline(first: 3) { edges { node { id kind } } }
-  sessions(first: 3) { totalCount edges { node { id service { name } clientName } } }
+  sessions(first: 3) { totalCount edges { node { id service { name } clientName clientEmail
+    client { id } joinUrl fee { amountMinor } coach { id name services { name } } } } }
   sessionStats { total revenue { amountMinor } }
 } } } }"""
 

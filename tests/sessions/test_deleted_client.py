@@ -1,4 +1,5 @@
-"""deleteClient keeps the coach's sessions with that client, shown as "Deleted Client"."""
+"""deleteClient keeps the coach's sessions with that client, shown as "Deleted Client"; the
+upcoming ones are cancelled."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from tests.sessions.conftest import Scene, at
 
 DELETE = "mutation($id: ID!) { deleteClient(id: $id) }"
 SESSION = """query($id: ID!) {
-  session(id: $id) { id client { id } clientName privateNotes customerNotes status }
+  session(id: $id) {
+    id client { id } clientName clientEmail privateNotes customerNotes status cancellationReason
+  }
 }"""
 
 
@@ -21,9 +24,11 @@ async def test_sessions_of_a_deleted_client_stay_with_their_notes_and_no_profile
         "id": booked["id"],
         "client": None,
         "clientName": "Deleted Client",
+        "clientEmail": None,
         "privateNotes": "Works on boundaries",
         "customerNotes": "Bring your journal",
-        "status": booked["status"],
+        "status": "CANCELLED",
+        "cancellationReason": "Client deleted",
     }
     history = await scene.as_coach("{ sessions { totalCount edges { node { clientName } } } }")
     assert history["sessions"]["totalCount"] == 1

@@ -1,50 +1,101 @@
+"""Deleting a client (SPEC "Clients and consent"): upcoming PENDING and CONFIRMED sessions are
+cancelled ("Client deleted") and their reminders never sent; past sessions keep their notes and
+show "Deleted Client" with no profile."""
+
 from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.db import Database
-from coach_graph.sessions.changes import detach_client
+from coach_graph.outbox.models import OutboxMessage
+from coach_graph.sessions.reminders import REMINDER_KINDS, queue_reminders
 from tests.sessions.conftest import Scene, at
 
+DELETE = "mutation($id: ID!) { deleteClient(id: $id) }"
 QUERY = """query($id: ID!) { session(id: $id) {
-  clientName client { id } privateNotes customerNotes status pendingRescheduleRequest { id } } }"""
+  clientName clientEmail client { id } privateNotes customerNotes status cancellationReason
+  pendingRescheduleRequest { id } } }"""
+SET_STATUS = """mutation($id: ID!, $s: SessionStatus!) {
+  updateSessionStatus(id: $id, status: $s) { status } }"""
 
 
-async def test_a_detached_client_s_sessions_stay_with_their_notes_as_deleted_client(
+async def _unsent_reminders(db: Database) -> int:
+    async with db.session() as session:
+        count = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OutboxMessage)
+            .where(
+                col(OutboxMessage.kind).in_(REMINDER_KINDS), col(OutboxMessage.sent_at).is_(None)
+            )
+        )
+        return int(count or 0)
+
+
+async def test_deleting_a_client_cancels_upcoming_sessions_and_keeps_past_ones_with_notes(
     scene: Scene, db: Database, manual_clock: clock.ManualClock
 ) -> None:
-    kept = (await scene.book(at(2, 9), 60, pn="progress notes", cn="homework"))["id"]
-    await scene.as_client(
+    past = (await scene.book(at(1, 10), 60, pn="progress notes", cn="homework"))["id"]
+    upcoming = (await scene.book(at(3, 9), 60, pn="plan"))["id"]
+    pending = (
+        await scene.as_coach(
+            """mutation($c: ID!, $s: ID!) { bookSession(clientId: $c, serviceId: $s,
+                 startsAt: "2026-03-05T11:00:00Z", status: PENDING) { id status } }""",
+            c=str(scene.client.id),
+            s=scene.services[30],
+        )
+    )["bookSession"]["id"]
+    manual_clock.set(at(1, 11))
+    await scene.as_coach(SET_STATUS, id=past, s="COMPLETED")
+    asked = await scene.as_client(
         """mutation($id: ID!) { requestReschedule(sessionId: $id,
-             startsAt: "2026-03-06T10:00:00Z") { status } }""",
-        id=kept,
+             startsAt: "2026-03-09T10:00:00Z") { status } }""",
+        id=upcoming,
     )
-    other = await scene.practice.client(scene.coach)
-    async with db.transaction() as session:
-        await detach_client(session, scene.coach.id or 0, scene.client.id or 0)
-    data = await scene.as_coach(QUERY, id=kept)
-    assert data["session"] == {
+    assert asked == {"requestReschedule": {"status": "PENDING"}}
+    manual_clock.set(at(2, 9, 30))  # the 24-hour reminder of `upcoming` is due
+    assert await queue_reminders(db) >= 1
+    assert await _unsent_reminders(db) >= 1
+
+    assert await scene.as_coach(DELETE, id=str(scene.client.id)) == {"deleteClient": True}
+
+    assert (await scene.as_coach(QUERY, id=past))["session"] == {
         "clientName": "Deleted Client",
+        "clientEmail": None,
         "client": None,
         "privateNotes": "progress notes",
         "customerNotes": "homework",
-        "status": "CONFIRMED",
+        "status": "COMPLETED",
+        "cancellationReason": None,
         "pendingRescheduleRequest": None,
     }
+    for sid in (upcoming, pending):
+        data = (await scene.as_coach(QUERY, id=sid))["session"]
+        assert (data["status"], data["cancellationReason"]) == ("CANCELLED", "Client deleted")
+        assert data["clientName"] == "Deleted Client" and data["pendingRescheduleRequest"] is None
+    # Their reminders are never sent: the queued one is gone and none is queued later.
+    assert await _unsent_reminders(db) == 0
+    manual_clock.set(at(3, 8, 5))
+    assert await queue_reminders(db) == 0
+    assert await _unsent_reminders(db) == 0
+    # The client no longer sees them; the coach's history keeps all three.
+    assert (await scene.as_client(QUERY, id=past)) == {"session": None}
     history = await scene.as_coach("{ sessions { totalCount edges { node { clientName } } } }")
-    assert history["sessions"]["edges"] == [{"node": {"clientName": "Deleted Client"}}]
-    # The client no longer sees it; their slot stays taken in the coach's calendar.
-    assert (await scene.as_client(QUERY, id=kept)) == {"session": None}
-    error = await scene.gql.error(
+    assert history["sessions"]["totalCount"] == 3
+    # The cancelled slot is free again for another client.
+    other = await scene.practice.client(scene.coach)
+    booked = await scene.gql.data(
         """mutation($c: ID!, $s: ID!) { bookSession(clientId: $c, serviceId: $s,
-             startsAt: "2026-03-04T09:30:00Z") { id } }""",
-        {"c": str(other.id), "s": scene.services[30]},
+             startsAt: "2026-03-05T09:00:00Z") { status } }""",
+        {"c": str(other.id), "s": scene.services[60]},
         scene.coach_token,
     )
-    assert error["extensions"]["code"] == "CONFLICT"
+    assert booked == {"bookSession": {"status": "CONFIRMED"}}
     follow = await scene.gql.error(
         "mutation($id: ID!) { bookFollowUp(sessionId: $id, startsAt: "
         '"2026-03-10T09:00:00Z") { id } }',
-        {"id": kept},
+        {"id": past},
         scene.coach_token,
     )
     assert follow["extensions"]["code"] == "CONFLICT"

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from coach_graph.clients.models import ConsentStatus
 from coach_graph.db import Database
 from tests.sessions.conftest import Scene, at, count_rows, iso
 
@@ -66,12 +65,10 @@ async def test_a_start_without_an_offset_is_refused(scene: Scene) -> None:
 async def test_unknown_service_calendar_or_foreign_client_is_not_found(scene: Scene) -> None:
     other_coach = await scene.practice.coach()
     stranger = await scene.practice.client(other_coach)
-    pending = await scene.practice.client(scene.coach, consent=ConsentStatus.PENDING)
     cases = [
         {"s": "999999"},
         {"cal": "999999"},
         {"c": str(stranger.id)},
-        {"c": str(pending.id)},
         {"c": "not-an-id"},
     ]
     for extra in cases:

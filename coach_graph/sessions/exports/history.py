@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer
-from coach_graph.clients.access import ClientView, visible_client
+from coach_graph.clients.access import schedulable_client
 from coach_graph.db import Database
 from coach_graph.sessions.access import can_see_private_notes, viewer_scope
 from coach_graph.sessions.models import CoachingService, CoachingSession
@@ -61,7 +61,7 @@ class ExportRow:
 
 @dataclass(frozen=True)
 class History:
-    client: ClientView
+    client: User  # the account only: exports follow the scheduling rule, not the data rule
     viewer: Viewer
     coaches: list[str]  # the names of the coaches the rows are with, in order of appearance
     time_zones: list[str]  # the coaches' time zones the starts are shown in
@@ -78,10 +78,11 @@ class History:
 async def client_history(
     db: Database, viewer: Viewer, client_id: int, include_private_notes: bool
 ) -> History:
-    """A client's sessions as the viewer may see them, oldest first; NOT_FOUND for a client the
-    viewer may not see. Private notes need the opt-in and are only ever the coach's: a client
-    who opts in gets none."""
-    view = await visible_client(db, viewer, client_id)
+    """A client's sessions as the viewer may see them, oldest first: a coach exports those with
+    any linked client whatever the consent (the scheduling rule); NOT_FOUND for anyone else.
+    Private notes need the opt-in and are only ever the coach's: a client who opts in gets
+    none."""
+    client = await schedulable_client(db, viewer, client_id)
     with_private_notes = include_private_notes and viewer.is_coach
     coach = aliased(User)
     async with db.session() as session:
@@ -130,4 +131,4 @@ async def client_history(
         coaches.append(viewer.name or viewer.email)
     key = (client_id, viewer.id if viewer.is_coach else 0)
     stats = (await load_session_stats(db, [key]))[0]
-    return History(view, viewer, coaches, time_zones, rows, stats, with_private_notes)
+    return History(client, viewer, coaches, time_zones, rows, stats, with_private_notes)

@@ -43,7 +43,7 @@ def _line(pdf: FPDF, text: str, size: float = 11, style: str = "") -> None:
 
 def to_pdf(history: History) -> bytes:
     """The history as a PDF document; private notes only when opted in."""
-    client = history.client.client
+    client = history.client
     private = history.with_private_notes
     header = [*_HEADER, "Cancellation reason", *(["Private notes"] if private else [])]
     table = [

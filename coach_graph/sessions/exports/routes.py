@@ -75,7 +75,7 @@ def export_routes(resources: Callable[[], Resources]) -> list[Route]:
                 return _error(404, "NOT_FOUND", f"No client with id {raw_id}.")
             # Rendering is CPU work (a PDF takes a tenth of a second or more): off the loop.
             body = await run_in_threadpool(render, history)
-            client = history.client.client
+            client = history.client
             disposition = content_disposition(client_id, client.name or client.email, fmt)
             return Response(
                 body,

@@ -12,7 +12,7 @@ import strawberry
 from coach_graph import clock
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
-from coach_graph.clients.access import ClientView
+from coach_graph.clients.access import ClientView, load_consents, shares_data
 from coach_graph.gql import Connection, Info, enum, requested_node_fields
 from coach_graph.loaders import then
 from coach_graph.sessions import access, history, reschedule
@@ -21,6 +21,7 @@ from coach_graph.sessions.loaders import load_calendars, load_services, load_ses
 from coach_graph.sessions.models import CoachingSession, RescheduleRequestStatus, SessionStatus
 from coach_graph.sessions.models import RescheduleRequest as RequestRow
 from coach_graph.sessions.types.catalog import Calendar, Money, Service, service_of
+from coach_graph.sessions.types.coach import Coach, coach_of
 
 if TYPE_CHECKING:
     from coach_graph.clients.types import Client
@@ -130,21 +131,30 @@ class Session:
             viewer=viewer,
         )
 
-    @strawberry.field(description="The client; null once the client was deleted.")
+    @strawberry.field(
+        description="The client's shared data: null once the client was deleted, and for a "
+        "coach while the client's consent is not GRANTED (the session itself stays visible)."
+    )
     async def client(
         self, info: Info
     ) -> Annotated[Client, strawberry.lazy("coach_graph.clients.types")] | None:
         from coach_graph.clients.types import Client
 
-        if self.row.client_id is None:
+        client_id = self.row.client_id
+        if client_id is None:
             return None
-        user = await info.context.loaders(load_users).load(self.row.client_id)
+        consent = None
+        if self.viewer.is_coach:
+            consent = await info.context.loaders(load_consents).load((self.row.coach_id, client_id))
+        if not shares_data(self.viewer, client_id, consent):
+            return None
+        user = await info.context.loaders(load_users).load(client_id)
         if user is None:
             return None
         coach_id = self.viewer.id if self.viewer.is_coach else None
         return Client.of(ClientView(user, coach_id, self.viewer.time_zone))
 
-    # The next three answer synchronously when a history page primed their loaders.
+    # The next five answer synchronously when a history page primed their loaders.
     @strawberry.field(
         description='The client\'s name (or e-mail); "Deleted Client" once deleted.',
         graphql_type=str,
@@ -154,6 +164,20 @@ class Session:
             return access.DELETED_CLIENT
         user = info.context.loaders.now_or_later(load_users, self.row.client_id)
         return then(user, lambda u: (u.name or u.email) if u else access.DELETED_CLIENT)
+
+    @strawberry.field(
+        description="The client's e-mail, whatever the consent; null once deleted.",
+        graphql_type=str | None,
+    )
+    def client_email(self, info: Info) -> str | Awaitable[str | None] | None:
+        if self.row.client_id is None:
+            return None
+        user = info.context.loaders.now_or_later(load_users, self.row.client_id)
+        return then(user, lambda u: u.email if u else None)
+
+    @strawberry.field(description="The coach whose session it is.", graphql_type=Coach)
+    def coach(self, info: Info) -> Coach | Awaitable[Coach]:
+        return coach_of(info, self.row.coach_id)
 
     @strawberry.field(description="The service booked.", graphql_type=Service)
     def service(self, info: Info) -> Service | Awaitable[Service]:
@@ -290,8 +314,13 @@ async def prime_rows(info: Info, rows: list[CoachingSession]) -> None:
     loaders = info.context.loaders
     if "service" in asked:
         await loaders.prime(load_services, [r.service_id for r in rows])
-    if asked & {"client", "clientName"}:
-        await loaders.prime(load_users, [r.client_id for r in rows if r.client_id is not None])
+    users = [r.client_id for r in rows if asked & {"client", "clientName", "clientEmail"}]
+    users += [r.coach_id for r in rows if "coach" in asked]
+    await loaders.prime(load_users, [u for u in users if u is not None])
+    viewer = info.context.viewer
+    if "client" in asked and viewer is not None and viewer.is_coach:
+        pairs = [(r.coach_id, r.client_id) for r in rows if r.client_id is not None]
+        await loaders.prime(load_consents, pairs)
     if "calendar" in asked:
         await loaders.prime(load_calendars, [r.calendar_id for r in rows if r.calendar_id])
     if "pendingRescheduleRequest" in asked:
