@@ -157,3 +157,6 @@ class SmtpSender:
             await smtp.quit()
         except aiosmtplib.SMTPException:
             smtp.close()
+        except BaseException:  # cancelled while saying goodbye: never leave the socket open
+            smtp.close()
+            raise

@@ -247,9 +247,11 @@ async def send_due(db: Database, sender: Sender, *, limit: int = 200) -> SendRep
                     await _mark_sent(db, delivered[marked:])
                     marked = len(delivered)
     finally:
-        await _mark_sent(db, delivered[marked:])
-        await sender.close()
-        OUTBOX_METRICS.record(sent=len(delivered), failed=failed)
+        try:
+            await _mark_sent(db, delivered[marked:])
+        finally:  # even when the job is stopped mid-batch: the connection is closed
+            await sender.close()
+            OUTBOX_METRICS.record(sent=len(delivered), failed=failed)
     return SendReport(len(delivered), failed)
 
 
