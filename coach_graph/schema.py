@@ -18,7 +18,7 @@ from coach_graph.accounts import types as accounts
 from coach_graph.alerts import types as alerts
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
-from coach_graph.documents import CheckedDocuments, limit_rules
+from coach_graph.documents import CheckedDocuments, OperationObserver, limit_rules
 from coach_graph.gql import SCALAR_OVERRIDES, code_error
 from coach_graph.homework import types as homework
 from coach_graph.journals import types as journals
@@ -27,7 +27,6 @@ from coach_graph.notifications import types as notifications
 from coach_graph.observability.metrics import count_error
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
-from coach_graph.web.request_note import RecordOperationName
 
 QUERIES: tuple[type, ...] = (
     accounts.Query,
@@ -78,15 +77,20 @@ class CoachGraphSchema(strawberry.Schema):
 
 
 def build_schema(
-    settings: Settings | None = None, observers: Sequence[Any] = ()
+    settings: Settings | None = None,
+    observers: Sequence[Any] = (),
+    operation_observers: Sequence[OperationObserver] = (),
 ) -> strawberry.Schema:
     """The schema with the limits of `settings`; `observers` are extensions (classes or
-    factories) that watch operations without changing them: metrics, tracing."""
+    factories) that watch operations without changing them (tracing); `operation_observers`
+    are told of each finished operation without an extension of their own (metrics)."""
     settings = settings or Settings()
     rules = limit_rules(settings.max_query_depth, settings.max_aliases)
+    watchers = tuple(operation_observers)
     extensions: list[Any] = [
-        lambda: CheckedDocuments(settings.max_query_tokens, rules, settings.query_cost_limit),
-        RecordOperationName,
+        lambda: CheckedDocuments(
+            settings.max_query_tokens, rules, settings.query_cost_limit, watchers
+        ),
         *observers,
     ]
     if not settings.introspection:
