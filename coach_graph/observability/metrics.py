@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -114,10 +115,17 @@ def observe_operation(context: ExecutionContext, seconds: float) -> None:
         kind = context.operation_type.value
     except Exception:  # no document (it did not parse) or no such operation
         kind = "unknown"
-    name = operation_label(context.operation_name)
-    GRAPHQL_OPERATIONS.labels(name, kind).inc()
+    counted, timed = _operation_series(operation_label(context.operation_name), kind)
+    counted.inc()
     if kind != "subscription":
-        GRAPHQL_LATENCY.labels(name, kind).observe(seconds)
+        timed.observe(seconds)
+
+
+@cache
+def _operation_series(name: str, kind: str) -> tuple[Counter, Histogram]:
+    """The labelled series of an operation, looked up once (at most MAX_OPERATION_NAMES + 2
+    names times four kinds): prometheus_client's `labels()` takes a lock on every call."""
+    return GRAPHQL_OPERATIONS.labels(name, kind), GRAPHQL_LATENCY.labels(name, kind)
 
 
 class AppCollector:
