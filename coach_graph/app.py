@@ -32,10 +32,10 @@ from coach_graph.graphiql import asset_routes, page_response
 from coach_graph.jobs import Job, JobRunner
 from coach_graph.observability.metrics import (
     WEBSOCKETS_OPEN,
-    OperationMetrics,
     RequestMetrics,
     app_registry,
     metrics_route,
+    observe_operation,
 )
 from coach_graph.observability.tracing import tracing_for
 from coach_graph.outbox.metrics import OUTBOX_METRICS
@@ -298,10 +298,8 @@ def create_app(
         persisted_queries,
         schema=build_schema(
             settings,
-            [
-                *([OperationMetrics] if settings.metrics else []),
-                *([tracing.schema_extension()] if tracing else []),
-            ],
+            [tracing.schema_extension()] if tracing else [],
+            [observe_operation] if settings.metrics else [],
         ),
         # Our self-hosted page (coach_graph/graphiql); off: a browser's GET /graphql gets 404.
         graphql_ide="graphiql" if settings.graphiql else None,

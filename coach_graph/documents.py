@@ -2,13 +2,16 @@
 
 Parsing and validation are most of a small request's cost, and a dashboard sends the same few
 documents again and again: both steps are cached in bounded LRUs (by document text; by parsed
-document and rule set). One extension does both with short hooks only, so a long-lived
-subscription keeps one small object, not four extensions and a generator for its whole life.
+document and rule set). One extension does both, and is the request path's only extension: it
+also hands the operation's name to the request's log line and its duration to the observers
+(metrics), so each operation sets up one object and three short hooks, and a long-lived
+subscription keeps one small object, not several extensions and generators for its whole life.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 from graphql import ASTValidationRule, GraphQLError, parse
@@ -17,8 +20,12 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
 from coach_graph.cost import operation_cost
+from coach_graph.web.request_note import note_operation
 
 CACHE_SIZE = 256
+
+# Told of every operation once it has finished: its execution context and its seconds.
+OperationObserver = Callable[[ExecutionContext, float], None]
 
 _parse = lru_cache(maxsize=CACHE_SIZE)(parse)
 _validate = lru_cache(maxsize=CACHE_SIZE)(validate_document)
@@ -51,14 +58,30 @@ def _has_lone_surrogate(value: object) -> bool:
 class CheckedDocuments(SchemaExtension):
     """Parses with a token limit, validates with the limit rules (both cached), then refuses an
     operation whose static cost (it depends on the variables, so it is not cached) is over
-    `cost_limit`: all before anything executes or reads the database."""
+    `cost_limit`: all before anything executes or reads the database. Once the operation has
+    finished, notes its name for the access log and tells each of `observers`."""
 
     def __init__(
-        self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...], cost_limit: int
+        self,
+        max_tokens: int,
+        rules: tuple[type[ASTValidationRule], ...],
+        cost_limit: int,
+        observers: Sequence[OperationObserver] = (),
     ) -> None:
         self.max_tokens = max_tokens
         self.rules = rules
         self.cost_limit = cost_limit
+        self.observers = observers
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        context = self.execution_context
+        note_operation(context.operation_name)
+        if self.observers:
+            seconds = time.perf_counter() - started
+            for observe in self.observers:
+                observe(context, seconds)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context

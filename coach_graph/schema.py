@@ -4,11 +4,14 @@ SPEC.md (depth, size, aliases) and error codes on every error."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import TracebackType
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection
+from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.extensions.context import ExecutingContextManager
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -18,7 +21,7 @@ from coach_graph.accounts import types as accounts
 from coach_graph.alerts import types as alerts
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
-from coach_graph.documents import CheckedDocuments, limit_rules
+from coach_graph.documents import CheckedDocuments, OperationObserver, limit_rules
 from coach_graph.gql import SCALAR_OVERRIDES, code_error
 from coach_graph.homework import types as homework
 from coach_graph.journals import types as journals
@@ -27,7 +30,6 @@ from coach_graph.notifications import types as notifications
 from coach_graph.observability.metrics import count_error
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
-from coach_graph.web.request_note import RecordOperationName
 
 QUERIES: tuple[type, ...] = (
     accounts.Query,
@@ -83,10 +85,51 @@ Subscription = merged(
 )
 
 
+def _hooks_execution(extension: SchemaExtension) -> bool:
+    return type(extension).on_execute is not SchemaExtension.on_execute
+
+
+class _NoExecutionHooks(ExecutingContextManager):
+    """The execution phase when no extension hooks it: nothing to set up (strawberry would
+    build an exit stack per operation for no hook at all)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+_NO_EXECUTION_HOOKS = _NoExecutionHooks()
+
+
+class ExtensionsRunner(SchemaExtensionsRunner):
+    """strawberry's runner, without per-operation set-up for an execution phase nobody hooks
+    (ours by default: CheckedDocuments hooks the operation, parsing and validation)."""
+
+    def executing(self) -> ExecutingContextManager:
+        if any(_hooks_execution(extension) for extension in self.extensions):
+            return super().executing()
+        return _NO_EXECUTION_HOOKS
+
+
 class CoachGraphSchema(strawberry.Schema):
     """The schema. Every error path of strawberry passes through `process_errors` before the
     result leaves: there each error gets its code, internal ones are masked and logged once with
     the request id, and a user's mistake is not logged (it is not an error of ours)."""
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return ExtensionsRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -99,15 +142,20 @@ class CoachGraphSchema(strawberry.Schema):
 
 
 def build_schema(
-    settings: Settings | None = None, observers: Sequence[Any] = ()
+    settings: Settings | None = None,
+    observers: Sequence[Any] = (),
+    operation_observers: Sequence[OperationObserver] = (),
 ) -> strawberry.Schema:
     """The schema with the limits of `settings`; `observers` are extensions (classes or
-    factories) that watch operations without changing them: metrics, tracing."""
+    factories) that watch operations without changing them (tracing); `operation_observers`
+    are told of each finished operation without an extension of their own (metrics)."""
     settings = settings or Settings()
     rules = limit_rules(settings.max_query_depth, settings.max_aliases)
+    watchers = tuple(operation_observers)
     extensions: list[Any] = [
-        lambda: CheckedDocuments(settings.max_query_tokens, rules, settings.query_cost_limit),
-        RecordOperationName,
+        lambda: CheckedDocuments(
+            settings.max_query_tokens, rules, settings.query_cost_limit, watchers
+        ),
         *observers,
     ]
     if not settings.introspection:

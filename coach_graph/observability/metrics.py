@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -32,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 if TYPE_CHECKING:
     from coach_graph.context import Resources
@@ -107,22 +108,24 @@ def count_error(code: object) -> None:
     GRAPHQL_ERRORS.labels(code=str(code or "UNKNOWN")).inc()
 
 
-class OperationMetrics(SchemaExtension):
-    """Counts each operation and times queries and mutations (a subscription's duration is its
-    lifetime: counted only)."""
+def observe_operation(context: ExecutionContext, seconds: float) -> None:
+    """Counts a finished operation and times queries and mutations (a subscription's duration
+    is its lifetime: counted only). An observer of documents.CheckedDocuments."""
+    try:
+        kind = context.operation_type.value
+    except Exception:  # no document (it did not parse) or no such operation
+        kind = "unknown"
+    counted, timed = _operation_series(operation_label(context.operation_name), kind)
+    counted.inc()
+    if kind != "subscription":
+        timed.observe(seconds)
 
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        context = self.execution_context
-        try:
-            kind = context.operation_type.value
-        except Exception:  # no document (it did not parse) or no such operation
-            kind = "unknown"
-        name = operation_label(context.operation_name)
-        GRAPHQL_OPERATIONS.labels(name, kind).inc()
-        if kind != "subscription":
-            GRAPHQL_LATENCY.labels(name, kind).observe(time.perf_counter() - started)
+
+@cache
+def _operation_series(name: str, kind: str) -> tuple[Counter, Histogram]:
+    """The labelled series of an operation, looked up once (at most MAX_OPERATION_NAMES + 2
+    names times four kinds): prometheus_client's `labels()` takes a lock on every call."""
+    return GRAPHQL_OPERATIONS.labels(name, kind), GRAPHQL_LATENCY.labels(name, kind)
 
 
 class AppCollector:

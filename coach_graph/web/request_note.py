@@ -9,8 +9,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from strawberry.extensions import SchemaExtension
-
 # GraphQL names only: an operation name is the client's text, and the log keeps it short.
 _OPERATION_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
 
@@ -42,11 +40,3 @@ def note_viewer(viewer_id: int) -> None:
 def note_operation(name: str | None) -> None:
     if (note := _note.get()) is not None and name and _OPERATION_NAME.fullmatch(name):
         note.operation = name
-
-
-class RecordOperationName(SchemaExtension):
-    """Hands the operation's name (given, or the document's only one) to the request's note."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        note_operation(self.execution_context.operation_name)

@@ -27,7 +27,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from coach_graph.app import create_app
-from coach_graph.demo import DEMO_COACH_EMAIL, DEMO_PASSWORD, DemoSize
+from coach_graph.demo.people import DEMO_COACH_EMAIL, DEMO_PASSWORD
+from coach_graph.demo.practice import DemoSize
 
 TRIVIAL = "{ viewer { id } }"
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"

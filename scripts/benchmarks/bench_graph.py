@@ -1,8 +1,12 @@
-"""Issue 2's performance: the My Clients page and one client's detail with every tab, over HTTP
-against a real uvicorn, next to the floor (the same rows read with hand-written SQL through the
-standard sqlite3 module and encoded to JSON). Targets: My Clients <= 3x, client detail <= 4x.
+"""Issue 14's pages near the floor: the My Clients page and one client's detail with every tab,
+over HTTP against a real uvicorn, next to the floor: the same rows read with hand-written SQL
+through the standard sqlite3 module and encoded to the same JSON, served by a bare starlette
+route on the SAME uvicorn and fetched over the SAME keep-alive connection, interleaved with the
+GraphQL page (`--rounds` rounds of `--runs` pairs). The in-process floor (no HTTP) is printed
+beside it. Targets (against the HTTP floor): My Clients <= 3x, client detail <= 4x.
 
-    .venv/bin/python scripts/benchmarks/bench_graph.py [--clients 2000] [--entries 100] [--runs 50]
+    .venv/bin/python scripts/benchmarks/bench_graph.py [--clients 2000] [--entries 100]
+        [--runs 30] [--rounds 5]
 
 Fields of the documents that the running schema does not have yet are left out (and listed), so
 the benchmark runs on any branch; after the merge it measures every column and tab.
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -22,12 +27,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from common import (
-    HEADER,
+    HTTP_FLOOR_HEADER,
     graphql,
-    row,
+    interleaved,
+    ratio_row,
     seed,
+    sqlite_path_of,
     temporary_sqlite,
-    time_ms,
     uvicorn_server,
 )
 from graphql import (
@@ -43,6 +49,12 @@ from graphql import (
     visit,
 )
 
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from coach_graph.app import create_app
 from coach_graph.demo.people import DEMO_PASSWORD
 from coach_graph.demo.practice import DemoSize
 
@@ -335,6 +347,38 @@ def floor_client_detail(
     return json.dumps({"data": {"client": client}}).encode()
 
 
+# ------------------------------------------------------------------ the floor over HTTP
+
+
+def app_with_floors() -> Starlette:
+    """The app (as `coach_graph.app:create_app` builds it) plus the floors as bare routes, first
+    in line: `/floor/my-clients?coach=&tz=` and `/floor/client-detail?coach=&client=`."""
+    app = create_app()
+    con = sqlite3.connect(sqlite_path_of(os.environ["DATABASE_URL"]), check_same_thread=False)
+
+    async def my_clients(request: Request) -> Response:
+        q = request.query_params
+        body = floor_my_clients(con, int(q["coach"]), q["tz"], datetime.now(UTC))
+        return Response(body, media_type="application/json")
+
+    async def client_detail(request: Request) -> Response:
+        q = request.query_params
+        body = floor_client_detail(con, int(q["coach"]), int(q["client"]), datetime.now(UTC))
+        return Response(body, media_type="application/json")
+
+    app.router.routes[0:0] = [
+        Route("/floor/my-clients", my_clients),
+        Route("/floor/client-detail", client_detail),
+    ]
+    return app
+
+
+def fetch(http: httpx.Client, path: str, params: dict[str, Any]) -> None:
+    response = http.get(path, params=params)
+    response.raise_for_status()
+    response.json()
+
+
 # ------------------------------------------------------------------ the run
 
 
@@ -342,7 +386,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--entries", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     with temporary_sqlite() as (url, path):
@@ -350,34 +395,48 @@ def main() -> None:
         coach_id = practice.demo_coach_id
         client_id = practice.clients[0].id  # client1: GRANTED, active today, full history
         tz = practice.coach_time_zones[coach_id]
-        with uvicorn_server(url) as server, httpx.Client(base_url=server.base_url) as http:
+        con = sqlite3.connect(path)
+        with (
+            uvicorn_server(url, app="bench_graph:app_with_floors") as server,
+            httpx.Client(base_url=server.base_url) as http,
+        ):
             token = graphql(http, LOGIN, {"e": "coach@demo.example", "p": DEMO_PASSWORD})
             token = token["data"]["login"]["token"]
             schema = graphql(http, get_introspection_query())["data"]
             my_clients, missing_a = fit_to_schema(MY_CLIENTS, schema)
             detail, missing_b = fit_to_schema(CLIENT_DETAIL, schema)
             variables = {"id": str(client_id)}
-            api_clients = time_ms(lambda: graphql(http, my_clients, token=token), args.runs)
-            api_detail = time_ms(lambda: graphql(http, detail, variables, token), args.runs)
-
-        con = sqlite3.connect(path)
-        try:
+            list_params = {"coach": coach_id, "tz": tz}
+            detail_params = {"coach": coach_id, "client": client_id}
             now = datetime.now(UTC)
-            floor_clients = time_ms(lambda: floor_my_clients(con, coach_id, tz, now), args.runs)
-            floor_detail = time_ms(
-                lambda: floor_client_detail(con, coach_id, client_id, now), args.runs
+            s = interleaved(
+                {
+                    "clients": lambda: graphql(http, my_clients, token=token),
+                    "clients floor": lambda: fetch(http, "/floor/my-clients", list_params),
+                    "clients sql": lambda: floor_my_clients(con, coach_id, tz, now),
+                    "detail": lambda: graphql(http, detail, variables, token),
+                    "detail floor": lambda: fetch(http, "/floor/client-detail", detail_params),
+                    "detail sql": lambda: floor_client_detail(con, coach_id, client_id, now),
+                },
+                args.runs,
+                args.rounds,
             )
-        finally:
-            con.close()
+        con.close()
 
     print(
         f"bench_graph: {args.clients} clients x {args.entries} journal entries "
-        f"(seeded in {seconds:.1f} s), {args.runs} runs each, uvicorn on 127.0.0.1, SQLite"
+        f"(seeded in {seconds:.1f} s), {args.rounds} rounds x {args.runs} interleaved runs, "
+        "one uvicorn on 127.0.0.1, one keep-alive connection, SQLite"
     )
     print()
-    print(HEADER)
-    print(row("My Clients: clients(first: 50), every column", api_clients, floor_clients, "<= 3x"))
-    print(row("Client detail: every tab, first page", api_detail, floor_detail, "<= 4x"))
+    print(HTTP_FLOOR_HEADER)
+    print(ratio_row("My Clients: clients(first: 50), every column", s["clients"],
+                    s["clients floor"], 3))  # fmt: skip
+    print(ratio_row("Client detail: every tab, first page", s["detail"], s["detail floor"], 4))
+    print(ratio_row("(My Clients against the in-process SQL floor)", s["clients"],
+                    s["clients sql"], 3))  # fmt: skip
+    print(ratio_row("(Client detail against the in-process SQL floor)", s["detail"],
+                    s["detail sql"], 4))  # fmt: skip
     missing = sorted(set(missing_a + missing_b))
     if missing:
         print()

@@ -13,7 +13,7 @@ import argparse
 import httpx
 from common import HEADER, graphql, median, row, seed, temporary_sqlite, time_ms, uvicorn_server
 
-from coach_graph.demo import DemoSize
+from coach_graph.demo.practice import DemoSize
 
 TRIVIAL = "query Trivial { __typename }"
 

@@ -1,31 +1,41 @@
-"""Sessions benchmark: a client's history page (50 of 500, filtered and sorted), sessionStats,
-and a year of monthly analytics on 2,000 clients x 50 sessions, each against a hand-written SQL
-floor run with sqlite3 on the same database file in the same run.
-
-Measured in process: GraphQL over HTTP through httpx's ASGITransport into the real app (parse,
-validate, authenticate the bearer token, resolve, serialise), so the ratio includes the whole
-request path, not just SQL. Seeds its own fresh temporary SQLite database; bounded in time.
+"""Sessions benchmark: a client's history page (50 of 500, filtered and sorted) and sessionStats
+on 2,000 clients x 50 sessions, each against its floor: the same rows by hand-written SQL
+(sqlite3, same database file), encoded to the same JSON shape, served by a bare starlette route
+on the SAME uvicorn and fetched over the SAME keep-alive connection, interleaved with the GraphQL
+request; the in-process SQL figure is printed beside it. Target: <= 3x the HTTP floor.
 
     .venv/bin/python scripts/benchmarks/bench_sessions.py [--clients 2000] [--per-client 50]
+        [--runs 40] [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import random
 import sqlite3
 import statistics
-import sys
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from common import (
+    HTTP_FLOOR_HEADER,
+    interleaved,
+    ratio_row,
+    sqlite_path_of,
+    temporary_sqlite,
+    uvicorn_server,
+)
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from coach_graph import clock
 from coach_graph.accounts.models import Role, User
@@ -48,10 +58,6 @@ STATS = """query($id: ID!) { client(id: $id) { sessionStats {
 ANALYTICS = """query($f: DateTime!, $t: DateTime!) { analytics(from: $f, to: $t, interval: MONTH) {
   sessionsCompleted retentionRate averageRating revenue { periodStart revenue { amountMinor } } } }"""
 TARGET = 3.0
-# Every measurement stops after this many seconds of samples (plus its warm-up).
-TIME_BOX = 20.0
-
-
 def iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
@@ -59,30 +65,6 @@ def iso(moment: datetime) -> str:
 def sql_time(moment: datetime) -> str:
     # SQLite holds naive UTC text (see db.UtcDateTime).
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-
-
-async def measure_async(fn: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
-    for _ in range(3):
-        await fn()
-    samples: list[float] = []
-    started = time.perf_counter()
-    while len(samples) < runs and time.perf_counter() - started < TIME_BOX:
-        t = time.perf_counter()
-        await fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return samples
-
-
-def measure_sync(fn: Callable[[], Any], runs: int) -> list[float]:
-    for _ in range(3):
-        fn()
-    samples: list[float] = []
-    started = time.perf_counter()
-    while len(samples) < runs and time.perf_counter() - started < TIME_BOX:
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return samples
 
 
 def p95(samples: list[float]) -> float:
@@ -134,134 +116,143 @@ async def seed(resources: Resources, clients: int, per_client: int) -> tuple[int
     return coach.id, history_client, practice[0], token
 
 
-async def main(clients: int, per_client: int) -> None:
-    tmp = tempfile.TemporaryDirectory()
-    path = Path(tmp.name) / "bench.db"
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{path}", run_jobs=False,
-        password_time_cost=1, password_memory_kib=1024,
-    )  # fmt: skip
-    app = create_app(settings, jobs=[])
-    rows: list[tuple[str, list[float], list[float]]] = []
-    baseline: list[float] = []
-    async with app.router.lifespan_context(app):
-        resources: Resources = app.state.resources
-        started = time.perf_counter()
-        coach_id, history_client, stats_client, token = await seed(resources, clients, per_client)
-        seeded = time.perf_counter() - started
-        now = clock.now()
-        year_start = datetime(now.year - 1, now.month, 1, tzinfo=UTC)
-        year_end = datetime(now.year, now.month, 1, tzinfo=UTC)
-        transport = httpx.ASGITransport(app=app)
-        headers = {"Authorization": f"Bearer {token}"}
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+def history_floor(con: sqlite3.Connection, coach_id: int, client_id: int, now: str) -> bytes:
+    """The history page by hand: the same 50 rows, the same JSON shape."""
+    page = con.execute(
+        "SELECT s.id, s.starts_at, s.duration_minutes, s.status, "
+        "substr(s.private_notes, 1, 80), v.name FROM coaching_session s "
+        "JOIN coaching_service v ON v.id = s.service_id "
+        "WHERE s.coach_id = ? AND s.client_id = ? "
+        "AND s.status IN ('COMPLETED', 'CANCELLED', 'NO_SHOW') AND s.starts_at < ? "
+        "ORDER BY s.starts_at, s.id LIMIT 51",
+        (coach_id, client_id, now),
+    ).fetchall()
+    total = con.execute(
+        "SELECT count(*) FROM coaching_session WHERE coach_id = ? AND client_id = ? "
+        "AND status IN ('COMPLETED', 'CANCELLED', 'NO_SHOW') AND starts_at < ?",
+        (coach_id, client_id, now),
+    ).fetchone()[0]
+    edges = [
+        {"node": {"id": str(r[0]), "startsAt": datetime.fromisoformat(r[1]).isoformat() + "Z",
+                  "durationMinutes": r[2], "status": r[3], "notesPreview": r[4],
+                  "service": {"name": r[5]}}}
+        for r in page[:50]
+    ]  # fmt: skip
+    data = {"client": {"sessions": {"totalCount": total, "edges": edges}}}
+    return json.dumps({"data": data}).encode()
 
-            def query(doc: str, variables: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
-                async def run() -> Any:
-                    response = await http.post(
-                        "/graphql", json={"query": doc, "variables": variables}, headers=headers
-                    )
-                    body = response.json()
+
+def stats_floor(con: sqlite3.Connection, coach_id: int, client_id: int) -> bytes:
+    """sessionStats by hand: one aggregate, the same JSON shape."""
+    total, done, cancelled, no_shows, revenue = con.execute(
+        "SELECT count(*), sum(status = 'COMPLETED'), sum(status = 'CANCELLED'), "
+        "sum(status = 'NO_SHOW'), sum(CASE WHEN status = 'COMPLETED' THEN price_minor "
+        "ELSE 0 END) FROM coaching_session WHERE coach_id = ? AND client_id = ?",
+        (coach_id, client_id),
+    ).fetchone()
+    stats = {
+        "total": total, "completed": done or 0, "cancelled": cancelled or 0,
+        "noShows": no_shows or 0, "cancellationRate": (cancelled or 0) / total if total else 0.0,
+        "revenue": {"amountMinor": revenue or 0, "currency": "EUR"},
+    }  # fmt: skip
+    return json.dumps({"data": {"client": {"sessionStats": stats}}}).encode()
+
+
+def app_with_floors() -> Starlette:
+    """The app plus the floors as bare routes on the same server, first in line."""
+    app = create_app()
+    con = sqlite3.connect(sqlite_path_of(os.environ["DATABASE_URL"]), check_same_thread=False)
+
+    async def history(request: Request) -> Response:
+        q = request.query_params
+        body = history_floor(con, int(q["coach"]), int(q["client"]), q["now"])
+        return Response(body, media_type="application/json")
+
+    async def stats(request: Request) -> Response:
+        q = request.query_params
+        body = stats_floor(con, int(q["coach"]), int(q["client"]))
+        return Response(body, media_type="application/json")
+
+    app.router.routes[0:0] = [Route("/floor/history", history), Route("/floor/stats", stats)]
+    return app
+
+
+async def seeded(url: str, clients: int, per_client: int) -> tuple[int, int, int, str, float]:
+    settings = Settings(
+        database_url=url, run_jobs=False, password_time_cost=1, password_memory_kib=1024
+    )
+    app = create_app(settings, jobs=[])
+    async with app.router.lifespan_context(app):
+        started = time.perf_counter()
+        ids = await seed(app.state.resources, clients, per_client)
+        return (*ids, time.perf_counter() - started)
+
+
+def main(clients: int, per_client: int, runs: int, rounds: int) -> None:
+    with temporary_sqlite() as (url, path):
+        coach_id, history_client, stats_client, token, seconds = asyncio.run(
+            seeded(url, clients, per_client)
+        )
+        now = clock.now()
+        con = sqlite3.connect(path)
+        headers = {"Authorization": f"Bearer {token}"}
+        with (
+            uvicorn_server(url, app="bench_sessions:app_with_floors") as server,
+            httpx.Client(base_url=server.base_url, headers=headers) as http,
+        ):
+
+            def query(doc: str, variables: dict[str, Any]) -> Callable[[], Any]:
+                def run() -> Any:
+                    body = http.post("/graphql", json={"query": doc, "variables": variables}).json()
                     assert not body.get("errors"), body["errors"]
                     return body
 
                 return run
 
+            def floor(path: str, **params: Any) -> Callable[[], Any]:
+                return lambda: http.get(path, params=params).json()
+
             history = query(HISTORY, {"id": str(history_client), "to": iso(now)})
-            first = await history()
-            assert len(first["data"]["client"]["sessions"]["edges"]) == 50
-            baseline = await measure_async(query("{ viewer { id } }", {}), 200)
-            api = {
-                "history page (50 of 500, filtered, sorted)": await measure_async(history, 200),
-                "sessionStats (one client)": await measure_async(
-                    query(STATS, {"id": str(stats_client)}), 200
-                ),
-                "analytics: 12 months, MONTH": await measure_async(
-                    query(ANALYTICS, {"f": iso(year_start), "t": iso(year_end)}), 30
-                ),
-            }
-        con = sqlite3.connect(path)
-        n, ys, ye = sql_time(now), sql_time(year_start), sql_time(year_end)
-        prev = sql_time(year_start - (year_end - year_start))
-
-        def history_floor() -> Any:
-            page = con.execute(
-                "SELECT s.id, s.starts_at, s.duration_minutes, s.status, "
-                "substr(s.private_notes, 1, 80), v.name FROM coaching_session s "
-                "JOIN coaching_service v ON v.id = s.service_id "
-                "WHERE s.coach_id = ? AND s.client_id = ? "
-                "AND s.status IN ('COMPLETED', 'CANCELLED', 'NO_SHOW') AND s.starts_at < ? "
-                "ORDER BY s.starts_at, s.id LIMIT 51",
-                (coach_id, history_client, n),
-            ).fetchall()
-            total = con.execute(
-                "SELECT count(*) FROM coaching_session WHERE coach_id = ? AND client_id = ? "
-                "AND status IN ('COMPLETED', 'CANCELLED', 'NO_SHOW') AND starts_at < ?",
-                (coach_id, history_client, n),
-            ).fetchone()
-            return page, total
-
-        def stats_floor() -> Any:
-            return con.execute(
-                "SELECT count(*), sum(status = 'COMPLETED'), sum(status = 'CANCELLED'), "
-                "sum(status = 'NO_SHOW'), sum(CASE WHEN status = 'COMPLETED' THEN price_minor "
-                "ELSE 0 END) FROM coaching_session WHERE coach_id = ? AND client_id = ?",
-                (coach_id, stats_client),
-            ).fetchone()
-
-        def analytics_floor() -> Any:
-            revenue = con.execute(
-                "SELECT strftime('%Y-%m', starts_at), count(*), sum(price_minor) "
-                "FROM coaching_session WHERE coach_id = ? AND status = 'COMPLETED' "
-                "AND starts_at >= ? AND starts_at < ? GROUP BY 1",
-                (coach_id, ys, ye),
-            ).fetchall()
-            rating = con.execute(
-                "SELECT avg(rating) FROM coaching_session WHERE coach_id = ? AND starts_at >= ? "
-                "AND starts_at < ? AND rating IS NOT NULL",
-                (coach_id, ys, ye),
-            ).fetchone()
-            retention = con.execute(
-                "SELECT count(p.client_id), count(c.client_id) FROM "
-                "(SELECT DISTINCT client_id FROM coaching_session WHERE coach_id = ?1 "
-                " AND status = 'COMPLETED' AND client_id IS NOT NULL "
-                " AND starts_at >= ?2 AND starts_at < ?3) p LEFT JOIN "
-                "(SELECT DISTINCT client_id FROM coaching_session WHERE coach_id = ?1 "
-                " AND status = 'COMPLETED' AND client_id IS NOT NULL "
-                " AND starts_at >= ?3 AND starts_at < ?4) c ON c.client_id = p.client_id",
-                (coach_id, prev, ys, ye),
-            ).fetchone()
-            return revenue, rating, retention
-
-        floors = [
-            measure_sync(history_floor, 200),
-            measure_sync(stats_floor, 200),
-            measure_sync(analytics_floor, 30),
-        ]
+            assert len(history()["data"]["client"]["sessions"]["edges"]) == 50
+            n = sql_time(now)
+            s = interleaved(
+                {
+                    "baseline": query("{ viewer { id } }", {}),
+                    "history": history,
+                    "history floor": floor(
+                        "/floor/history", coach=coach_id, client=history_client, now=n
+                    ),
+                    "history sql": lambda: history_floor(con, coach_id, history_client, n),
+                    "stats": query(STATS, {"id": str(stats_client)}),
+                    "stats floor": floor("/floor/stats", coach=coach_id, client=stats_client),
+                    "stats sql": lambda: stats_floor(con, coach_id, stats_client),
+                },
+                runs,
+                rounds,
+            )
         con.close()
-        for (name, samples), floor in zip(api.items(), floors, strict=True):
-            rows.append((name, samples, floor))
-    tmp.cleanup()
     total = clients * per_client + 500
     print(f"Seeded {total} sessions ({clients} clients x {per_client} + one client x 500) "
-          f"in {seeded:.1f} s. In process over HTTP (httpx ASGITransport), SQLite.\n")  # fmt: skip
-    print("| benchmark | median ms | p95 ms | floor median ms | ratio | target |")
-    print("|---|---|---|---|---|---|")
-    print(
-        f"| request baseline: {{ viewer {{ id }} }} (context) | {statistics.median(baseline):.2f} "
-        f"| {p95(baseline):.2f} | - | - | - |"
-    )
-    for name, samples, floor in rows:
-        median, floor_median = statistics.median(samples), statistics.median(floor)
-        print(
-            f"| {name} | {median:.2f} | {p95(samples):.2f} | {floor_median:.2f} | "
-            f"{median / floor_median:.1f}x | <= {TARGET:.0f}x |"
-        )
+          f"in {seconds:.1f} s. {rounds} rounds x {runs} interleaved runs, one uvicorn on "
+          "127.0.0.1, one keep-alive connection, SQLite.\n")  # fmt: skip
+    print(HTTP_FLOOR_HEADER)
+    every = [x for r in s["baseline"] for x in r]
+    print(f"| request baseline: {{ viewer {{ id }} }} | {statistics.median(every):.2f} | "
+          f"{p95(every):.2f} | - | - | - | - |")  # fmt: skip
+    print(ratio_row("history page (50 of 500, filtered, sorted)", s["history"],
+                    s["history floor"], TARGET))  # fmt: skip
+    print(ratio_row("sessionStats (one client)", s["stats"], s["stats floor"], TARGET))
+    print(ratio_row("(history page against the in-process SQL floor)", s["history"],
+                    s["history sql"], TARGET))  # fmt: skip
+    print(ratio_row("(sessionStats against the in-process SQL floor)", s["stats"],
+                    s["stats sql"], TARGET))  # fmt: skip
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--per-client", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.clients, args.per_client)))
+    main(args.clients, args.per_client, args.runs, args.rounds)

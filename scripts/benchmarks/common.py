@@ -181,3 +181,49 @@ def row(name: str, samples: list[float], floor: list[float] | None, target: str)
         f = median(floor)
         return f"| {name} | {m:.2f} | {p95(samples):.2f} | {f:.2f} | {m / f:.2f}x | {target} |"
     return f"| {name} | {m:.2f} | {p95(samples):.2f} | - | - | {target} |"
+
+
+# ------------------------------------------------------------------ floors served over HTTP
+
+HTTP_FLOOR_HEADER = (
+    "| benchmark | median ms | p95 ms | floor median ms | ratio spread (rounds) | ratio | target |\n"
+    "|---|---:|---:|---:|---|---:|---|"
+)
+
+
+def sqlite_path_of(database_url: str) -> str:
+    return database_url.split(":///", 1)[1]
+
+
+def interleaved(
+    fns: dict[str, Callable[[], object]], runs: int, rounds: int, warmup: int = 5
+) -> dict[str, list[list[float]]]:
+    """`rounds` rounds of `runs` turns; in each turn every fn runs once, one after the other, so
+    all of them see the same machine. Returns milliseconds per fn, per round."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[list[float]]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        this_round: dict[str, list[float]] = {name: [] for name in fns}
+        for _ in range(runs):
+            for name, fn in fns.items():
+                started = time.perf_counter()
+                fn()
+                this_round[name].append((time.perf_counter() - started) * 1000)
+        for name in fns:
+            samples[name].append(this_round[name])
+    return samples
+
+
+def ratio_row(name: str, api: list[list[float]], floor: list[list[float]], target: float) -> str:
+    """One row: medians over every sample; the ratio is median / floor median, its spread the
+    lowest and highest per-round ratio. Ends with `| <ratio>x | <= <target>x |`."""
+    every_api = [s for r in api for s in r]
+    every_floor = [s for r in floor for s in r]
+    per_round = [median(a) / median(f) for a, f in zip(api, floor, strict=True)]
+    m, f = median(every_api), median(every_floor)
+    return (
+        f"| {name} | {m:.2f} | {p95(every_api):.2f} | {f:.3f} | "
+        f"{min(per_round):.2f}..{max(per_round):.2f} | {m / f:.2f}x | <= {target:g}x |"
+    )
