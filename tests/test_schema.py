@@ -30,10 +30,6 @@ NOT_YET_BUILT: tuple[str, ...] = (
     # Messages, an inbox and real e-mail.
     # Conversation.coach waits for the Coach type (R1).
     "Conversation.coach",
-    # Clients book for themselves.
-    "Query.coachProfile",
-    "Mutation.signUp",
-    "Mutation.bookMySession",
 )
 
 
