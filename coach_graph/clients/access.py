@@ -42,6 +42,11 @@ def granted_clients(coach_id: int) -> sa.Select[int]:
     )
 
 
+def linked_clients(coach_id: int) -> sa.Select[int]:
+    """The ids of every client linked to a coach, whatever the consent (the scheduling rule)."""
+    return sa.select(col(CoachClient.client_id)).where(col(CoachClient.coach_id) == coach_id)
+
+
 def linked(coach_id: int, client_id: int) -> sa.Select[CoachClient]:
     """The link between a coach and a client, whatever the consent (scheduling and messages
     work with every linked client)."""

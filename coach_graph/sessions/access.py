@@ -1,6 +1,6 @@
-"""Who sees and acts on which session: a coach their own (with clients who granted consent, or
-deleted ones), a client theirs; private notes are the session's coach's alone; when a call can be
-joined."""
+"""Who sees and acts on which session: a coach their own with every linked client whatever the
+consent (the scheduling rule of `clients.access`) and with deleted ones, a client theirs; private
+notes are the session's coach's alone; when a call can be joined."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.auth import Viewer, require_viewer
-from coach_graph.clients.access import granted_clients
+from coach_graph.clients.access import linked_clients
 from coach_graph.db import Database
 from coach_graph.errors import NotFound
 from coach_graph.sessions.models import CoachingSession
@@ -24,12 +24,13 @@ NOTES_PREVIEW = 80
 
 
 def coach_scope(coach_id: int) -> sa.ColumnElement[bool]:
-    """A coach's sessions: with a GRANTED client, or with a deleted one (client null)."""
+    """A coach's sessions: with a linked client whatever the consent, or with a deleted one
+    (client null)."""
     return sa.and_(
         col(CoachingSession.coach_id) == coach_id,
         sa.or_(
             col(CoachingSession.client_id).is_(None),
-            col(CoachingSession.client_id).in_(granted_clients(coach_id)),
+            col(CoachingSession.client_id).in_(linked_clients(coach_id)),
         ),
     )
 
