@@ -4,7 +4,6 @@ confirms or cancels."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -29,15 +28,6 @@ BOOKING_NOTICE = timedelta(hours=2)
 MAX_PENDING_SELF_BOOKED = 3
 
 
-@dataclass(frozen=True)
-class CoachProfile:
-    """What a coach's booking page shows: nothing about their clients or calendars."""
-
-    id: int
-    name: str | None
-    time_zone: str
-
-
 def bookable(coach_id: int) -> sa.Select[CoachingService]:
     """A coach's services that take bookings (not archived), shortest first."""
     return (
@@ -49,21 +39,14 @@ def bookable(coach_id: int) -> sa.Select[CoachingService]:
     )
 
 
-async def coach_profile(db: Database, coach_id: int) -> CoachProfile | None:
-    """The booking page of a coach, for anyone; None for any id that is not a coach's."""
+async def coach_profile(db: Database, coach_id: int) -> User | None:
+    """The coach whose booking page this is, for anyone; None for any id that is not a
+    coach's. The page shows only their name, time zone and bookable services."""
     async with db.session() as session:
-        row = (
-            await session.execute(
-                sa.select(col(User.id), col(User.name), col(User.time_zone)).where(
-                    col(User.id) == coach_id, col(User.role) == Role.COACH
-                )
-            )
-        ).first()
-    if row is None:
-        return None
-    found, name, time_zone = row
-    assert found is not None
-    return CoachProfile(found, name, time_zone)
+        coach: User | None = await session.scalar(
+            sa.select(User).where(col(User.id) == coach_id, col(User.role) == Role.COACH)
+        )
+    return coach
 
 
 async def bookable_services(db: Database, coach_id: int) -> list[CoachingService]:

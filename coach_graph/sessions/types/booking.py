@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from coach_graph.accounts.models import User
 from coach_graph.gql import Info, parse_id
 from coach_graph.sessions import booking
 from coach_graph.sessions.types.catalog import Service
@@ -28,10 +29,8 @@ class Coach:
         return [Service.of(row) for row in rows]
 
     @classmethod
-    def of(cls, profile: booking.CoachProfile) -> Coach:
-        return cls(
-            id=strawberry.ID(str(profile.id)), name=profile.name, time_zone=profile.time_zone
-        )
+    def of(cls, user: User) -> Coach:
+        return cls(id=strawberry.ID(str(user.id)), name=user.name, time_zone=user.time_zone)
 
 
 @strawberry.type
@@ -45,8 +44,8 @@ class BookingQuery:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The coach's id.")],
     ) -> Coach | None:
-        profile = await booking.coach_profile(info.context.db, parse_id(id, "coach"))
-        return Coach.of(profile) if profile else None
+        coach = await booking.coach_profile(info.context.db, parse_id(id, "coach"))
+        return Coach.of(coach) if coach else None
 
 
 @strawberry.type
