@@ -40,6 +40,9 @@ class Settings:
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     login_window: timedelta = timedelta(minutes=15)
+    # Sign-ups (signUp) from one client address within `sign_up_window` before RATE_LIMITED.
+    sign_ups_per_address: int = 10
+    sign_up_window: timedelta = timedelta(hours=1)
     # Peers whose X-Forwarded-For names the client address (reverse proxies), as networks.
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = field(default_factory=tuple)
     # Database pool (file databases and PostgreSQL): connections kept, extra ones allowed, and
@@ -126,6 +129,7 @@ class Settings:
             login_max_failures_per_address=_int(
                 env, "LOGIN_MAX_FAILURES_PER_ADDRESS", defaults.login_max_failures_per_address
             ),
+            sign_ups_per_address=_int(env, "SIGN_UPS_PER_ADDRESS", defaults.sign_ups_per_address),
             trusted_proxies=tuple(
                 ip_network(p.strip(), strict=False)
                 for p in env.get("TRUSTED_PROXIES", "").split(",")

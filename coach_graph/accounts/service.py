@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -18,7 +19,10 @@ from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, Unauthenticated
 from coach_graph.sessions.setup import setup_new_coach
-from coach_graph.text import checked_text
+from coach_graph.text import NAME, checked_text
+
+# The shortest password a person may choose when signing up.
+SIGN_UP_PASSWORD = 10
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,16 @@ def normalise_email(email: str) -> str:
     """An e-mail address as accounts store it (checked like every text: no control characters;
     PostgreSQL refuses a NUL outright)."""
     return checked_text(email, "email", 320).strip().lower()
+
+
+def checked_email(email: str) -> str:
+    """A new account's e-mail address, normalised like login does (`normalise_email`), with one
+    "@" between a non-empty local part and domain and no space inside."""
+    email = normalise_email(email)
+    local, at, domain = email.partition("@")
+    if not at or not local or not domain or "@" in domain or any(ch.isspace() for ch in email):
+        raise BadUserInput(f"{email!r} is not a valid e-mail address.", field="email")
+    return email
 
 
 def login_throttles(settings: Settings) -> tuple[Throttle, Throttle]:
@@ -90,13 +104,18 @@ async def logout(db: Database, tokens: Tokens, viewer: Viewer | None) -> bool:
     return True
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def validate_time_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    """`name` when the IANA database knows it, else BAD_USER_INPUT."""
+    if name not in _time_zones():
         raise BadUserInput(
-            f"Unknown time zone {name!r}; use an IANA name like Europe/Paris."
-        ) from exc
+            f"Unknown time zone {name[:64]!r}; use an IANA name like Europe/Paris.",
+            field="timeZone",
+        )
     return name
 
 
@@ -116,16 +135,38 @@ async def add_user(
     """Create a coach or a client; a client given `coach_email` is linked with consent PENDING.
     A new coach starts with the default services, calendar and availability (`settings` gives
     the prices; the environment's when omitted)."""
-    email = normalise_email(email)
-    if "@" not in email or len(email) > 320:
-        raise BadUserInput("A valid e-mail address is required.")
+    email = checked_email(email)
     if len(password) < 8:
         raise BadUserInput("A password needs at least 8 characters.")
+    name = checked_text(name, "name", NAME)
     validate_time_zone(time_zone)
     password_hash = await passwords.hash(password)  # before the transaction: it is slow
+    try:
+        return await _insert_user(
+            db, role, email, name, password_hash, time_zone, coach_email, is_premium, settings
+        )
+    except sa.exc.IntegrityError:  # a concurrent sign-up of the address won the unique index
+        raise _taken(email) from None
+
+
+def _taken(email: str) -> Conflict:
+    return Conflict(f"A user with e-mail {email} exists already.")
+
+
+async def _insert_user(
+    db: Database,
+    role: Role,
+    email: str,
+    name: str | None,
+    password_hash: str,
+    time_zone: str,
+    coach_email: str | None,
+    is_premium: bool,
+    settings: Settings | None,
+) -> User:
     async with db.transaction() as session:
         if await session.scalar(sa.select(col(User.id)).where(col(User.email) == email)):
-            raise Conflict(f"A user with e-mail {email} exists already.")
+            raise _taken(email)
         coach: User | None = None
         if coach_email is not None:
             coach = await session.scalar(
@@ -156,3 +197,43 @@ async def add_user(
                 CoachClient(coach_id=coach.id, client_id=user.id, consent=ConsentStatus.PENDING)
             )
     return user
+
+
+def sign_up_throttle(settings: Settings) -> Throttle:
+    """Sign-ups per client address (every attempt counts, a taken address too), so addresses
+    cannot be harvested at speed."""
+    return Throttle("sign-up", settings.sign_ups_per_address, settings.sign_up_window)
+
+
+async def sign_up(
+    db: Database,
+    passwords: Passwords,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    name: str | None,
+    time_zone: str | None,
+    address: str,
+) -> LoginResult:
+    """A person without an account becomes a client and is logged in. Input is checked first
+    (nothing counted); then the attempt counts against the client address (RATE_LIMITED past
+    the limit); the password is hashed with no database connection held."""
+    email = checked_email(email)
+    if len(password) < SIGN_UP_PASSWORD:
+        raise BadUserInput(
+            f"A password needs at least {SIGN_UP_PASSWORD} characters.", field="password"
+        )
+    name = (checked_text(name, "name", NAME) or "").strip() or None
+    time_zone = validate_time_zone(time_zone or "UTC")
+    throttle = sign_up_throttle(settings)
+    async with db.transaction() as session:
+        await throttle.check(session, address, "Too many sign-ups from this address; try later.")
+        await throttle.count(session, address)
+    user = await add_user(
+        db, passwords, role=Role.CLIENT, email=email, password=password, name=name,
+        time_zone=time_zone, settings=settings,
+    )  # fmt: skip
+    assert user.id is not None
+    token, row = await issue_token(db, user.id, settings.token_ttl)
+    return LoginResult(token=token, expires_at=row.expires_at, user=user)

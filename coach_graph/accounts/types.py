@@ -73,6 +73,35 @@ class Mutation:
             token=result.token, expires_at=result.expires_at, viewer=Viewer.of(result.user)
         )
 
+    @strawberry.mutation(
+        description="Sign up as a new client (no account yet) and log in: a password of at least "
+        "10 characters; an e-mail address already registered is CONFLICT; sign-ups from one "
+        "client address are limited (RATE_LIMITED with `retryAfter`)."
+    )
+    async def sign_up(
+        self,
+        info: Info,
+        email: Annotated[
+            str, strawberry.argument(description="Your e-mail address (case does not matter).")
+        ],
+        password: Annotated[str, strawberry.argument(description="At least 10 characters.")],
+        name: Annotated[
+            str | None, strawberry.argument(description="Your name (up to 200 characters).")
+        ] = None,
+        time_zone: Annotated[
+            str | None,
+            strawberry.argument(description="IANA time zone, e.g. Europe/Paris (default UTC)."),
+        ] = None,
+    ) -> AuthPayload:
+        r = info.context.resources
+        result = await service.sign_up(
+            r.db, r.passwords, r.settings, email=email, password=password, name=name,
+            time_zone=time_zone, address=client_address(info.context.request, r.settings),
+        )  # fmt: skip
+        return AuthPayload(
+            token=result.token, expires_at=result.expires_at, viewer=Viewer.of(result.user)
+        )
+
     @strawberry.mutation(description="Revoke the token of this request; its sockets close too.")
     async def logout(self, info: Info) -> bool:
         r = info.context.resources

@@ -51,11 +51,6 @@ def linked_clients(coach_id: int) -> sa.Select[int]:
     return sa.select(col(CoachClient.client_id)).where(col(CoachClient.coach_id) == coach_id)
 
 
-def linked_coaches(client_id: int) -> sa.Select[int]:
-    """The ids of every coach a client is linked to, whatever the consent."""
-    return sa.select(col(CoachClient.coach_id)).where(col(CoachClient.client_id) == client_id)
-
-
 def linked(coach_id: int, client_id: int) -> sa.Select[CoachClient]:
     """The link between a coach and a client, whatever the consent (scheduling and messages
     work with every linked client)."""

@@ -26,6 +26,7 @@ DEMO_STEP_PATHS = (
     "coach_graph.journals.demo:seed_journal_insight",
     "coach_graph.surveys.demo:seed_surveys",
     "coach_graph.sessions.demo:seed_session_history",
+    "coach_graph.sessions.demo:seed_prospects",
     # Last: the evaluator reads everything the others wrote.
     "coach_graph.alerts.demo:seed_alert_history",
 )

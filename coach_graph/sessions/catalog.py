@@ -13,8 +13,7 @@ from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.accounts.models import User
-from coach_graph.auth import Viewer, require_coach, require_viewer
-from coach_graph.clients.access import linked_coaches
+from coach_graph.auth import Viewer, require_coach
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.sessions.availability import (
@@ -96,17 +95,16 @@ async def load_bookable_services(db: Database, coach_ids: list[int]) -> list[lis
 
 
 async def bookable_service(db: Database, viewer: Viewer | None, service_id: int) -> CoachingService:
-    """A service the viewer may ask slots for: their own (coach) or one of a coach they are
-    linked to, whatever the consent (client: scheduling does not wait for it). Anything else is
-    NOT_FOUND."""
-    viewer = require_viewer(viewer)
-    query = sa.select(CoachingService).where(col(CoachingService.id) == service_id)
-    if viewer.is_coach:
-        query = query.where(col(CoachingService.coach_id) == viewer.id)
-    else:
-        query = query.where(col(CoachingService.coach_id).in_(linked_coaches(viewer.id)))
+    """A service whose free times the viewer may read: any coach's service that takes bookings
+    (a booking page is public: anyone, signed in or not), and a coach's own archived ones.
+    Anything else is NOT_FOUND."""
+    takes_bookings: sa.ColumnElement[bool] = col(CoachingService.archived_at).is_(None)
+    if viewer is not None and viewer.is_coach:
+        takes_bookings = sa.or_(takes_bookings, col(CoachingService.coach_id) == viewer.id)
     async with db.session() as session:
-        service = await session.scalar(query)
+        service = await session.scalar(
+            sa.select(CoachingService).where(col(CoachingService.id) == service_id, takes_bookings)
+        )
     if service is None:
         raise NotFound.of("service", service_id)
     return service

@@ -23,6 +23,7 @@ from coach_graph.sessions.access import find_session, own_session
 from coach_graph.sessions.catalog import coach_service
 from coach_graph.sessions.models import (
     Calendar,
+    CoachingService,
     CoachingSession,
     RescheduleRequest,
     RescheduleRequestStatus,
@@ -59,6 +60,52 @@ def _message(s: CoachingSession, **extra: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- booking
 
 
+async def place_session(
+    session: AsyncSession,
+    service: CoachingService,
+    client_id: int,
+    starts_at: datetime,
+    *,
+    status: SessionStatus,
+    calendar_id: int | None = None,
+    customer_notes: str | None = None,
+    private_notes: str | None = None,
+    self_booked: bool = False,
+) -> CoachingSession:
+    """The one way a new session is placed, for the coach's booking and the client's: on a
+    service that is not archived, where `check_placement` allows (call after `lock_schedule`),
+    on the given calendar or the coach's first. Added and flushed in the caller's transaction."""
+    assert service.id is not None
+    if service.archived_at is not None:
+        raise BadUserInput(f"The service {service.name!r} is archived and takes no bookings.")
+    ends_at = await check_placement(session, service.coach_id, starts_at, service.duration_minutes)
+    if calendar_id is None:
+        calendar_id = await session.scalar(
+            sa.select(col(Calendar.id))
+            .where(col(Calendar.coach_id) == service.coach_id)
+            .order_by(col(Calendar.id))
+            .limit(1)
+        )
+    booked = CoachingSession(
+        coach_id=service.coach_id,
+        client_id=client_id,
+        service_id=service.id,
+        calendar_id=calendar_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        duration_minutes=service.duration_minutes,
+        status=status.value,
+        customer_notes=customer_notes,
+        private_notes=private_notes,
+        price_minor=service.price_minor,
+        currency=service.currency,
+        self_booked=self_booked,
+    )
+    session.add(booked)
+    await session.flush()
+    return booked
+
+
 async def book_session(
     db: Database,
     viewer: Viewer | None,
@@ -80,8 +127,6 @@ async def book_session(
     await schedulable_client(db, coach, client_id)
     async with db.transaction() as session:
         service = await coach_service(session, coach.id, service_id)
-        if service.archived_at is not None:
-            raise BadUserInput(f"The service {service.name!r} is archived and takes no bookings.")
         if calendar_id is not None:
             calendar = await session.scalar(
                 sa.select(col(Calendar.id)).where(
@@ -90,31 +135,17 @@ async def book_session(
             )
             if calendar is None:
                 raise NotFound.of("calendar", calendar_id)
-        else:
-            calendar_id = await session.scalar(
-                sa.select(col(Calendar.id))
-                .where(col(Calendar.coach_id) == coach.id)
-                .order_by(col(Calendar.id))
-                .limit(1)
-            )
         await lock_schedule(session, coach.id)
-        ends_at = await check_placement(session, coach.id, starts_at, service.duration_minutes)
-        booked = CoachingSession(
-            coach_id=coach.id,
-            client_id=client_id,
-            service_id=service_id,
+        booked = await place_session(
+            session,
+            service,
+            client_id,
+            starts_at,
+            status=status,
             calendar_id=calendar_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            duration_minutes=service.duration_minutes,
-            status=status.value,
             customer_notes=customer_notes,
             private_notes=private_notes,
-            price_minor=service.price_minor,
-            currency=service.currency,
         )
-        session.add(booked)
-        await session.flush()
         await notify(
             session, client_id, MessageKind.SESSION_BOOKED, _message(booked), session_id=booked.id
         )
@@ -160,7 +191,18 @@ async def update_status(
         refusal = transition_refusal(s, target, clock.now())
         if refusal:
             raise Conflict(refusal)
+        confirmed = target == SessionStatus.CONFIRMED and s.status == SessionStatus.PENDING
         s.status = target.value
+        if confirmed:
+            await notify(
+                session,
+                s.client_id,
+                MessageKind.SESSION_BOOKED,
+                _message(s),
+                session_id=s.id,
+                title="Session confirmed",
+                body=f"Your coach confirmed the session of {s.starts_at:%Y-%m-%d %H:%M} UTC.",
+            )
         if target in (SessionStatus.NO_SHOW, SessionStatus.COMPLETED):
             await charge_no_show(session, s)
         if target == SessionStatus.CANCELLED:

@@ -1,6 +1,7 @@
 """Demo data for sessions: services and availability, months of past sessions in every status
 with notes and ratings, upcoming sessions and one pending reschedule request, all relative to
-`clock.now()`. Rows go in with bulk inserts, so thousands of clients are quick."""
+`clock.now()`. Rows go in with bulk inserts, so thousands of clients are quick. And a few
+prospects who booked the free intro call for themselves."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph import clock
-from coach_graph.accounts.models import User
+from coach_graph.accounts.models import Role, User
+from coach_graph.clients.models import CoachClient
 from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.demo.practice import DemoPractice
+from coach_graph.sessions.catalog import available_slots
+from coach_graph.sessions.changes import place_session
 from coach_graph.sessions.models import (
     AvailabilityWindow,
     CoachingService,
@@ -26,7 +30,7 @@ from coach_graph.sessions.models import (
     RescheduleRequestStatus,
     SessionStatus,
 )
-from coach_graph.sessions.setup import DEFAULT_WINDOWS, default_services
+from coach_graph.sessions.setup import DEFAULT_WINDOWS, default_services, lock_schedule
 
 PAST_DAYS = 180
 FUTURE_DAYS = 28
@@ -250,3 +254,57 @@ async def seed_session_history(db: Database, settings: Settings, practice: DemoP
         await seed_sessions(
             db, settings, coach_id, client_ids, practice.rng, practice.size.sessions
         )
+
+
+# Prospects who found the demo coach's booking page, signed up and booked the free intro call:
+# (e-mail, name, time zone, status of the intro call, customer notes).
+PROSPECTS = (
+    ("prospect1@demo.example", "Nadia Okafor", "Europe/London", SessionStatus.CONFIRMED,
+     "Looking for help with a career change."),
+    ("prospect2@demo.example", "Tomás Ruiz", "Europe/Madrid", SessionStatus.PENDING,
+     "I'd like to work on stress at work."),
+    ("prospect3@demo.example", "Mei Tanaka", "Asia/Tokyo", SessionStatus.PENDING, None),
+)  # fmt: skip
+
+
+async def seed_prospects(db: Database, settings: Settings, practice: DemoPractice) -> None:
+    """Demo step: prospects of the demo coach who signed up and booked the free intro call for
+    themselves (consent PENDING), in the first free slots two days ahead and later: one the
+    coach confirmed, the others waiting for an answer. Placed by the booking rule itself."""
+    coach_id = practice.demo_coach_id
+    async with db.session() as session:
+        password_hash = await session.scalar(
+            sa.select(col(User.password_hash)).where(col(User.id) == coach_id)
+        )
+        intro = await session.scalar(
+            sa.select(CoachingService)
+            .where(
+                col(CoachingService.coach_id) == coach_id,
+                col(CoachingService.price_minor) == 0,
+                col(CoachingService.archived_at).is_(None),
+            )
+            .order_by(col(CoachingService.id))
+            .limit(1)
+        )
+    if intro is None or intro.id is None or password_hash is None:
+        return
+    start = practice.now + timedelta(days=2)
+    for n, (email, name, time_zone, status, notes) in enumerate(PROSPECTS):
+        slots = await available_slots(db, None, intro.id, start, start + timedelta(days=14))
+        if not slots:
+            return
+        async with db.transaction() as session:
+            prospect = User(
+                role=Role.CLIENT.value, email=email, name=name, password_hash=password_hash,
+                time_zone=time_zone, created_at=practice.now - timedelta(days=3 - n),
+            )  # fmt: skip
+            session.add(prospect)
+            await session.flush()
+            assert prospect.id is not None
+            session.add(CoachClient(coach_id=coach_id, client_id=prospect.id))
+            await lock_schedule(session, coach_id)
+            await place_session(
+                session, intro, prospect.id, slots[0], status=status, customer_notes=notes,
+                self_booked=True,
+            )  # fmt: skip
+        start = slots[0] + timedelta(hours=3)

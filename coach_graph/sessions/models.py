@@ -117,6 +117,8 @@ class CoachingSession(SQLModel, table=True):
     # What the cancellation policy charged, stored when it was charged (the policy may change).
     fee_minor: int = Field(default=0)
     late_cancellation: bool = Field(default=False)
+    # Booked by the client themselves (bookMySession) rather than by the coach.
+    self_booked: bool = Field(default=False)
 
 
 def new_meeting_room() -> str:

@@ -73,7 +73,8 @@ class Query:
 
     @strawberry.field(
         description="Free start times for a service in [from, to) (at most 62 days): inside the "
-        "coach's weekly hours, in the future, overlapping no session."
+        "coach's weekly hours, in the future, overlapping no session. Public for a service that "
+        "takes bookings (anyone, signed in or not)."
     )
     async def available_slots(
         self,
