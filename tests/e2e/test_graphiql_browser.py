@@ -85,6 +85,7 @@ async def serve(app: ASGIApp) -> AsyncIterator[str]:
 def chromium(profile: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Headless Chromium with DevTools on a free port and no network beyond 127.0.0.1."""
     assert CHROMIUM is not None
+    log = (profile.parent / "chromium.log").open("wb")
     process = subprocess.Popen(
         [
             CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu",
@@ -93,10 +94,11 @@ def chromium(profile: Path) -> Iterator[subprocess.Popen[bytes]]:
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
             "--no-first-run", "--no-default-browser-check", "--disable-extensions",
             "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--metrics-recording-only", "about:blank",
+            "--disable-sync", "--metrics-recording-only", "--disable-dev-shm-usage",
+            "about:blank",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )  # fmt: skip
     try:
         yield process
@@ -107,6 +109,7 @@ def chromium(profile: Path) -> Iterator[subprocess.Popen[bytes]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 class DevTools:
@@ -145,7 +148,7 @@ class DevTools:
         assert "exceptionDetails" not in result, result
         return result["result"].get("value")
 
-    async def wait_for(self, expression: str, within: float = 30.0) -> Any:
+    async def wait_for(self, expression: str, within: float = 90.0) -> Any:
         """Poll the page until `expression` is truthy (the browser works on its own time)."""
         for _ in range(int(within / 0.1)):
             value = await self.evaluate(expression)
@@ -163,10 +166,18 @@ class DevTools:
 
 
 @asynccontextmanager
-async def devtools(profile: Path) -> AsyncIterator[DevTools]:
+async def devtools(profile: Path, browser: subprocess.Popen[bytes]) -> AsyncIterator[DevTools]:
     """Attach to the page Chromium opened (its DevTools port is written into the profile)."""
     active_port = profile / "DevToolsActivePort"
-    await until(lambda: active_port.exists() and bool(active_port.read_text()), within=30)
+
+    def started() -> bool:
+        if browser.poll() is not None:  # it died: say why instead of waiting out the bound
+            log = (profile.parent / "chromium.log").read_text(errors="replace")
+            raise AssertionError(f"chromium exited with {browser.returncode}:\n{log[-3000:]}")
+        return active_port.exists() and bool(active_port.read_text())
+
+    # A cold start on a busy 2-core machine can take a while; the bound only stops a hang.
+    await until(started, within=90)
     port = active_port.read_text().split()[0]
     async with httpx.AsyncClient() as http:
         targets = (await http.get(f"http://127.0.0.1:{port}/json/list")).json()
@@ -220,8 +231,8 @@ async def test_graphiql_runs_a_query_in_headless_chromium_with_no_network_but_th
             }
         )
         profile = tmp_path / "chromium-profile"
-        with chromium(profile):
-            async with devtools(profile) as page:
+        with chromium(profile) as browser:
+            async with devtools(profile, browser) as page:
                 for domain in ("Page", "Network", "Runtime", "Log"):
                     await page.send(f"{domain}.enable")
                 await page.send("Page.addScriptToEvaluateOnNewDocument", source=RECORD_VIOLATIONS)
