@@ -18,7 +18,7 @@ from coach_graph.accounts.models import User
 from coach_graph.clients.models import CoachClient
 from coach_graph.db import Database, alembic_config
 from coach_graph.journals.models import JournalEntry
-from coach_graph.sessions.demo import PROSPECTS
+from coach_graph.sessions.demo_prospects import PROSPECTS
 from tests.conftest import GraphQLClient, Practice
 
 
@@ -104,8 +104,8 @@ async def test_seed_fills_an_empty_database_and_prints_demo_logins(
 ) -> None:
     run = await coach_graph(database_url, "seed", "--clients", "6", "--entries", "4")
     assert run.code == 0, run.err
-    # Two coaches, 6 + 4 clients and the prospects who booked an intro call.
-    assert await count(db, User) == 2 + 6 + 4 + len(PROSPECTS)
+    # Two coaches, 6 + 4 clients, the prospects who booked an intro call and the one who phoned.
+    assert await count(db, User) == 2 + 6 + 4 + len(PROSPECTS) + 1
     assert await count(db, JournalEntry) > 0
     assert "coach@demo.example" in run.out and "demo-password" in run.out
     assert "http://127.0.0.1:8000/graphql" in run.out

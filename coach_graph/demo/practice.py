@@ -4,7 +4,8 @@ A step is `async def step(db: Database, settings: Settings, practice: DemoPracti
 living in its domain's `demo.py`; it uses `practice.rng` for any randomness (one generator for the
 whole demo, so the order of the steps in `registry.DEMO_STEPS` is part of the data) and
 `practice.now` for time, and inserts in bulk with `insert_returning_ids` or
-`session.execute(sa.insert(table), rows)`.
+`session.execute(sa.insert(table), rows)`. A step that acts as a coach or client would (book,
+cancel, set a policy) calls the product's own service with `acting_as(db, user_id)`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from coach_graph.accounts.models import Role, User
+from coach_graph.auth import Viewer
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.config import Settings
 from coach_graph.db import Database
@@ -89,3 +92,14 @@ async def insert_returning_ids(
         sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
     )
     return [int(r[0]) for r in result.all()]
+
+
+async def acting_as(db: Database, user_id: int) -> Viewer:
+    """The viewer a demo step passes to a service to act as that user (no token is issued)."""
+    async with db.session() as session:
+        user = await session.get(User, user_id)
+    assert user is not None and user.id is not None
+    return Viewer(
+        id=user.id, role=Role(user.role), email=user.email, name=user.name,
+        time_zone=user.time_zone, token_id=0, token_expires_at=datetime.max.replace(tzinfo=UTC),
+    )  # fmt: skip

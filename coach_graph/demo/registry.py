@@ -25,8 +25,12 @@ DEMO_STEP_PATHS = (
     "coach_graph.journals.demo:seed_journals",
     "coach_graph.journals.demo:seed_journal_insight",
     "coach_graph.surveys.demo:seed_surveys",
+    # Before the history: its no-shows pay the demo coach's late fee.
+    "coach_graph.sessions.demo_policy:seed_cancellation_policy",
     "coach_graph.sessions.demo:seed_session_history",
-    "coach_graph.sessions.demo:seed_prospects",
+    "coach_graph.sessions.demo_prospects:seed_prospects",
+    "coach_graph.sessions.demo_prospects:seed_coach_booked_prospect",
+    "coach_graph.sessions.demo_policy:seed_late_fees",
     # Last: the evaluator reads everything the others wrote.
     "coach_graph.alerts.demo:seed_alert_history",
 )

@@ -1,7 +1,8 @@
-"""Demo data for sessions: services and availability, months of past sessions in every status
-with notes and ratings, upcoming sessions and one pending reschedule request, all relative to
-`clock.now()`. Rows go in with bulk inserts, so thousands of clients are quick. And a few
-prospects who booked the free intro call for themselves."""
+"""Demo data for sessions: services, a calendar and availability, months of past sessions in
+every status with notes and ratings, upcoming sessions and one pending reschedule request, all
+relative to `clock.now()`. Rows go in with bulk inserts, so thousands of clients are quick.
+(The prospects are in `demo_prospects`, the cancellation policy and its fees in `demo_policy`.)
+"""
 
 from __future__ import annotations
 
@@ -14,15 +15,13 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph import clock
-from coach_graph.accounts.models import Role, User
-from coach_graph.clients.models import CoachClient
+from coach_graph.accounts.models import User
 from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.demo.practice import DemoPractice
-from coach_graph.sessions.catalog import available_slots
-from coach_graph.sessions.changes import place_session
 from coach_graph.sessions.models import (
     AvailabilityWindow,
+    Calendar,
     CoachingService,
     CoachingSession,
     CoachSchedule,
@@ -30,7 +29,12 @@ from coach_graph.sessions.models import (
     RescheduleRequestStatus,
     SessionStatus,
 )
-from coach_graph.sessions.setup import DEFAULT_WINDOWS, default_services, lock_schedule
+from coach_graph.sessions.policy import policy_of
+from coach_graph.sessions.setup import (
+    DEFAULT_WINDOWS,
+    MAIN_CALENDAR,
+    default_services,
+)
 
 PAST_DAYS = 180
 FUTURE_DAYS = 28
@@ -70,6 +74,8 @@ def _slots(tz: ZoneInfo, now: datetime, windows: list[tuple[int, int, int]]) -> 
 
 
 async def _ensure_setup(db: Database, settings: Settings, coach_id: int) -> list[CoachingService]:
+    """What a new coach starts with (services, a calendar, weekly hours, the schedule row), for
+    coaches inserted in bulk without it; the coach's bookable services, shortest first."""
     async with db.transaction() as session:
         services = list(
             (
@@ -90,6 +96,11 @@ async def _ensure_setup(db: Database, settings: Settings, coach_id: int) -> list
                 AvailabilityWindow(coach_id=coach_id, weekday=d, start_minute=s, end_minute=e)
                 for d, s, e in DEFAULT_WINDOWS
             )
+        has_calendar = await session.scalar(
+            sa.select(col(Calendar.id)).where(col(Calendar.coach_id) == coach_id)
+        )
+        if not has_calendar:
+            session.add(Calendar(coach_id=coach_id, name=MAIN_CALENDAR))
         if await session.get(CoachSchedule, coach_id) is None:
             session.add(CoachSchedule(coach_id=coach_id))
     async with db.session() as session:
@@ -133,7 +144,9 @@ async def seed_sessions(
     """Give the coach services and hours (if missing) and each client `per_client` sessions:
     about 85% in the last six months in every final status, the rest in the next four weeks.
     Sessions take free hourly slots while there are any; at benchmark scale (more sessions than
-    slots) later ones share times. The first client gets one PENDING reschedule request."""
+    slots) later ones share times. They are filed on the coach's first calendar, and a NO_SHOW
+    carries the fee of the coach's cancellation policy (as `policy.charge_no_show` stores it).
+    The first client gets one PENDING reschedule request."""
     if not client_ids or per_client < 1:
         return
     now = clock.now()
@@ -151,6 +164,13 @@ async def seed_sessions(
                 ).where(col(AvailabilityWindow.coach_id) == coach_id)
             )
         ).all()
+        calendar_id = await session.scalar(
+            sa.select(col(Calendar.id))
+            .where(col(Calendar.coach_id) == coach_id)
+            .order_by(col(Calendar.id))
+            .limit(1)
+        )
+        policy = await policy_of(session, coach_id)
         taken = set(
             (
                 await session.scalars(
@@ -187,7 +207,7 @@ async def seed_sessions(
                     "coach_id": coach_id,
                     "client_id": client_id,
                     "service_id": service.id,
-                    "calendar_id": None,
+                    "calendar_id": calendar_id,
                     "starts_at": starts_at,
                     "ends_at": starts_at + timedelta(minutes=service.duration_minutes),
                     "duration_minutes": service.duration_minutes,
@@ -200,6 +220,9 @@ async def seed_sessions(
                     if status == SessionStatus.CANCELLED
                     else None,
                     "price_minor": service.price_minor,
+                    "fee_minor": policy.fee(service.price_minor)
+                    if status == SessionStatus.NO_SHOW
+                    else 0,
                     "currency": service.currency,
                     "rating": rng.choice((3, 4, 4, 5, 5, 5))
                     if status == SessionStatus.COMPLETED and rng.random() < 0.6
@@ -254,57 +277,3 @@ async def seed_session_history(db: Database, settings: Settings, practice: DemoP
         await seed_sessions(
             db, settings, coach_id, client_ids, practice.rng, practice.size.sessions
         )
-
-
-# Prospects who found the demo coach's booking page, signed up and booked the free intro call:
-# (e-mail, name, time zone, status of the intro call, customer notes).
-PROSPECTS = (
-    ("prospect1@demo.example", "Nadia Okafor", "Europe/London", SessionStatus.CONFIRMED,
-     "Looking for help with a career change."),
-    ("prospect2@demo.example", "Tomás Ruiz", "Europe/Madrid", SessionStatus.PENDING,
-     "I'd like to work on stress at work."),
-    ("prospect3@demo.example", "Mei Tanaka", "Asia/Tokyo", SessionStatus.PENDING, None),
-)  # fmt: skip
-
-
-async def seed_prospects(db: Database, settings: Settings, practice: DemoPractice) -> None:
-    """Demo step: prospects of the demo coach who signed up and booked the free intro call for
-    themselves (consent PENDING), in the first free slots two days ahead and later: one the
-    coach confirmed, the others waiting for an answer. Placed by the booking rule itself."""
-    coach_id = practice.demo_coach_id
-    async with db.session() as session:
-        password_hash = await session.scalar(
-            sa.select(col(User.password_hash)).where(col(User.id) == coach_id)
-        )
-        intro = await session.scalar(
-            sa.select(CoachingService)
-            .where(
-                col(CoachingService.coach_id) == coach_id,
-                col(CoachingService.price_minor) == 0,
-                col(CoachingService.archived_at).is_(None),
-            )
-            .order_by(col(CoachingService.id))
-            .limit(1)
-        )
-    if intro is None or intro.id is None or password_hash is None:
-        return
-    start = practice.now + timedelta(days=2)
-    for n, (email, name, time_zone, status, notes) in enumerate(PROSPECTS):
-        slots = await available_slots(db, None, intro.id, start, start + timedelta(days=14))
-        if not slots:
-            return
-        async with db.transaction() as session:
-            prospect = User(
-                role=Role.CLIENT.value, email=email, name=name, password_hash=password_hash,
-                time_zone=time_zone, created_at=practice.now - timedelta(days=3 - n),
-            )  # fmt: skip
-            session.add(prospect)
-            await session.flush()
-            assert prospect.id is not None
-            session.add(CoachClient(coach_id=coach_id, client_id=prospect.id))
-            await lock_schedule(session, coach_id)
-            await place_session(
-                session, intro, prospect.id, slots[0], status=status, customer_notes=notes,
-                self_booked=True,
-            )  # fmt: skip
-        start = slots[0] + timedelta(hours=3)

@@ -12,6 +12,7 @@ from coach_graph.sessions.models import AvailabilityWindow, Calendar, CoachingSe
 
 # Monday to Friday, 09:00-17:00 local time.
 DEFAULT_WINDOWS = tuple((weekday, 9 * 60, 17 * 60) for weekday in range(5))
+MAIN_CALENDAR = "Main calendar"
 
 
 def default_services(coach_id: int, settings: Settings) -> list[CoachingService]:
@@ -36,7 +37,7 @@ async def setup_new_coach(
     assert coach.id is not None
     settings = settings or Settings.from_env()
     session.add_all(default_services(coach.id, settings))
-    session.add(Calendar(coach_id=coach.id, name="Main calendar"))
+    session.add(Calendar(coach_id=coach.id, name=MAIN_CALENDAR))
     session.add_all(
         AvailabilityWindow(coach_id=coach.id, weekday=d, start_minute=s, end_minute=e)
         for d, s, e in DEFAULT_WINDOWS

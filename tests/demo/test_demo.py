@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -185,3 +186,128 @@ async def test_the_demo_alert_history_holds_resolved_and_open_alerts(
     assert all(a.resolved_at == seeded.now - timedelta(days=1) for a in resolved)
     open_categories = {a.category for a in alerts if a.resolved_at is None}
     assert open_categories == {"INACTIVITY", "HOMEWORK", "JOURNAL"}
+
+
+async def test_every_demo_coach_has_a_calendar_weekly_hours_and_files_sessions_on_it(
+    db: Database, seeded: DemoPractice
+) -> None:
+    from coach_graph.sessions.models import AvailabilityWindow, Calendar, CoachingSession
+
+    async with db.session() as session:
+        for coach_id in seeded.coach_ids:
+            calendars = (
+                await session.scalars(
+                    sa.select(col(Calendar.id)).where(col(Calendar.coach_id) == coach_id)
+                )
+            ).all()
+            hours = (
+                await session.scalars(
+                    sa.select(AvailabilityWindow).where(
+                        col(AvailabilityWindow.coach_id) == coach_id
+                    )
+                )
+            ).all()
+            filed = set(
+                (
+                    await session.scalars(
+                        sa.select(col(CoachingSession.calendar_id))
+                        .where(col(CoachingSession.coach_id) == coach_id)
+                        .distinct()
+                    )
+                ).all()
+            )
+            assert len(calendars) == 1, coach_id
+            assert sorted(w.weekday for w in hours) == [0, 1, 2, 3, 4], coach_id
+            assert filed == set(calendars), coach_id
+
+
+async def _demo_coach_sessions(db: Database, practice: DemoPractice) -> list[Any]:
+    from coach_graph.sessions.models import CoachingSession
+
+    async with db.session() as session:
+        rows = await session.scalars(
+            sa.select(CoachingSession).where(
+                col(CoachingSession.coach_id) == practice.demo_coach_id
+            )
+        )
+        return list(rows.all())
+
+
+async def test_the_demo_coach_charges_half_the_price_for_a_late_cancellation_and_no_shows(
+    gql: GraphQLClient, db: Database, seeded: DemoPractice
+) -> None:
+    client2 = next(c.id for c in seeded.clients if c.email == "client2@demo.example")
+    sessions = await _demo_coach_sessions(db, seeded)
+    late = [s for s in sessions if s.late_cancellation]
+    assert [(s.client_id, s.status) for s in late] == [(client2, "CANCELLED")]
+    assert late[0].fee_minor == (late[0].price_minor + 1) // 2 > 0
+    assert seeded.now - timedelta(days=18) <= late[0].starts_at < seeded.now
+    no_shows = [s for s in sessions if s.status == "NO_SHOW"]
+    assert any(s.client_id == client2 for s in no_shows)
+    assert no_shows and all(s.fee_minor == (s.price_minor + 1) // 2 for s in no_shows)
+    assert all(s.fee_minor == 0 for s in sessions if s.status != "NO_SHOW" and s not in late)
+    # The same through the API: the policy, and the fee on the late cancellation.
+    login = await gql.data(
+        'mutation { login(email: "coach@demo.example", password: "demo-password") { token } }'
+    )
+    token = login["login"]["token"]
+    data = await gql.data(
+        "{ cancellationPolicy { noticeHours lateFeePercent } "
+        "sessions(filter: {statuses: [CANCELLED]}, first: 100) "
+        "{ edges { node { lateCancellation fee { amountMinor } } } } }",
+        token=token,
+    )
+    assert data["cancellationPolicy"] == {"noticeHours": 24, "lateFeePercent": 50}
+    charged = [e["node"] for e in data["sessions"]["edges"] if e["node"]["lateCancellation"]]
+    assert charged == [{"lateCancellation": True, "fee": {"amountMinor": late[0].fee_minor}}]
+
+
+async def test_the_second_coach_has_no_policy_so_their_no_shows_pay_nothing(
+    db: Database, seeded: DemoPractice
+) -> None:
+    from coach_graph.sessions.models import CancellationPolicy, CoachingSession
+
+    async with db.session() as session:
+        policies = (await session.scalars(sa.select(col(CancellationPolicy.coach_id)))).all()
+        fees = (
+            await session.scalars(
+                sa.select(col(CoachingSession.fee_minor)).where(
+                    col(CoachingSession.coach_id) == seeded.coach_ids[1]
+                )
+            )
+        ).all()
+    assert list(policies) == [seeded.demo_coach_id]
+    assert fees and set(fees) == {0}
+
+
+async def test_a_prospect_the_coach_added_has_pending_consent_and_a_coach_booked_intro_call(
+    db: Database, seeded: DemoPractice
+) -> None:
+    from coach_graph.notifications.models import Notification
+
+    async with db.session() as session:
+        prospect = await session.scalar(
+            sa.select(User).where(col(User.email) == "prospect4@demo.example")
+        )
+        assert prospect is not None
+        consent = await session.scalar(
+            sa.select(col(CoachClient.consent)).where(
+                col(CoachClient.coach_id) == seeded.demo_coach_id,
+                col(CoachClient.client_id) == prospect.id,
+            )
+        )
+        told = (
+            await session.scalars(
+                sa.select(col(Notification.kind)).where(
+                    col(Notification.recipient_id) == prospect.id
+                )
+            )
+        ).all()
+    booked = [s for s in await _demo_coach_sessions(db, seeded) if s.client_id == prospect.id]
+    assert consent == "PENDING"
+    assert [(s.status, s.price_minor, s.self_booked) for s in booked] == [("CONFIRMED", 0, False)]
+    assert booked[0].starts_at >= seeded.now + timedelta(days=2)
+    assert list(told) == ["SESSION_BOOKED"]
+    # Besides the prospects who booked for themselves, also consent PENDING.
+    self_booked = [s for s in await _demo_coach_sessions(db, seeded) if s.self_booked]
+    assert len(self_booked) == 3
