@@ -80,8 +80,14 @@ class Conversation:
             str | None, strawberry.argument(description="The cursor of the last message seen.")
         ] = None,
     ) -> Connection[Message]:
-        page = await service.messages(info.context.db, int(self.id), first, after)
-        return Connection.of(page, Message.of)
+        key = service.ConversationMessages.of(int(self.id), first, after)
+        loaders = info.context.loaders
+        rows = await loaders(service.message_pages).load(key)
+
+        async def count() -> int:
+            return await loaders(service.message_counts).load(key.conversation_id)
+
+        return Connection.of(key.page(rows, count), Message.of)
 
 
 def source(db: Database, viewer: Viewer) -> feed.Source[MessageRow]:
