@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from coach_graph import clock, text
+from coach_graph import clock, feed, text
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.access import linked
@@ -197,7 +197,7 @@ async def _tell_recipient(session: AsyncSession, sender: Viewer, message: Messag
     publish_after_commit(
         session,
         MESSAGES_CHANNEL,
-        {"recipientId": message.recipient_id, "messageIds": [message.id]},
+        {feed.RECIPIENT: message.recipient_id, "messageIds": [message.id]},
     )
 
 
@@ -290,28 +290,38 @@ def sender_role(message: Message) -> Role:
 
 
 async def received_since(
-    db: Database, viewer: Viewer, after_id: int, also: Sequence[int] = (), limit: int = 100
+    db: Database, recipient_id: int, after_id: int, also: Sequence[int] = (), limit: int = 100
 ) -> list[Message]:
-    """The messages the viewer received above `after_id` (plus those in `also`), oldest first."""
+    """The messages the person received above `after_id` (plus those in `also`), oldest first."""
     condition = col(Message.id) > after_id
     if also:
         condition = sa.or_(condition, col(Message.id).in_(list(also)))
     async with db.session() as session:
         rows = await session.scalars(
             sa.select(Message)
-            .where(col(Message.recipient_id) == viewer.id, condition)
+            .where(col(Message.recipient_id) == recipient_id, condition)
             .order_by(col(Message.id))
             .limit(limit)
         )
         return list(rows.all())
 
 
-async def latest_received_id(db: Database, viewer: Viewer) -> int:
+async def latest_received_id(db: Database, recipient_id: int) -> int:
     async with db.session() as session:
         newest = await session.scalar(
-            sa.select(sa.func.max(col(Message.id))).where(col(Message.recipient_id) == viewer.id)
+            sa.select(sa.func.max(col(Message.id))).where(col(Message.recipient_id) == recipient_id)
         )
     return int(newest or 0)
+
+
+async def received_feed(db: Database, viewer: Viewer, after_id: int | None) -> feed.Source[Message]:
+    """The messages the viewer receives, as a live feed source. `after_id` must be a message
+    they sent or received (NOT_FOUND otherwise, like an unknown one)."""
+    if after_id is not None:
+        await require_received(db, viewer, after_id)
+    return feed.of_recipient(
+        MESSAGES_CHANNEL, "messageIds", db, viewer.id, received_since, latest_received_id
+    )
 
 
 async def require_received(db: Database, viewer: Viewer, message_id: int) -> None:

@@ -13,7 +13,6 @@ import strawberry
 from coach_graph import feed
 from coach_graph.accounts.models import Role
 from coach_graph.auth import Viewer, require_viewer
-from coach_graph.db import Database
 from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
 from coach_graph.messages import service
 from coach_graph.messages.models import Message as MessageRow
@@ -90,35 +89,12 @@ class Conversation:
         return Connection.of(key.page(rows, count), Message.of)
 
 
-def source(db: Database, viewer: Viewer) -> feed.Source[MessageRow]:
-    """The messages the viewer receives, as a live feed source."""
-
-    async def since(after_id: int, also: tuple[int, ...], limit: int) -> list[MessageRow]:
-        return await service.received_since(db, viewer, after_id, also, limit=limit)
-
-    async def latest() -> int:
-        return await service.latest_received_id(db, viewer)
-
-    return feed.Source(
-        service.MESSAGES_CHANNEL,
-        "recipientId",
-        "messageIds",
-        viewer.id,
-        (viewer.id,),
-        since,
-        latest,
-    )
-
-
 async def _follow(
     info: Info, viewer: Viewer, after_id: int | None
 ) -> AsyncGenerator[Message, None]:
     db = info.context.db
-    if after_id is not None:
-        await service.require_received(db, viewer, after_id)
-    follow = feed.follow(
-        db, info.context.resources.realtime, source(db, viewer), after_id, Message.of
-    )
+    source = await service.received_feed(db, viewer, after_id)
+    follow = feed.follow(db, info.context.resources.realtime, source, after_id, Message.of)
     async with aclosing(follow) as messages:
         async for message in messages:
             yield message

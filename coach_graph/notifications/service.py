@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from coach_graph import clock
+from coach_graph import clock, feed
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.db import Database, publish_after_commit
@@ -142,7 +142,7 @@ async def notify(
     publish_after_commit(
         session,
         NOTIFICATIONS_CHANNEL,
-        {"recipientId": recipient_id, "notificationIds": [notification.id]},
+        {feed.RECIPIENT: recipient_id, "notificationIds": [notification.id]},
     )
     return notification
 
@@ -227,28 +227,47 @@ async def mark_read(db: Database, viewer: Viewer | None, ids: Sequence[int] | No
 
 
 async def notifications_since(
-    db: Database, viewer: Viewer, after_id: int, also: Sequence[int] = (), limit: int = 100
+    db: Database, recipient_id: int, after_id: int, also: Sequence[int] = (), limit: int = 100
 ) -> list[Notification]:
-    """The viewer's notifications above `after_id` (plus those in `also`), oldest first."""
+    """The person's notifications above `after_id` (plus those in `also`), oldest first."""
     condition = col(Notification.id) > after_id
     if also:
         condition = sa.or_(condition, col(Notification.id).in_(list(also)))
     async with db.session() as session:
         rows = await session.scalars(
             sa.select(Notification)
-            .where(_mine(viewer), condition)
+            .where(col(Notification.recipient_id) == recipient_id, condition)
             .order_by(col(Notification.id))
             .limit(limit)
         )
         return list(rows.all())
 
 
-async def latest_notification_id(db: Database, viewer: Viewer) -> int:
+async def latest_notification_id(db: Database, recipient_id: int) -> int:
     async with db.session() as session:
         newest = await session.scalar(
-            sa.select(sa.func.max(col(Notification.id))).where(_mine(viewer))
+            sa.select(sa.func.max(col(Notification.id))).where(
+                col(Notification.recipient_id) == recipient_id
+            )
         )
     return int(newest or 0)
+
+
+async def notification_feed(
+    db: Database, viewer: Viewer, after_id: int | None
+) -> feed.Source[Notification]:
+    """The viewer's notifications as a live feed source. `after_id` must be one of theirs
+    (NOT_FOUND otherwise, like an unknown one)."""
+    if after_id is not None:
+        await require_own_notification(db, viewer, after_id)
+    return feed.of_recipient(
+        NOTIFICATIONS_CHANNEL,
+        "notificationIds",
+        db,
+        viewer.id,
+        notifications_since,
+        latest_notification_id,
+    )
 
 
 async def require_own_notification(db: Database, viewer: Viewer, notification_id: int) -> None:
