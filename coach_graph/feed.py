@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, KeysView
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 from coach_graph.db import Database
@@ -49,6 +50,9 @@ REMEMBERED = 10_000
 SHARED_FOR_SECONDS = 5.0
 _reads: dict[tuple[Any, ...], asyncio.Task[Any]] = {}
 
+# The owner field of the events of a feed of received items (`of_recipient`).
+RECIPIENT = "recipientId"
+
 
 @dataclass(frozen=True)
 class Source(Generic[V]):
@@ -67,6 +71,28 @@ class Source(Generic[V]):
     scope: tuple[Any, ...]
     since: Callable[[int, tuple[int, ...], int], Awaitable[list[V]]]
     latest: Callable[[], Awaitable[int]]
+
+
+def of_recipient(
+    channel: str,
+    ids_field: str,
+    db: Database,
+    recipient_id: int,
+    since: Callable[[Database, int, int, tuple[int, ...], int], Awaitable[list[V]]],
+    latest: Callable[[Database, int], Awaitable[int]],
+) -> Source[V]:
+    """The source of the items one person receives (messages, notifications), whose events are
+    `{"recipientId": id, ids_field: [...]}`: `since(db, recipient_id, after_id, also, limit)`
+    and `latest(db, recipient_id)` are the service's reads."""
+    return Source(
+        channel,
+        RECIPIENT,
+        ids_field,
+        recipient_id,
+        (recipient_id,),
+        partial(since, db, recipient_id),
+        partial(latest, db, recipient_id),
+    )
 
 
 async def _shared(

@@ -55,7 +55,9 @@ class Letterhead:
         return self.sender.domain or "localhost"
 
 
-def _when(moment: datetime, time_zone: str) -> str:
+def local_time(moment: datetime, time_zone: str) -> str:
+    """A moment as a person reads it: in their time zone (UTC when the name is unknown here),
+    named, e.g. "Monday 02 March 2026, 11:00 (Europe/Berlin)". Mails and notifications alike."""
     try:
         zone = ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -73,7 +75,7 @@ def _lines(
 ) -> tuple[str, list[str]]:
     """The subject and the paragraphs of one kind of mail."""
     what = session.invitation.summary if session else "your session"
-    when = _when(session.invitation.starts_at, tz) if session else ""
+    when = local_time(session.invitation.starts_at, tz) if session else ""
     reason = payload.get("reason")
     because = [f"Reason: {reason}"] if isinstance(reason, str) and reason else []
     if kind == MessageKind.SESSION_BOOKED:
@@ -84,7 +86,7 @@ def _lines(
         return f"Reminder: your session starts in 1 hour, {when}", [f"{what} starts at {when}."]
     if kind == MessageKind.SESSION_RESCHEDULED:
         previous = _parse(payload.get("previous_starts_at"))
-        moved = f" from {_when(previous, tz)}" if previous else ""
+        moved = f" from {local_time(previous, tz)}" if previous else ""
         return f"Session moved to {when}", [f"{what} was moved{moved} to {when}.", *because]
     if kind == MessageKind.SESSION_CANCELLED:
         return f"Session cancelled: {when}", [f"{what} on {when} was cancelled.", *because]

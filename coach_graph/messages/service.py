@@ -8,21 +8,25 @@ posts: a conversation of someone else answers exactly like one that does not exi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from coach_graph import clock, text
+from coach_graph import clock, feed, text
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.access import linked
 from coach_graph.clients.models import CoachClient
 from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.loaders import by_key
 from coach_graph.messages.models import Message
 from coach_graph.notifications.service import notify
 from coach_graph.outbox.models import MessageKind
@@ -193,28 +197,66 @@ async def _tell_recipient(session: AsyncSession, sender: Viewer, message: Messag
     publish_after_commit(
         session,
         MESSAGES_CHANNEL,
-        {"recipientId": message.recipient_id, "messageIds": [message.id]},
+        {feed.RECIPIENT: message.recipient_id, "messageIds": [message.id]},
     )
 
 
-async def messages(
-    db: Database, conversation_id: int, first: int | None, after: str | None
-) -> Page[Message]:
-    """A page of a conversation the caller already found the viewer's, newest first."""
-    size = page_size(first, 30)
-    of_conversation = col(Message.conversation_id) == conversation_id
-    query = NEWEST_FIRST.select(sa.select(Message).where(of_conversation), after, size)
+@dataclass(frozen=True, slots=True)
+class ConversationMessages:
+    """One conversation's page of messages as a DataLoader key (the caller already found the
+    conversation the viewer's). Conversations asked with the same size and cursor share one
+    statement, ranked per conversation, so a list of conversations with their messages does
+    not run a query per conversation."""
+
+    conversation_id: int
+    size: int
+    after: tuple[Any, ...] | None
+
+    @classmethod
+    def of(cls, conversation_id: int, first: int | None, after: str | None) -> ConversationMessages:
+        return cls(conversation_id, page_size(first, 30), NEWEST_FIRST.decode(after))
+
+    def page(self, rows: Sequence[Message], count: Callable[[], Awaitable[int]]) -> Page[Message]:
+        return Keyset.page(rows, self.size, key=lambda m: (m.sent_at, m.id), count=count)
+
+
+async def message_pages(db: Database, keys: list[ConversationMessages]) -> list[list[Message]]:
+    """Batch: each key's page rows, newest first (one more than its size, to tell whether more
+    follow): one statement per page shape (size and cursor), whatever the conversations."""
+    groups: dict[tuple[int, tuple[Any, ...] | None], list[int]] = defaultdict(list)
+    for k in keys:
+        groups[(k.size, k.after)].append(k.conversation_id)
+    found: dict[tuple[int, int, tuple[Any, ...] | None], list[Message]] = defaultdict(list)
     async with db.session() as session:
-        rows = list((await session.scalars(query)).all())
-
-    async def count() -> int:
-        async with db.session() as session:
-            total = await session.scalar(
-                sa.select(sa.func.count()).select_from(Message).where(of_conversation)
+        for (size, after), conversation_ids in groups.items():
+            conds = [col(Message.conversation_id).in_(conversation_ids)]
+            if after is not None:
+                conds.append(NEWEST_FIRST.after(after))
+            rank = sa.func.row_number().over(
+                partition_by=col(Message.conversation_id), order_by=NEWEST_FIRST.order_by()
             )
-        return int(total or 0)
+            ranked = sa.select(Message, rank.label("rank")).where(*conds).subquery()
+            row = aliased(Message, ranked)
+            result = await session.scalars(
+                sa.select(row)
+                .where(ranked.c.rank <= size + 1)
+                .order_by(ranked.c.conversation_id, ranked.c.rank)
+            )
+            for message in result:
+                found[(message.conversation_id, size, after)].append(message)
+    return [found.get((k.conversation_id, k.size, k.after), []) for k in keys]
 
-    return Keyset.page(rows, size, key=lambda m: (m.sent_at, m.id), count=count)
+
+async def message_counts(db: Database, conversation_ids: list[int]) -> list[int]:
+    """Batch: how many messages each conversation holds in all."""
+    async with db.session() as session:
+        rows = await session.execute(
+            sa.select(col(Message.conversation_id), sa.func.count())
+            .where(col(Message.conversation_id).in_(conversation_ids))
+            .group_by(col(Message.conversation_id))
+        )
+        counts = {conversation_id: int(n) for conversation_id, n in rows.all()}
+    return by_key(conversation_ids, counts, 0)
 
 
 async def mark_conversation_read(
@@ -248,28 +290,38 @@ def sender_role(message: Message) -> Role:
 
 
 async def received_since(
-    db: Database, viewer: Viewer, after_id: int, also: Sequence[int] = (), limit: int = 100
+    db: Database, recipient_id: int, after_id: int, also: Sequence[int] = (), limit: int = 100
 ) -> list[Message]:
-    """The messages the viewer received above `after_id` (plus those in `also`), oldest first."""
+    """The messages the person received above `after_id` (plus those in `also`), oldest first."""
     condition = col(Message.id) > after_id
     if also:
         condition = sa.or_(condition, col(Message.id).in_(list(also)))
     async with db.session() as session:
         rows = await session.scalars(
             sa.select(Message)
-            .where(col(Message.recipient_id) == viewer.id, condition)
+            .where(col(Message.recipient_id) == recipient_id, condition)
             .order_by(col(Message.id))
             .limit(limit)
         )
         return list(rows.all())
 
 
-async def latest_received_id(db: Database, viewer: Viewer) -> int:
+async def latest_received_id(db: Database, recipient_id: int) -> int:
     async with db.session() as session:
         newest = await session.scalar(
-            sa.select(sa.func.max(col(Message.id))).where(col(Message.recipient_id) == viewer.id)
+            sa.select(sa.func.max(col(Message.id))).where(col(Message.recipient_id) == recipient_id)
         )
     return int(newest or 0)
+
+
+async def received_feed(db: Database, viewer: Viewer, after_id: int | None) -> feed.Source[Message]:
+    """The messages the viewer receives, as a live feed source. `after_id` must be a message
+    they sent or received (NOT_FOUND otherwise, like an unknown one)."""
+    if after_id is not None:
+        await require_received(db, viewer, after_id)
+    return feed.of_recipient(
+        MESSAGES_CHANNEL, "messageIds", db, viewer.id, received_since, latest_received_id
+    )
 
 
 async def require_received(db: Database, viewer: Viewer, message_id: int) -> None:

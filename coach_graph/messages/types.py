@@ -13,7 +13,6 @@ import strawberry
 from coach_graph import feed
 from coach_graph.accounts.models import Role
 from coach_graph.auth import Viewer, require_viewer
-from coach_graph.db import Database
 from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
 from coach_graph.messages import service
 from coach_graph.messages.models import Message as MessageRow
@@ -80,39 +79,22 @@ class Conversation:
             str | None, strawberry.argument(description="The cursor of the last message seen.")
         ] = None,
     ) -> Connection[Message]:
-        page = await service.messages(info.context.db, int(self.id), first, after)
-        return Connection.of(page, Message.of)
+        key = service.ConversationMessages.of(int(self.id), first, after)
+        loaders = info.context.loaders
+        rows = await loaders(service.message_pages).load(key)
 
+        async def count() -> int:
+            return await loaders(service.message_counts).load(key.conversation_id)
 
-def source(db: Database, viewer: Viewer) -> feed.Source[MessageRow]:
-    """The messages the viewer receives, as a live feed source."""
-
-    async def since(after_id: int, also: tuple[int, ...], limit: int) -> list[MessageRow]:
-        return await service.received_since(db, viewer, after_id, also, limit=limit)
-
-    async def latest() -> int:
-        return await service.latest_received_id(db, viewer)
-
-    return feed.Source(
-        service.MESSAGES_CHANNEL,
-        "recipientId",
-        "messageIds",
-        viewer.id,
-        (viewer.id,),
-        since,
-        latest,
-    )
+        return Connection.of(key.page(rows, count), Message.of)
 
 
 async def _follow(
     info: Info, viewer: Viewer, after_id: int | None
 ) -> AsyncGenerator[Message, None]:
     db = info.context.db
-    if after_id is not None:
-        await service.require_received(db, viewer, after_id)
-    follow = feed.follow(
-        db, info.context.resources.realtime, source(db, viewer), after_id, Message.of
-    )
+    source = await service.received_feed(db, viewer, after_id)
+    follow = feed.follow(db, info.context.resources.realtime, source, after_id, Message.of)
     async with aclosing(follow) as messages:
         async for message in messages:
             yield message

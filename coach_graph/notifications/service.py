@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from coach_graph import clock
+from coach_graph import clock, feed
+from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import NotFound
+from coach_graph.mail.compose import local_time
 from coach_graph.notifications.models import Notification, NotificationKind
 from coach_graph.outbox.models import MessageKind
 from coach_graph.outbox.service import enqueue, enqueue_once
@@ -47,27 +49,29 @@ NEWEST_FIRST = Keyset(
 )
 
 
-def _when(payload: dict[str, Any]) -> str:
+def _when(payload: dict[str, Any], time_zone: str) -> str:
     starts = payload.get("starts_at")
     if not isinstance(starts, str):
         return "your session"
-    return f"the session of {datetime.fromisoformat(starts):%Y-%m-%d %H:%M} UTC"
+    return f"the session of {local_time(clock.as_utc(datetime.fromisoformat(starts)), time_zone)}"
 
 
-def wording(kind: MessageKind, payload: dict[str, Any]) -> tuple[str, str]:
-    """The title and body of a notification about a session, from its outbox payload."""
-    what = _when(payload)
+def wording(kind: MessageKind, payload: dict[str, Any], time_zone: str) -> tuple[str, str]:
+    """The title and body of a notification about a session, from its outbox payload, with
+    its time in the recipient's time zone."""
+    what = _when(payload, time_zone)
+    opening = what[:1].upper() + what[1:]  # not str.capitalize: it would lower "March" too
     reason = payload.get("reason")
     because = f" Reason: {reason}" if isinstance(reason, str) and reason else ""
     if kind == MessageKind.SESSION_BOOKED:
-        return "Session booked", f"{what.capitalize()} is booked."
+        return "Session booked", f"{opening} is booked."
     if kind in (MessageKind.REMINDER_24H, MessageKind.REMINDER_1H):
         ahead = "24 hours" if kind == MessageKind.REMINDER_24H else "1 hour"
-        return "Session reminder", f"{what.capitalize()} starts in {ahead}."
+        return "Session reminder", f"{opening} starts in {ahead}."
     if kind == MessageKind.SESSION_RESCHEDULED:
         return "Session moved", f"A session was moved to {what.removeprefix('the session of ')}."
     if kind == MessageKind.SESSION_CANCELLED:
-        return "Session cancelled", f"{what.capitalize()} was cancelled.{because}"
+        return "Session cancelled", f"{opening} was cancelled.{because}"
     if kind == MessageKind.RESCHEDULE_REQUESTED:
         return "Reschedule requested", f"Your client asks to move {what}.{because}"
     if kind == MessageKind.RESCHEDULE_ANSWERED:
@@ -78,6 +82,13 @@ def wording(kind: MessageKind, payload: dict[str, Any]) -> tuple[str, str]:
     if kind == MessageKind.REVIEW_INVITATION:
         return "How was your session?", f"Your coach would like you to rate {what}."
     return "News", f"There is news about {what}."
+
+
+async def time_zone_of(session: AsyncSession, person_id: int) -> str:
+    """The time zone a person reads times in (from the transaction's identity map when the
+    caller loaded them already)."""
+    person = await session.get(User, person_id)
+    return person.time_zone if person is not None else "UTC"
 
 
 async def notify(
@@ -106,7 +117,11 @@ async def notify(
             session, kind, recipient_id, payload, session_id=session_id, for_starts_at=once_for
         ):
             return None
-    default_title, default_body = wording(kind, payload)
+    default_title, default_body = "", ""
+    if not title or body is None:
+        default_title, default_body = wording(
+            kind, payload, await time_zone_of(session, recipient_id)
+        )
     notification = Notification(
         recipient_id=recipient_id,
         kind=KIND_OF[kind].value,
@@ -127,7 +142,7 @@ async def notify(
     publish_after_commit(
         session,
         NOTIFICATIONS_CHANNEL,
-        {"recipientId": recipient_id, "notificationIds": [notification.id]},
+        {feed.RECIPIENT: recipient_id, "notificationIds": [notification.id]},
     )
     return notification
 
@@ -212,28 +227,47 @@ async def mark_read(db: Database, viewer: Viewer | None, ids: Sequence[int] | No
 
 
 async def notifications_since(
-    db: Database, viewer: Viewer, after_id: int, also: Sequence[int] = (), limit: int = 100
+    db: Database, recipient_id: int, after_id: int, also: Sequence[int] = (), limit: int = 100
 ) -> list[Notification]:
-    """The viewer's notifications above `after_id` (plus those in `also`), oldest first."""
+    """The person's notifications above `after_id` (plus those in `also`), oldest first."""
     condition = col(Notification.id) > after_id
     if also:
         condition = sa.or_(condition, col(Notification.id).in_(list(also)))
     async with db.session() as session:
         rows = await session.scalars(
             sa.select(Notification)
-            .where(_mine(viewer), condition)
+            .where(col(Notification.recipient_id) == recipient_id, condition)
             .order_by(col(Notification.id))
             .limit(limit)
         )
         return list(rows.all())
 
 
-async def latest_notification_id(db: Database, viewer: Viewer) -> int:
+async def latest_notification_id(db: Database, recipient_id: int) -> int:
     async with db.session() as session:
         newest = await session.scalar(
-            sa.select(sa.func.max(col(Notification.id))).where(_mine(viewer))
+            sa.select(sa.func.max(col(Notification.id))).where(
+                col(Notification.recipient_id) == recipient_id
+            )
         )
     return int(newest or 0)
+
+
+async def notification_feed(
+    db: Database, viewer: Viewer, after_id: int | None
+) -> feed.Source[Notification]:
+    """The viewer's notifications as a live feed source. `after_id` must be one of theirs
+    (NOT_FOUND otherwise, like an unknown one)."""
+    if after_id is not None:
+        await require_own_notification(db, viewer, after_id)
+    return feed.of_recipient(
+        NOTIFICATIONS_CHANNEL,
+        "notificationIds",
+        db,
+        viewer.id,
+        notifications_since,
+        latest_notification_id,
+    )
 
 
 async def require_own_notification(db: Database, viewer: Viewer, notification_id: int) -> None:

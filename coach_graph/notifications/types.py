@@ -12,7 +12,6 @@ import strawberry
 
 from coach_graph import feed
 from coach_graph.auth import Viewer, require_viewer
-from coach_graph.db import Database
 from coach_graph.gql import Connection, Edge, Info, PageInfo, enum, parse_id, parse_optional_id
 from coach_graph.notifications import service
 from coach_graph.notifications.models import Notification as NotificationRow
@@ -92,40 +91,17 @@ class NotificationConnection:
         )
 
 
-def source(db: Database, viewer: Viewer) -> feed.Source[NotificationRow]:
-    """The viewer's notifications as a live feed source."""
-
-    async def since(after_id: int, also: tuple[int, ...], limit: int) -> list[NotificationRow]:
-        return await service.notifications_since(db, viewer, after_id, also, limit=limit)
-
-    async def latest() -> int:
-        return await service.latest_notification_id(db, viewer)
-
-    return feed.Source(
-        service.NOTIFICATIONS_CHANNEL,
-        "recipientId",
-        "notificationIds",
-        viewer.id,
-        (viewer.id,),
-        since,
-        latest,
-    )
-
-
 async def _follow(
     info: Info, viewer: Viewer, after_id: int | None
 ) -> AsyncGenerator[Notification, None]:
     context = info.context
-    if after_id is not None:
-        await service.require_own_notification(context.db, viewer, after_id)
+    source = await service.notification_feed(context.db, viewer, after_id)
 
     def deliver(row: NotificationRow) -> Notification:
         context.fresh_loaders()  # the connection lives long: its session field loads afresh
         return Notification.of(row)
 
-    follow = feed.follow(
-        context.db, context.resources.realtime, source(context.db, viewer), after_id, deliver
-    )
+    follow = feed.follow(context.db, context.resources.realtime, source, after_id, deliver)
     async with aclosing(follow) as notifications:
         async for notification in notifications:
             yield notification

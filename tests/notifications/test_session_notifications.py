@@ -5,6 +5,7 @@ reschedule requests and review requests; the coach of client reschedule requests
 from __future__ import annotations
 
 from coach_graph import clock
+from coach_graph.accounts.models import User
 from coach_graph.db import Database
 from coach_graph.sessions.reminders import queue_reminders
 from tests.sessions.conftest import Scene, at, iso
@@ -75,3 +76,23 @@ async def test_reminders_reach_the_inbox_once_each(
     assert reminders == [("SESSION_REMINDER", booked)] * 2
     bodies = [e["node"]["body"] for e in inbox["notifications"]["edges"]][:2]
     assert bodies[0].endswith("starts in 1 hour.") and bodies[1].endswith("starts in 24 hours.")
+
+
+async def test_times_are_told_in_the_recipients_time_zone(scene: Scene, db: Database) -> None:
+    async with db.transaction() as session:
+        for person, zone in ((scene.client, "America/New_York"), (scene.coach, "Europe/Berlin")):
+            row = await session.get(User, person.id)
+            assert row is not None
+            row.time_zone = zone
+    booked = (await scene.book(at(2, 9)))["id"]  # Wednesday 09:00 UTC, 47 hours ahead
+    await scene.as_client(REQUEST, id=booked, t=iso(at(2, 11)))
+    told_client = (await scene.as_client(INBOX))["notifications"]["edges"][0]["node"]
+    assert told_client["body"] == (
+        "The session of Wednesday 04 March 2026, 04:00 (America/New_York) is booked."
+    )
+    told_coach = (await scene.as_coach(INBOX))["notifications"]["edges"][0]["node"]
+    assert told_coach["body"] == (
+        "Your client asks to move the session of Wednesday 04 March 2026, 10:00 (Europe/Berlin). "
+        "Reason: Exam"
+    )
+    assert "UTC" not in told_client["body"] + told_coach["body"]
