@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, KeysView
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import col
 
 from coach_graph.db import Database
 from coach_graph.realtime import RESYNC, Realtime
@@ -73,26 +75,42 @@ class Source(Generic[V]):
     latest: Callable[[], Awaitable[int]]
 
 
+class Addressed(Protocol):
+    """A table of items sent to one person (messages, notifications)."""
+
+    id: Any
+    recipient_id: Any
+
+
+A = TypeVar("A", bound=Addressed)
+
+
 def of_recipient(
-    channel: str,
-    ids_field: str,
-    db: Database,
-    recipient_id: int,
-    since: Callable[[Database, int, int, tuple[int, ...], int], Awaitable[list[V]]],
-    latest: Callable[[Database, int], Awaitable[int]],
-) -> Source[V]:
-    """The source of the items one person receives (messages, notifications), whose events are
-    `{"recipientId": id, ids_field: [...]}`: `since(db, recipient_id, after_id, also, limit)`
-    and `latest(db, recipient_id)` are the service's reads."""
-    return Source(
-        channel,
-        RECIPIENT,
-        ids_field,
-        recipient_id,
-        (recipient_id,),
-        partial(since, db, recipient_id),
-        partial(latest, db, recipient_id),
-    )
+    channel: str, ids_field: str, db: Database, recipient_id: int, table: type[A]
+) -> Source[A]:
+    """The source of the items of `table` one person receives, whose events are
+    `{"recipientId": id, ids_field: [...]}`."""
+
+    async def since(after_id: int, also: tuple[int, ...], limit: int) -> list[A]:
+        ident, recipient = col(table.id), col(table.recipient_id)
+        condition = ident > after_id
+        if also:
+            condition = sa.or_(condition, ident.in_(list(also)))
+        async with db.session() as session:
+            rows = await session.scalars(
+                sa.select(table).where(recipient == recipient_id, condition).order_by(ident)
+                .limit(limit)
+            )  # fmt: skip
+            return list(rows.all())
+
+    async def latest() -> int:
+        async with db.session() as session:
+            newest = await session.scalar(
+                sa.select(sa.func.max(col(table.id))).where(col(table.recipient_id) == recipient_id)
+            )
+        return int(newest or 0)
+
+    return Source(channel, RECIPIENT, ids_field, recipient_id, (recipient_id,), since, latest)
 
 
 async def _shared(

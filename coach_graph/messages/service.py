@@ -289,39 +289,12 @@ def sender_role(message: Message) -> Role:
 # ---------- the live feed ----------
 
 
-async def received_since(
-    db: Database, recipient_id: int, after_id: int, also: Sequence[int] = (), limit: int = 100
-) -> list[Message]:
-    """The messages the person received above `after_id` (plus those in `also`), oldest first."""
-    condition = col(Message.id) > after_id
-    if also:
-        condition = sa.or_(condition, col(Message.id).in_(list(also)))
-    async with db.session() as session:
-        rows = await session.scalars(
-            sa.select(Message)
-            .where(col(Message.recipient_id) == recipient_id, condition)
-            .order_by(col(Message.id))
-            .limit(limit)
-        )
-        return list(rows.all())
-
-
-async def latest_received_id(db: Database, recipient_id: int) -> int:
-    async with db.session() as session:
-        newest = await session.scalar(
-            sa.select(sa.func.max(col(Message.id))).where(col(Message.recipient_id) == recipient_id)
-        )
-    return int(newest or 0)
-
-
 async def received_feed(db: Database, viewer: Viewer, after_id: int | None) -> feed.Source[Message]:
     """The messages the viewer receives, as a live feed source. `after_id` must be a message
     they sent or received (NOT_FOUND otherwise, like an unknown one)."""
     if after_id is not None:
         await require_received(db, viewer, after_id)
-    return feed.of_recipient(
-        MESSAGES_CHANNEL, "messageIds", db, viewer.id, received_since, latest_received_id
-    )
+    return feed.of_recipient(MESSAGES_CHANNEL, "messageIds", db, viewer.id, Message)
 
 
 async def require_received(db: Database, viewer: Viewer, message_id: int) -> None:

@@ -226,33 +226,6 @@ async def mark_read(db: Database, viewer: Viewer | None, ids: Sequence[int] | No
 # ---------- the live feed ----------
 
 
-async def notifications_since(
-    db: Database, recipient_id: int, after_id: int, also: Sequence[int] = (), limit: int = 100
-) -> list[Notification]:
-    """The person's notifications above `after_id` (plus those in `also`), oldest first."""
-    condition = col(Notification.id) > after_id
-    if also:
-        condition = sa.or_(condition, col(Notification.id).in_(list(also)))
-    async with db.session() as session:
-        rows = await session.scalars(
-            sa.select(Notification)
-            .where(col(Notification.recipient_id) == recipient_id, condition)
-            .order_by(col(Notification.id))
-            .limit(limit)
-        )
-        return list(rows.all())
-
-
-async def latest_notification_id(db: Database, recipient_id: int) -> int:
-    async with db.session() as session:
-        newest = await session.scalar(
-            sa.select(sa.func.max(col(Notification.id))).where(
-                col(Notification.recipient_id) == recipient_id
-            )
-        )
-    return int(newest or 0)
-
-
 async def notification_feed(
     db: Database, viewer: Viewer, after_id: int | None
 ) -> feed.Source[Notification]:
@@ -260,14 +233,7 @@ async def notification_feed(
     (NOT_FOUND otherwise, like an unknown one)."""
     if after_id is not None:
         await require_own_notification(db, viewer, after_id)
-    return feed.of_recipient(
-        NOTIFICATIONS_CHANNEL,
-        "notificationIds",
-        db,
-        viewer.id,
-        notifications_since,
-        latest_notification_id,
-    )
+    return feed.of_recipient(NOTIFICATIONS_CHANNEL, "notificationIds", db, viewer.id, Notification)
 
 
 async def require_own_notification(db: Database, viewer: Viewer, notification_id: int) -> None:
