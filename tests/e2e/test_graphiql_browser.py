@@ -213,6 +213,17 @@ def click(label: str) -> str:
     return f"document.querySelector('[aria-label=\"{label}\"]').click()"
 
 
+RUN_UNTIL_ANSWERED = """(() => {
+  const answer = [...document.querySelectorAll('.graphiql-response')]
+    .map((pane) => pane.innerText).find((text) => text.includes('Ada Lovelace'));
+  if (!answer && Date.now() - (window.__pressedAt || 0) > 2000) {
+    window.__pressedAt = Date.now();
+    document.querySelector('.graphiql-execute-button').click();
+  }
+  return answer;
+})()"""
+
+
 async def test_graphiql_runs_a_query_in_headless_chromium_with_no_network_but_the_server(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -240,11 +251,10 @@ async def test_graphiql_runs_a_query_in_headless_chromium_with_no_network_but_th
 
                 # The editor rendered (strawberry's placeholder said "Loading..." until then).
                 await page.wait_for("document.querySelector('.graphiql-execute-button') !== null")
-                await page.evaluate("document.querySelector('.graphiql-execute-button').click()")
-                result = await page.wait_for(
-                    "[...document.querySelectorAll('.graphiql-response')]"
-                    ".map((pane) => pane.innerText).find((text) => text.includes('Ada Lovelace'))"
-                )
+                # Run the query as a person would: press the button, and press it again if the
+                # editor had not taken the query or the token from the URL yet when it was first
+                # pressed (a cold page on a busy machine), at most every two seconds.
+                result = await page.wait_for(RUN_UNTIL_ANSWERED)
                 # The result pane shows the JSON answer (CodeMirror renders spaces as U+00A0).
                 assert json.loads(result.replace("\xa0", " ")) == {
                     "data": {"viewer": {"name": "Ada Lovelace", "role": "COACH"}}
