@@ -215,7 +215,7 @@ async def client_session_counts(
                 # One client: a plain count walks the (client, coach, start) index; grouped,
                 # SQLite picks the (coach, status, start) index and reads all the coach's rows.
                 n = await session.scalar(sa.select(sa.func.count()).where(*conds))
-                counts = {client_ids[0]: int(n or 0)}
+                counts: dict[int | None, int] = {client_ids[0]: int(n or 0)}
             else:
                 rows = await session.execute(
                     sa.select(col(CoachingSession.client_id), sa.func.count())
