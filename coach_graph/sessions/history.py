@@ -210,12 +210,19 @@ async def client_session_counts(
     found: dict[tuple[int, int | None, SessionQuery], int] = {}
     async with db.session() as session:
         for (coach_id, query), client_ids in groups.items():
-            rows = await session.execute(
-                sa.select(col(CoachingSession.client_id), sa.func.count())
-                .where(*_client_conditions(coach_id, query, client_ids))
-                .group_by(col(CoachingSession.client_id))
-            )
-            counts = {client_id: int(n) for client_id, n in rows.all()}
+            conds = _client_conditions(coach_id, query, client_ids)
+            if len(client_ids) == 1:
+                # One client: a plain count walks the (client, coach, start) index; grouped,
+                # SQLite picks the (coach, status, start) index and reads all the coach's rows.
+                n = await session.scalar(sa.select(sa.func.count()).where(*conds))
+                counts: dict[int | None, int] = {client_ids[0]: int(n or 0)}
+            else:
+                rows = await session.execute(
+                    sa.select(col(CoachingSession.client_id), sa.func.count())
+                    .where(*conds)
+                    .group_by(col(CoachingSession.client_id))
+                )
+                counts = {client_id: int(n) for client_id, n in rows.all()}
             for client_id in client_ids:
                 found[(client_id, coach_id, query)] = counts.get(client_id, 0)
     return [found[k] for k in keys]
