@@ -21,6 +21,7 @@ from coach_graph.errors import NotFound
 from coach_graph.homework.models import Homework
 from coach_graph.pagination import Keyset, Page, SortKey, page_size
 from coach_graph.search import contains, normalise_search
+from coach_graph.sessions.changes import detach_client
 
 
 def _search_condition(search: str | None) -> sa.ColumnElement[bool]:
@@ -204,10 +205,7 @@ async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> 
                 col(Homework.coach_id) == coach.id, col(Homework.client_id) == client_id
             )
         )
-        # Sessions stay with their notes but link to no one ("Deleted Client"). Imported here:
-        # the sessions domain builds on this module's access rules.
-        from coach_graph.sessions.changes import detach_client
-
+        # Upcoming sessions are cancelled; past ones keep their notes, linked to no one.
         await detach_client(session, coach.id, client_id)
         await resolve_for_client(session, coach.id, client_id)
         await session.delete(link)
