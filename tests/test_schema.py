@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,63 @@ def test_schema_graphql_is_the_exported_schema() -> None:
 
 # Operations of the contract that the issues still open own; each issue removes its own lines
 # here when it lands. Everything else the contract names must be present.
-NOT_YET_BUILT: tuple[str, ...] = ()
+# A break is owned when it names one of these as a whole word (a type, `Type.field`, an enum
+# value, or `Type.field(arg:)`).
+NOT_YET_BUILT: tuple[str, ...] = (
+    # "Scheduling as practices really run it"
+    "RecurrenceFrequency",
+    "RecurrenceInput",
+    "SeriesScope",
+    "SessionSeries",
+    "Session.series",
+    "AvailabilityException",
+    "AvailabilityExceptionInput",
+    "BookingRules",
+    "BookingRulesInput",
+    "WaitlistEntry",
+    "CalendarFeed",
+    "WAITLIST_SLOT_OPENED",
+    "Query.availabilityExceptions",
+    "Query.bookingRules",
+    "Query.waitlist",
+    "Query.calendarFeed",
+    "Mutation.bookSeries",
+    "Mutation.addAvailabilityException",
+    "Mutation.removeAvailabilityException",
+    "Mutation.setBookingRules",
+    "Mutation.joinWaitlist",
+    "Mutation.leaveWaitlist",
+    "Mutation.createCalendarFeed",
+    "Mutation.deleteCalendarFeed",
+    "Mutation.rescheduleSession(scope:)",
+    "Mutation.cancelSession(scope:)",
+    # "Webhooks a practice can trust, and an audit trail clients can read"
+    "WebhookEvent",
+    "Webhook",
+    "WebhookWithSecret",
+    "WebhookDeliveryStatus",
+    "WebhookDelivery",
+    "WebhookDeliveryEdge",
+    "WebhookDeliveryConnection",
+    "AuditAction",
+    "AuditEvent",
+    "AuditEventEdge",
+    "AuditEventConnection",
+    "WEBHOOK_DISABLED",
+    "Query.webhooks",
+    "Query.webhookDeliveries",
+    "Query.auditTrail",
+    "Mutation.createWebhook",
+    "Mutation.updateWebhook",
+    "Mutation.rotateWebhookSecret",
+    "Mutation.deleteWebhook",
+    "Mutation.redeliverWebhook",
+)
+
+
+def owned(line: str) -> bool:
+    """The break names a contract element an open issue still owns."""
+    return any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", line) for name in NOT_YET_BUILT)
 
 
 def test_schema_keeps_the_contract() -> None:
@@ -35,11 +92,7 @@ def test_schema_keeps_the_contract() -> None:
         cwd=ROOT,
         check=False,
     )
-    breaks = [
-        line
-        for line in result.stdout.splitlines()
-        if line and not any(line.endswith(f" {owned} was removed.") for owned in NOT_YET_BUILT)
-    ]
+    breaks = [line for line in result.stdout.splitlines() if line and not owned(line)]
     assert breaks == [], "\n".join(breaks)
 
 
