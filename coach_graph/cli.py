@@ -1,4 +1,4 @@
-"""The `coach-graph` command: serve, seed, users add|list, db status|upgrade, outbox,
+"""The `coach-graph` command: serve, seed, users add|list, db status|upgrade, outbox [retry ID],
 export-schema, make-migration (`migrate` is the old name of `db upgrade`)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from coach_graph.db import Database, alembic_config
 from coach_graph.demo.people import DemoExists, demo_logins, describe_logins
 from coach_graph.demo.practice import DemoSize
 from coach_graph.demo.registry import seed_demo
+from coach_graph.errors import AppError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,8 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     rev.add_argument("message")
 
     outbox = sub.add_parser("outbox", help="list outbox messages (mail) by status")
-    outbox.add_argument("--status", choices=["pending", "failed", "sent"], default="pending")
+    outbox.add_argument(
+        "--status",
+        choices=["pending", "failed", "sent"],
+        default="pending",
+        help="pending: still tried; failed: given up (refused for good, or failing for 3 days)",
+    )
     outbox.add_argument("--limit", type=int, default=50)
+    outbox_sub = outbox.add_subparsers(dest="outbox_command")
+    retry = outbox_sub.add_parser("retry", help="send one FAILED message again")
+    retry.add_argument("id", type=int, help="the message's id (see `outbox --status failed`)")
 
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("path", nargs="?", default="schema.graphql")
@@ -168,7 +177,7 @@ async def _add_user(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _outbox(settings: Settings, status: str, limit: int) -> str:
     """One line per message, then the totals."""
-    from coach_graph.outbox.service import OutboxStatus, list_messages, outbox_counts
+    from coach_graph.outbox.status import OutboxStatus, list_messages, outbox_counts
 
     db = Database(settings.database_url)
     try:
@@ -182,16 +191,30 @@ async def _outbox(settings: Settings, status: str, limit: int) -> str:
         f"{'next attempt / sent at':<25}  last error"
     ]
     for m in rows:
-        moment = m.sent_at or m.next_attempt_at
+        moment = m.sent_at or m.failed_at or m.next_attempt_at
         lines.append(
             f"{m.id:>6}  {m.kind:<20} {m.recipient_id or '-':>6} {m.session_id or '-':>7} "
             f"{m.attempts:>8}  {moment:%Y-%m-%d %H:%M:%S}Z{'':<5}  {m.last_error or ''}"
         )
     lines.append(
         f"{len(rows)} {status} shown; waiting: {counts.pending} "
-        f"({counts.failed} after a failed attempt)"
+        f"({counts.retrying} after a failed attempt); failed: {counts.failed}"
     )
     return "\n".join(lines)
+
+
+async def _outbox_retry(settings: Settings, message_id: int) -> str:
+    """Put one FAILED message back to be sent; NotFound or Conflict (with a clear message)
+    when it is unknown or not FAILED."""
+    from coach_graph.outbox.status import retry_failed
+
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        message = await retry_failed(db, message_id)
+    finally:
+        await db.dispose()
+    return f"outbox message {message.id} ({message.kind}) will be sent again"
 
 
 def _graphiql_url(settings: Settings) -> str:
@@ -262,6 +285,11 @@ def main(argv: list[str] | None = None) -> None:
         from coach_graph.db import make_revision
 
         make_revision(args.message, args.rev_id)
+    elif args.command == "outbox" and args.outbox_command == "retry":
+        try:
+            print(asyncio.run(_outbox_retry(settings, args.id)))
+        except AppError as exc:
+            sys.exit(f"coach-graph: {exc}")
     elif args.command == "outbox":
         print(asyncio.run(_outbox(settings, args.status, args.limit)))
     elif args.command == "export-schema":

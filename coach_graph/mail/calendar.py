@@ -40,7 +40,7 @@ class Invitation:
     organizer: Party
     attendee: Party
     description: str | None = None  # the customer notes (never private notes)
-    location: str | None = None  # the session's join link, when it has one
+    location: str | None = None  # the session's join link
 
 
 def session_uid(session_id: int, domain: str) -> str:

@@ -39,7 +39,7 @@ class SessionMail:
     """A session as a mail tells of it: its invitation and whether it is still on."""
 
     invitation: Invitation
-    live: bool  # PENDING or CONFIRMED: a REQUEST may be sent
+    live: bool  # PENDING or CONFIRMED: a REQUEST may be sent, the join link is shown
     cancelled: bool
 
 
@@ -126,7 +126,7 @@ def compose(
     extra: list[tuple[str, str]] = []
     if session and session.invitation.description:
         extra.append(("Notes from your coach", session.invitation.description))
-    if session and session.invitation.location and not session.cancelled:
+    if session and session.invitation.location and session.live:
         extra.append(("Join the session", session.invitation.location))
     greeting = f"Hello {recipient.name},"
     footer = (

@@ -23,7 +23,9 @@ def mail_sender(db: Database, settings: Settings) -> Sender:
     if settings.smtp is None:
         return LogSender()
     letterhead = Letterhead(parse_mail_from(settings.mail_from), settings.practice_name)
-    return SmtpSender(db, settings.smtp, letterhead)
+    return SmtpSender(
+        db, settings.smtp, letterhead, meeting_url_template=settings.meeting_url_template
+    )
 
 
 async def send_outbox(resources: Resources) -> SendReport:

@@ -2,11 +2,14 @@
 aiosmtplib over one connection per batch (reconnecting once when the server dropped it).
 
 What a mail says is loaded when it is sent, not frozen at enqueue time: the people's names,
-addresses and time zones and the session's time, notes and invitation SEQUENCE as they are now.
+addresses and time zones and the session's time, notes, join link and invitation SEQUENCE as
+they are now.
 A mail held back while the mail server was down thus never announces a time that no longer
 holds, and an older mail arriving late cannot roll a calendar back (it carries the newest
 SEQUENCE). What belongs to the event itself (the previous time, a reason, an answer) is in the
-outbox payload, written with the change.
+outbox payload, written with the change; so is the recipient's address when the link to them
+is about to go (a deleted client's cancellations). A 5xx reply is a permanent refusal (the
+outbox gives the mail up), a 4xx a passing one (retried).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from coach_graph.mail.calendar import Invitation, Party
 from coach_graph.mail.compose import Letterhead, Recipient, SessionMail, compose
 from coach_graph.mail.server import SmtpServer
 from coach_graph.outbox.models import MessageKind, OutboxMessage
-from coach_graph.outbox.service import DeliveryUnavailable
+from coach_graph.outbox.service import ADDRESSED_TO, DeliveryUnavailable, MessageRefused
+from coach_graph.sessions.access import meeting_link
 from coach_graph.sessions.models import CoachingService, CoachingSession, SessionStatus
 
 log = logging.getLogger("coach_graph.mail")
@@ -41,8 +45,9 @@ def _name(user: User) -> str:
 
 async def load_batch(
     db: Database, batch: list[OutboxMessage]
-) -> tuple[dict[int, User], dict[int, SessionMail]]:
-    """The recipients and sessions of a batch of messages, in three queries."""
+) -> tuple[dict[int, User], dict[int, tuple[CoachingSession, str]]]:
+    """The people and sessions (with their service's name) of a batch of messages: the
+    recipients and every session's coach and client, in three queries."""
     session_ids = {m.session_id for m in batch if m.session_id is not None}
     async with db.session() as session:
         rows = (
@@ -59,52 +64,107 @@ async def load_batch(
             for u in await session.scalars(sa.select(User).where(col(User.id).in_(user_ids)))
             if u.id is not None
         }
-    sessions: dict[int, SessionMail] = {}
-    for s, service_name in rows:
-        if s.id is None or s.client_id is None:  # a deleted client: no invitation to send
-            continue
-        coach, client = users[s.coach_id], users[s.client_id]
-        invitation = Invitation(
-            session_id=s.id,
-            summary=f"{service_name} with {_name(coach)}",
-            starts_at=s.starts_at,
-            ends_at=s.ends_at,
-            sequence=s.invite_sequence,
-            organizer=Party(_name(coach), coach.email),
-            attendee=Party(_name(client), client.email),
-            description=s.customer_notes,
-            location=None,  # the session's join link, once sessions have one
-        )
-        sessions[s.id] = SessionMail(
-            invitation, live=s.status in LIVE, cancelled=s.status == SessionStatus.CANCELLED
-        )
-    return users, sessions
+    return users, {s.id: (s, name) for s, name in rows if s.id is not None}
+
+
+def addressee(payload: dict[str, object]) -> Recipient | None:
+    """The recipient captured in the payload when the message was queued (see
+    `outbox.service.addressed_to`), if any."""
+    to = payload.get(ADDRESSED_TO)
+    if not isinstance(to, dict) or not isinstance(to.get("email"), str):
+        return None
+    email: str = to["email"]
+    name, zone = to.get("name"), to.get("time_zone")
+    return Recipient(
+        name if isinstance(name, str) and name else email.split("@")[0],
+        email,
+        zone if isinstance(zone, str) else "UTC",
+    )
+
+
+def _recipient(user: User) -> Recipient:
+    return Recipient(_name(user), user.email, user.time_zone)
+
+
+def session_mail(
+    s: CoachingSession,
+    service_name: str,
+    users: dict[int, User],
+    payload: dict[str, object],
+    meeting_url_template: str,
+) -> SessionMail | None:
+    """The session as a mail about it tells of it: its invitation (the join link as the
+    location) and whether it is still on. The client is the attendee; once the client was
+    deleted, the one captured in the payload (None without one: no invitation to send)."""
+    client = users.get(s.client_id) if s.client_id is not None else None
+    attendee = _recipient(client) if client else addressee(payload)
+    if s.id is None or attendee is None:
+        return None
+    coach = users[s.coach_id]
+    invitation = Invitation(
+        session_id=s.id,
+        summary=f"{service_name} with {_name(coach)}",
+        starts_at=s.starts_at,
+        ends_at=s.ends_at,
+        sequence=s.invite_sequence,
+        organizer=Party(_name(coach), coach.email),
+        attendee=Party(attendee.name, attendee.email),
+        description=s.customer_notes,
+        location=meeting_link(s, meeting_url_template),
+    )
+    return SessionMail(
+        invitation, live=s.status in LIVE, cancelled=s.status == SessionStatus.CANCELLED
+    )
+
+
+def refusal(replies: list[tuple[int, str]]) -> MessageRefused:
+    """The server's refusal of one mail: permanent when every reply is 5xx (a 4xx, or no
+    proper reply, is worth another try)."""
+    permanent = all(500 <= code < 600 for code, _ in replies)
+    said = "; ".join(f"{code} {message}" for code, message in replies)
+    verdict = "refused it" if permanent else "deferred it"
+    return MessageRefused(f"the mail server {verdict}: {said}", permanent=permanent)
 
 
 class SmtpSender:
     """Delivers outbox messages as mails through one SMTP server."""
 
-    def __init__(self, db: Database, server: SmtpServer, letterhead: Letterhead) -> None:
+    def __init__(
+        self,
+        db: Database,
+        server: SmtpServer,
+        letterhead: Letterhead,
+        *,
+        meeting_url_template: str,
+    ) -> None:
         self.db = db
         self.server = server
         self.letterhead = letterhead
+        self.meeting_url_template = meeting_url_template
         self._smtp: aiosmtplib.SMTP | None = None
         self._users: dict[int, User] = {}
-        self._sessions: dict[int, SessionMail] = {}
+        self._sessions: dict[int, tuple[CoachingSession, str]] = {}
 
     async def prepare(self, batch: list[OutboxMessage]) -> None:
         self._users, self._sessions = await load_batch(self.db, batch)
 
     async def send(self, message: OutboxMessage) -> None:
-        recipient = self._users.get(message.recipient_id) if message.recipient_id else None
-        if recipient is None:  # the user was deleted: nobody to tell
+        user = self._users.get(message.recipient_id) if message.recipient_id else None
+        to = _recipient(user) if user else addressee(message.payload)
+        if to is None:  # the user was deleted and no address was captured: nobody to tell
             log.info("outbox message %s has no recipient any more; not mailed", message.id)
             return
+        loaded = self._sessions.get(message.session_id) if message.session_id else None
+        about = (
+            session_mail(*loaded, self._users, message.payload, self.meeting_url_template)
+            if loaded
+            else None
+        )
         mail = compose(
             MessageKind(message.kind),
             message.payload,
-            Recipient(_name(recipient), recipient.email, recipient.time_zone),
-            self._sessions.get(message.session_id) if message.session_id else None,
+            to,
+            about,
             self.letterhead,
             clock.now(),
             outbox_id=message.id or 0,
@@ -122,6 +182,10 @@ class SmtpSender:
                 self._smtp = None
                 if attempt == 2:
                     raise DeliveryUnavailable("the mail server closed the connection") from None
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                raise refusal([(r.code, r.message) for r in exc.recipients]) from None
+            except aiosmtplib.SMTPResponseException as exc:  # the sender or the content refused
+                raise refusal([(exc.code, exc.message)]) from None
 
     async def _connection(self) -> aiosmtplib.SMTP:
         if self._smtp is not None and self._smtp.is_connected:

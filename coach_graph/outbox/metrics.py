@@ -1,5 +1,6 @@
-"""The outbox's numbers for /metrics: messages sent and failed attempts since the process
-started, and what waits now (refreshed by the sender after each run)."""
+"""The outbox's numbers for /metrics: messages sent, failed attempts and messages given up
+since the process started, and what waits or was given up now (refreshed by the sender after
+each run)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 if TYPE_CHECKING:
-    from coach_graph.outbox.service import OutboxCounts
+    from coach_graph.outbox.status import OutboxCounts
 
 
 class OutboxMetrics:
@@ -20,20 +21,24 @@ class OutboxMetrics:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.sent = 0
-        self.failed = 0
+        self.failed_attempts = 0
+        self.given_up = 0
         self.pending = 0
-        self.pending_failed = 0
+        self.retrying = 0
+        self.failed = 0
         self.oldest_pending_seconds = 0.0
 
-    def record(self, *, sent: int, failed: int) -> None:
+    def record(self, *, sent: int, failed: int, given_up: int = 0) -> None:
         with self._lock:
             self.sent += sent
-            self.failed += failed
+            self.failed_attempts += failed
+            self.given_up += given_up
 
     def observe(self, counts: OutboxCounts) -> None:
         with self._lock:
             self.pending = counts.pending
-            self.pending_failed = counts.failed
+            self.retrying = counts.retrying
+            self.failed = counts.failed
             self.oldest_pending_seconds = counts.oldest_pending_seconds
 
     def collect(self) -> Iterator[Metric]:
@@ -43,16 +48,28 @@ class OutboxMetrics:
             )
             yield CounterMetricFamily(
                 "coach_graph_outbox_failed_attempts",
-                "Outbox deliveries that failed (each is retried with backoff)",
-                value=self.failed,
+                "Outbox deliveries that failed (retried with backoff, or given up)",
+                value=self.failed_attempts,
+            )
+            yield CounterMetricFamily(
+                "coach_graph_outbox_given_up",
+                "Outbox messages given up (marked FAILED) by this worker",
+                value=self.given_up,
             )
             yield GaugeMetricFamily(
-                "coach_graph_outbox_pending", "Outbox messages not sent yet", value=self.pending
+                "coach_graph_outbox_pending",
+                "Outbox messages not sent yet and still tried",
+                value=self.pending,
+            )
+            yield GaugeMetricFamily(
+                "coach_graph_outbox_failed",
+                "Outbox messages given up (FAILED): sent again only by `coach-graph outbox retry`",
+                value=self.failed,
             )
             yield GaugeMetricFamily(
                 "coach_graph_outbox_failing",
                 "Outbox messages not sent yet whose last attempt failed",
-                value=self.pending_failed,
+                value=self.retrying,
             )
             yield GaugeMetricFamily(
                 "coach_graph_outbox_oldest_pending_seconds",

@@ -23,7 +23,8 @@ class MessageKind(StrEnum):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A message waiting to be delivered (or delivered: `sent_at`).
+    """A message waiting to be delivered, delivered (`sent_at`), or given up (`failed_at`: the
+    mail server refused it for good, or it failed for FAIL_AFTER; retried only on request).
 
     Reminders carry `session_id` and the start time they announce (`for_starts_at`); the unique
     key on (session, kind, start) makes queuing one an insert-if-absent, so it happens once however
@@ -35,7 +36,8 @@ class OutboxMessage(SQLModel, table=True):
         sa.UniqueConstraint(
             "session_id", "kind", "for_starts_at", name="uq_outbox_message_session_kind_start"
         ),
-        sa.Index("ix_outbox_message_unsent", "sent_at", "next_attempt_at"),
+        # The sender's claim: not sent, not given up, due.
+        sa.Index("ix_outbox_message_unsent", "sent_at", "failed_at", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -48,6 +50,9 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = utc_column(now=True)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
+    # The first failed attempt since it was queued (or put back): the clock of FAIL_AFTER.
+    failing_since: datetime | None = utc_column(nullable=True)
+    failed_at: datetime | None = utc_column(nullable=True)
     # A sender claims a batch until then, so two senders never deliver the same message.
     claimed_until: datetime | None = utc_column(nullable=True)
     sent_at: datetime | None = utc_column(nullable=True)

@@ -5,8 +5,10 @@ sender's doorbell (`OUTBOX_DOORBELL`) so delivery starts at once rather than at 
 A sender job drains the outbox: it claims a batch (so two senders never deliver one message
 twice), hands each message to the configured `Sender`, marks it sent, or schedules a retry with
 exponential backoff and jitter, capped at BACKOFF_MAX so that mail held back while the mail
-server was down leaves within minutes of its return. Nothing is ever given up: a message stays
-until it is sent, visible in `coach-graph outbox` and the /metrics gauges.
+server was down leaves within minutes of its return. A message the way out refuses for good
+(an SMTP 5xx reply), or that has failed for FAIL_AFTER, is given up: FAILED, with its last
+error, no longer retried until an operator puts it back (`coach-graph outbox retry ID`); the
+operator's view is `outbox.status`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from coach_graph.db import Database, after_commit
 from coach_graph.jobs import Doorbell
 from coach_graph.outbox.metrics import OUTBOX_METRICS
 from coach_graph.outbox.models import MessageKind, OutboxMessage
+from coach_graph.outbox.status import outbox_counts, pending
 
 log = logging.getLogger("coach_graph.outbox")
 
@@ -37,8 +39,12 @@ CLAIM_TTL = timedelta(minutes=5)
 # half, so messages that failed together do not all come back together).
 BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_MAX = timedelta(minutes=5)
+# A message failing for this long (connection refused, 4xx replies, timeouts) is given up.
+FAIL_AFTER = timedelta(days=3)
 # Delivered messages are marked sent in groups of this many (see `send_due`).
 MARK_EVERY = 20
+# A payload's recipient as they were when the message was queued (see `addressed_to`).
+ADDRESSED_TO = "to"
 # Rung after the commit of a transaction that queued a message: wakes the sender job.
 OUTBOX_DOORBELL = Doorbell()
 
@@ -46,6 +52,16 @@ OUTBOX_DOORBELL = Doorbell()
 class DeliveryUnavailable(Exception):
     """The way out is down (the mail server refuses connections): the rest of the batch is not
     tried, it is retried with the same backoff."""
+
+
+class MessageRefused(Exception):
+    """The way out refused this one message: for good (`permanent`, e.g. an SMTP 5xx reply: it
+    is marked FAILED at once) or for now (e.g. a 4xx reply: retried with backoff). The text is
+    what `last_error` keeps: say what the server said, never a credential."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
 
 
 class Sender(Protocol):
@@ -141,6 +157,13 @@ async def enqueue_once(
     return new
 
 
+def addressed_to(name: str | None, email: str, time_zone: str) -> dict[str, Any]:
+    """The payload field that keeps a recipient's name, address and time zone with the
+    message, for a mail that must reach them after the link to them is gone (a deleted
+    client's cancellations): the sender uses it when it finds no account to read them from."""
+    return {ADDRESSED_TO: {"name": name or "", "email": email, "time_zone": time_zone}}
+
+
 def wake_sender_after_commit(session: AsyncSession) -> None:
     """Ring the sender's doorbell once this transaction commits (never for a rollback)."""
     after_commit(session, _ring)
@@ -168,7 +191,8 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
 @dataclass(frozen=True)
 class SendReport:
     sent: int
-    failed: int
+    failed: int  # failed attempts (given up or to be retried)
+    given_up: int = 0  # of those, the messages now FAILED
 
     @property
     def handled(self) -> int:
@@ -180,7 +204,7 @@ async def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]
         due = (
             sa.select(col(OutboxMessage.id))
             .where(
-                col(OutboxMessage.sent_at).is_(None),
+                pending(),
                 col(OutboxMessage.next_attempt_at) <= now,
                 sa.or_(
                     col(OutboxMessage.claimed_until).is_(None),
@@ -198,7 +222,7 @@ async def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]
             sa.update(OutboxMessage)
             .where(
                 col(OutboxMessage.id).in_(ids),
-                col(OutboxMessage.sent_at).is_(None),
+                pending(),
                 sa.or_(
                     col(OutboxMessage.claimed_until).is_(None),
                     col(OutboxMessage.claimed_until) < now,
@@ -220,10 +244,11 @@ async def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]
 
 async def send_due(db: Database, sender: Sender, *, limit: int = 200) -> SendReport:
     """Deliver one batch of the messages that are due; failures are retried later with
-    backoff. Delivered messages are marked sent in groups of MARK_EVERY (and whenever the
-    batch ends or fails), so a crash re-sends at most that many, with the same Message-ID."""
+    backoff, or given up (FAILED) when refused for good or failing for FAIL_AFTER. Delivered
+    messages are marked sent in groups of MARK_EVERY (and whenever the batch ends or fails), so
+    a crash re-sends at most that many, with the same Message-ID."""
     now = clock.now()
-    failed = 0
+    failed = given_up = 0
     delivered: list[int] = []
     marked = 0
     batch = await _claim(db, now, limit)
@@ -235,11 +260,11 @@ async def send_due(db: Database, sender: Sender, *, limit: int = 200) -> SendRep
                 await sender.send(message)
             except DeliveryUnavailable as exc:
                 failed += len(batch) - i
-                await _retry_later(db, batch[i:], now, exc)
+                given_up += await _failed(db, batch[i:], now, exc)
                 break
-            except Exception as exc:  # any delivery failure: keep the message, retry later
+            except Exception as exc:  # any other failure: retried later, or given up
                 failed += 1
-                await _retry_later(db, [message], now, exc)
+                given_up += await _failed(db, [message], now, exc)
             else:
                 assert message.id is not None
                 delivered.append(message.id)
@@ -251,8 +276,8 @@ async def send_due(db: Database, sender: Sender, *, limit: int = 200) -> SendRep
             await _mark_sent(db, delivered[marked:])
         finally:  # even when the job is stopped mid-batch: the connection is closed
             await sender.close()
-            OUTBOX_METRICS.record(sent=len(delivered), failed=failed)
-    return SendReport(len(delivered), failed)
+            OUTBOX_METRICS.record(sent=len(delivered), failed=failed, given_up=given_up)
+    return SendReport(len(delivered), failed, given_up)
 
 
 async def _mark_sent(db: Database, ids: list[int]) -> None:
@@ -266,84 +291,58 @@ async def _mark_sent(db: Database, ids: list[int]) -> None:
         )
 
 
-async def _retry_later(
+def _error_text(exc: Exception) -> str:
+    """What `last_error` keeps: a refusal's own words (the server's reply), otherwise the kind
+    of failure and its message."""
+    text = str(exc) if isinstance(exc, MessageRefused) else f"{type(exc).__name__}: {exc}"
+    return text[:500]
+
+
+async def _failed(
     db: Database, messages: list[OutboxMessage], now: datetime, exc: Exception
-) -> None:
-    error = f"{type(exc).__name__}: {exc}"[:500]
+) -> int:
+    """Record a failed attempt of each message: retried after a backoff, or given up (FAILED)
+    when refused for good or failing since FAIL_AFTER ago. How many were given up."""
+    error = _error_text(exc)
+    permanent = isinstance(exc, MessageRefused) and exc.permanent
+    given_up = 0
     async with db.transaction() as session:
         for message in messages:
             attempts = message.attempts + 1
-            log.warning("outbox message %s failed (attempt %d): %s", message.id, attempts, error)
+            since = clock.as_utc(message.failing_since) if message.failing_since else now
+            give_up = permanent or now - since >= FAIL_AFTER
+            if give_up:
+                given_up += 1
+                log.error(
+                    "outbox message %s FAILED after %d attempts: %s", message.id, attempts, error
+                )
+            else:
+                log.warning(
+                    "outbox message %s failed (attempt %d): %s", message.id, attempts, error
+                )
+            then = {"failed_at": now} if give_up else {"next_attempt_at": now + backoff(attempts)}
             await session.execute(
                 sa.update(OutboxMessage)
                 .where(col(OutboxMessage.id) == message.id)
                 .values(
                     attempts=attempts,
-                    next_attempt_at=now + backoff(attempts),
+                    failing_since=since,
                     last_error=error,
                     claimed_until=None,
+                    **then,
                 )
             )
+    return given_up
 
 
 async def drain(db: Database, sender: Sender, *, batch: int = 200) -> SendReport:
     """Send batches until no due message is left (or a batch failed), then refresh the gauges."""
-    sent = failed = 0
+    sent = failed = given_up = 0
     while True:
         report = await send_due(db, sender, limit=batch)
         sent, failed = sent + report.sent, failed + report.failed
+        given_up += report.given_up
         if report.handled < batch or report.failed:
             break
     OUTBOX_METRICS.observe(await outbox_counts(db))
-    return SendReport(sent, failed)
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"  # not sent yet (including those being retried)
-    FAILED = "failed"  # not sent yet, at least one attempt failed
-    SENT = "sent"
-
-
-@dataclass(frozen=True)
-class OutboxCounts:
-    pending: int
-    failed: int
-    oldest_pending_seconds: float
-
-
-async def outbox_counts(db: Database) -> OutboxCounts:
-    """How many messages wait (and of those, how many failed at least once), and for how long
-    the oldest has waited."""
-    unsent = col(OutboxMessage.sent_at).is_(None)
-    async with db.session() as session:
-        row = (
-            await session.execute(
-                sa.select(
-                    sa.func.count(),
-                    sa.func.count(sa.case((col(OutboxMessage.attempts) > 0, 1))),
-                    sa.func.min(col(OutboxMessage.created_at)),
-                ).where(unsent)
-            )
-        ).one()
-    oldest = row[2]
-    age = (clock.now() - clock.as_utc(oldest)).total_seconds() if oldest is not None else 0.0
-    return OutboxCounts(pending=row[0], failed=row[1], oldest_pending_seconds=max(age, 0.0))
-
-
-async def list_messages(
-    db: Database, status: OutboxStatus, *, limit: int = 50
-) -> list[OutboxMessage]:
-    """Messages in one status, oldest first (sent ones: newest first)."""
-    query = sa.select(OutboxMessage).limit(limit)
-    if status == OutboxStatus.SENT:
-        query = query.where(col(OutboxMessage.sent_at).is_not(None)).order_by(
-            col(OutboxMessage.sent_at).desc(), col(OutboxMessage.id).desc()
-        )
-    else:
-        query = query.where(col(OutboxMessage.sent_at).is_(None)).order_by(
-            col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
-        )
-        if status == OutboxStatus.FAILED:
-            query = query.where(col(OutboxMessage.attempts) > 0)
-    async with db.session() as session:
-        return list((await session.scalars(query)).all())
+    return SendReport(sent, failed, given_up)

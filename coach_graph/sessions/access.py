@@ -84,9 +84,14 @@ def can_join(s: CoachingSession, now: datetime | None = None) -> bool:
     return s.status in LIVE and s.starts_at - JOIN_EARLY <= now < s.ends_at
 
 
+def meeting_link(s: CoachingSession, template: str) -> str:
+    """The session's video-call link (`template` is MEETING_URL_TEMPLATE, holding `{room}`):
+    shown as `joinUrl` and written as the LOCATION of its invitations."""
+    return template.replace("{room}", s.meeting_room)
+
+
 def join_url(viewer: Viewer | None, s: CoachingSession, template: str) -> str | None:
-    """The video call's link, for the session's coach and client only (`template` holds
-    `{room}`)."""
+    """The video call's link, for the session's coach and client only."""
     if viewer is None or viewer.id not in (s.coach_id, s.client_id):
         return None
-    return template.replace("{room}", s.meeting_room)
+    return meeting_link(s, template)

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock, text
+from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import schedulable_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.notifications.service import notify
 from coach_graph.outbox.models import MessageKind, OutboxMessage
+from coach_graph.outbox.service import addressed_to
 from coach_graph.sessions.access import find_session, own_session
 from coach_graph.sessions.catalog import coach_service
 from coach_graph.sessions.models import (
@@ -326,28 +328,46 @@ async def rate_session(
 
 async def detach_client(session: AsyncSession, coach_id: int, client_id: int) -> None:
     """Called by deleteClient inside its transaction: the client's upcoming PENDING and
-    CONFIRMED sessions with this coach are cancelled ("Client deleted"); all their sessions stay
-    (notes too) but link to no one ("Deleted Client"); their pending reschedule requests expire,
-    and unsent messages about them (reminders among them) are dropped."""
+    CONFIRMED sessions with this coach are cancelled ("Client deleted") and each is mailed to
+    the client as a cancellation (their address kept with the message, as the link to them
+    goes); all their sessions stay (notes too) but link to no one ("Deleted Client"); their
+    pending reschedule requests expire, and other unsent messages about them (reminders among
+    them) are dropped."""
     theirs = sa.and_(
         col(CoachingSession.coach_id) == coach_id, col(CoachingSession.client_id) == client_id
     )
     session_ids = sa.select(col(CoachingSession.id)).where(theirs)
-    await session.execute(
-        sa.update(CoachingSession)
+    upcoming = await session.scalars(
+        sa.select(CoachingSession)
         .where(
             theirs,
             col(CoachingSession.status).in_([s.value for s in LIVE]),
             col(CoachingSession.starts_at) > clock.now(),
         )
-        .values(status=SessionStatus.CANCELLED.value, cancellation_reason=CLIENT_DELETED)
+        .order_by(col(CoachingSession.starts_at))
+        .with_for_update()
     )
+    cancelled = list(upcoming.all())
+    for s in cancelled:
+        s.status = SessionStatus.CANCELLED.value
+        s.cancellation_reason = CLIENT_DELETED
+        s.invite_sequence += 1
     await session.execute(
         sa.delete(OutboxMessage).where(
             col(OutboxMessage.session_id).in_(session_ids),
             col(OutboxMessage.sent_at).is_(None),
         )
     )
+    client = await session.get(User, client_id)
+    to = addressed_to(client.name, client.email, client.time_zone) if client else {}
+    for s in cancelled:
+        await notify(
+            session,
+            client_id,
+            MessageKind.SESSION_CANCELLED,
+            _message(s, reason=CLIENT_DELETED, **to),
+            session_id=s.id,
+        )
     await session.execute(
         sa.update(RescheduleRequest)
         .where(

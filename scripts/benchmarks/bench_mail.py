@@ -32,7 +32,8 @@ from coach_graph.mail.compose import Letterhead  # noqa: E402
 from coach_graph.mail.server import SmtpServer, parse_mail_from  # noqa: E402
 from coach_graph.mail.smtp import SmtpSender  # noqa: E402
 from coach_graph.outbox.models import MessageKind, OutboxMessage  # noqa: E402
-from coach_graph.outbox.service import drain, outbox_counts  # noqa: E402
+from coach_graph.outbox.service import drain  # noqa: E402
+from coach_graph.outbox.status import outbox_counts  # noqa: E402
 from coach_graph.sessions.models import CoachingSession  # noqa: E402
 
 TARGET_PER_SECOND = 200.0
@@ -114,6 +115,7 @@ async def run(database_url: str, count: int) -> tuple[float, int, int]:
             db,
             SmtpServer("127.0.0.1", port),
             Letterhead(parse_mail_from("Bench Practice <no-reply@bench.test>"), "Bench Practice"),
+            meeting_url_template="https://meet.bench.test/{room}",
         )
         started = time.perf_counter()
         report = await drain(db, sender)

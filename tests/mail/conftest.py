@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.mail.compose import Letterhead
 from coach_graph.mail.server import SmtpServer, parse_mail_from
@@ -54,8 +55,8 @@ class Mailbox:
 
 
 class SmtpTestServer:
-    def __init__(self) -> None:
-        self.mailbox = Mailbox()
+    def __init__(self, mailbox: Mailbox | None = None) -> None:
+        self.mailbox = mailbox or Mailbox()
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -94,7 +95,13 @@ def letterhead() -> Letterhead:
 
 
 def smtp_sender(db: Database, smtp_server: SmtpTestServer) -> SmtpSender:
-    return SmtpSender(db, smtp_server.server, letterhead())
+    """The sender the app builds from the tests' settings (MEETING_URL_TEMPLATE's default)."""
+    return SmtpSender(
+        db,
+        smtp_server.server,
+        letterhead(),
+        meeting_url_template=Settings().meeting_url_template,
+    )
 
 
 from tests.sessions.conftest import scene  # noqa: E402, F401  (the sessions tests' practice)

@@ -11,9 +11,8 @@ from coach_graph.db import Database
 from coach_graph.jobs import JobRunner
 from coach_graph.mail.job import outbox_job
 from coach_graph.mail.server import SmtpServer
-from coach_graph.mail.smtp import SmtpSender
 from coach_graph.outbox.service import drain
-from tests.mail.conftest import MAIL_FROM, PRACTICE, SmtpTestServer, letterhead
+from tests.mail.conftest import MAIL_FROM, PRACTICE, SmtpTestServer, smtp_sender
 from tests.sessions.conftest import Scene, at
 from tests.test_cli import coach_graph
 
@@ -48,7 +47,7 @@ async def test_a_failed_transaction_queues_and_sends_nothing(
     await scene.book(at(3, 9), 60)
     error = await scene.book_error(at(3, 9), 60)  # overlaps: refused, rolled back
     assert error["extensions"]["code"] in ("CONFLICT", "BAD_USER_INPUT")
-    report = await drain(resources.db, SmtpSender(resources.db, smtp_server.server, letterhead()))
+    report = await drain(resources.db, smtp_sender(resources.db, smtp_server))
     assert report.sent == 1
 
 
@@ -86,16 +85,18 @@ def test_a_bad_mail_from_is_refused_at_start() -> None:
     assert Settings.from_env({"MAIL_FROM": "Me <me@x.test>"}).mail_from == "Me <me@x.test>"
 
 
-async def test_the_outbox_command_lists_failed_mail_with_its_error(
+async def test_the_outbox_command_lists_mail_being_retried_with_its_error(
     scene: Scene, db: Database, database_url: str, smtp_server: SmtpTestServer
 ) -> None:
     await scene.book(at(3, 9), 60)
     smtp_server.stop()
-    report = await drain(db, SmtpSender(db, smtp_server.server, letterhead()))
-    assert report.failed == 1
+    report = await drain(db, smtp_sender(db, smtp_server))
+    assert (report.failed, report.given_up) == (1, 0)
+    waiting = await coach_graph(database_url, "outbox", "--status", "pending")
+    assert waiting.code == 0, waiting.err
+    assert "SESSION_BOOKED" in waiting.out and "DeliveryUnavailable" in waiting.out
+    assert "1 pending shown; waiting: 1 (1 after a failed attempt); failed: 0" in waiting.out
     failed = await coach_graph(database_url, "outbox", "--status", "failed")
-    assert failed.code == 0, failed.err
-    assert "SESSION_BOOKED" in failed.out and "DeliveryUnavailable" in failed.out
-    assert "1 failed shown; waiting: 1 (1 after a failed attempt)" in failed.out
+    assert "SESSION_BOOKED" not in failed.out and "0 failed shown" in failed.out
     sent = await coach_graph(database_url, "outbox", "--status", "sent")
     assert "SESSION_BOOKED" not in sent.out and "0 sent shown" in sent.out

@@ -14,13 +14,15 @@ import sqlalchemy as sa
 from coach_graph import clock
 from coach_graph.db import Database
 from coach_graph.outbox.models import OutboxMessage
-from coach_graph.outbox.service import BACKOFF_MAX, drain, outbox_counts
+from coach_graph.outbox.service import BACKOFF_MAX, drain
+from coach_graph.outbox.status import outbox_counts
 from tests.mail.conftest import PRACTICE, SmtpTestServer, smtp_sender
 from tests.sessions.conftest import Scene, at, iso
 
 MOVE = "mutation($id: ID!, $t: DateTime!) { rescheduleSession(id: $id, startsAt: $t) { id } }"
 CANCEL = 'mutation($id: ID!) { cancelSession(id: $id, reason: "ill <today>") { id } }'
 PRIVATE = "PRIVATE-NOTE: client struggles with anxiety"
+JOIN_URL = "query($id: ID!) { session(id: $id) { joinUrl } }"
 
 
 def parts(mail: EmailMessage) -> dict[str, EmailMessage]:
@@ -77,7 +79,9 @@ async def test_a_booking_mails_the_client_a_multipart_invitation_without_private
     assert str(event["DESCRIPTION"]) == notes
     assert str(event["ORGANIZER"]) == f"mailto:{scene.coach.email}"
     assert str(event["ATTENDEE"]) == f"mailto:{scene.client.email}"
-    assert "LOCATION" not in event  # no join link yet
+    link = (await scene.as_client(JOIN_URL, id=booked["id"]))["session"]["joinUrl"]
+    assert link and str(event["LOCATION"]) == link
+    assert f"Join the session:\n{link}" in text.replace("\r\n", "\n")
     raw = b"".join(smtp_server.mailbox.raw)
     assert b"PRIVATE-NOTE" not in raw and b"anxiety" not in raw
 
@@ -144,10 +148,11 @@ async def test_a_mail_server_down_for_minutes_loses_nothing_and_sends_each_mail_
         report = await drain(db, sender)
         assert (report.sent, report.failed) == (0, 4)
     counts = await outbox_counts(db)
-    assert (counts.pending, counts.failed) == (4, 4)
+    assert (counts.pending, counts.retrying, counts.failed) == (4, 4, 0)
     metrics = (await http.get("/metrics")).text
     assert "coach_graph_outbox_pending 4.0" in metrics
     assert "coach_graph_outbox_failing 4.0" in metrics
+    assert "coach_graph_outbox_failed 0.0" in metrics
     assert all(m.attempts == 3 and m.last_error for m in await _outbox(db))
 
     smtp_server.start()
