@@ -21,7 +21,6 @@ from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import NotFound
-from coach_graph.mail.compose import local_time
 from coach_graph.notifications.models import Notification, NotificationKind
 from coach_graph.outbox.models import MessageKind
 from coach_graph.outbox.service import enqueue, enqueue_once
@@ -53,7 +52,7 @@ def _when(payload: dict[str, Any], time_zone: str) -> str:
     starts = payload.get("starts_at")
     if not isinstance(starts, str):
         return "your session"
-    return f"the session of {local_time(clock.as_utc(datetime.fromisoformat(starts)), time_zone)}"
+    return f"the session of {clock.local_time(datetime.fromisoformat(starts), time_zone)}"
 
 
 def wording(kind: MessageKind, payload: dict[str, Any], time_zone: str) -> tuple[str, str]:
@@ -89,6 +88,12 @@ async def time_zone_of(session: AsyncSession, person_id: int) -> str:
     caller loaded them already)."""
     person = await session.get(User, person_id)
     return person.time_zone if person is not None else "UTC"
+
+
+async def local_time_of(session: AsyncSession, person_id: int, moment: datetime) -> str:
+    """`moment` as `person_id` reads it: their local time, naming their time zone (the one way
+    a caller words a time in a notification's own title or body)."""
+    return clock.local_time(moment, await time_zone_of(session, person_id))
 
 
 async def notify(
