@@ -1,5 +1,7 @@
 """The one source of time. Production reads the system clock; tests install a ManualClock and
-move it, so no rule with a duration (48 hours, thresholds, expiry) is ever tested by sleeping."""
+move it, so no rule with a duration (48 hours, thresholds, expiry) is ever tested by sleeping.
+
+Also the one way a moment is told to a person (`local_time`): in their time zone, named."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Clock(Protocol):
@@ -73,3 +76,18 @@ def as_utc(value: datetime) -> datetime:
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone of that name; UTC when the name is unknown to this system."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(moment: datetime, time_zone: str) -> str:
+    """A moment as a person reads it, in their time zone and naming it, e.g. "Monday 02 March
+    2026, 11:00 (Europe/Berlin)": every time in a notification, a mail or an alert's text."""
+    local = as_utc(moment).astimezone(zone(time_zone))
+    return f"{local:%A %d %B %Y, %H:%M} ({local.tzinfo})"

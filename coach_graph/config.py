@@ -106,6 +106,8 @@ class Settings:
     practice_name: str = "coach_graph"
     # The video call of a session: {room} becomes the session's unguessable meeting room.
     meeting_url_template: str = "https://meet.jit.si/{room}"
+    # New messages mail their recipient at most once per conversation within this interval.
+    message_mail_interval: timedelta = timedelta(seconds=900)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Self:
@@ -181,6 +183,13 @@ class Settings:
             mail_from=mail_from,
             practice_name=env.get("PRACTICE_NAME") or defaults.practice_name,
             meeting_url_template=env.get("MEETING_URL_TEMPLATE") or defaults.meeting_url_template,
+            message_mail_interval=timedelta(
+                seconds=_int(
+                    env,
+                    "MESSAGE_MAIL_INTERVAL_SECONDS",
+                    int(defaults.message_mail_interval.total_seconds()),
+                )
+            ),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 
@@ -61,6 +62,12 @@ class Conflict(AppError):
 
 class RateLimited(AppError):
     code = ErrorCode.RATE_LIMITED
+
+    @classmethod
+    def waiting(cls, message: str, seconds: float) -> RateLimited:
+        """Refused for now: `extensions.retryAfter` is the whole seconds (at least 1) until
+        another attempt is allowed."""
+        return cls(message, retryAfter=max(1, math.ceil(seconds)))
 
 
 class Unavailable(AppError):

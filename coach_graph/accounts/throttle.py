@@ -7,7 +7,6 @@ Counted attempts are rows of `rate_event`, so every worker of the service sees t
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -83,8 +82,7 @@ class Throttle:
             .limit(1)
         )
         if expires_at is not None:
-            wait = math.ceil((clock.as_utc(expires_at) - now).total_seconds())
-            raise RateLimited(message, retryAfter=max(1, wait))
+            raise RateLimited.waiting(message, (clock.as_utc(expires_at) - now).total_seconds())
 
     async def count(self, session: AsyncSession, key: str) -> None:
         """Count one attempt for `key` (inside the caller's transaction); expired attempts of

@@ -11,8 +11,8 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from coach_graph.clock import local_time
 from coach_graph.mail.calendar import Invitation, Method, calendar_part
 from coach_graph.outbox.models import MessageKind
 
@@ -53,17 +53,6 @@ class Letterhead:
     @property
     def domain(self) -> str:
         return self.sender.domain or "localhost"
-
-
-def local_time(moment: datetime, time_zone: str) -> str:
-    """A moment as a person reads it: in their time zone (UTC when the name is unknown here),
-    named, e.g. "Monday 02 March 2026, 11:00 (Europe/Berlin)". Mails and notifications alike."""
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = moment.astimezone(zone)
-    return f"{local:%A %d %B %Y, %H:%M} ({zone.key})"
 
 
 def _parse(value: object) -> datetime | None:

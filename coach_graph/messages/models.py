@@ -14,7 +14,11 @@ class Message(SQLModel, table=True):
     when the recipient (the other side) read it."""
 
     __tablename__ = "message"
-    __table_args__ = (sa.Index("ix_message_conversation_unread", "conversation_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_message_conversation_unread", "conversation_id", "read_at"),
+        # A sender's latest messages in a conversation: the burst limit counts them.
+        sa.Index("ix_message_conversation_sender_sent", "conversation_id", "sender_id", "sent_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = foreign_key("coach_client.id")

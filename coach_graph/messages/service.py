@@ -2,8 +2,10 @@
 
 A conversation is the coach-client link itself (its id is the link's id): one per pair, there
 from the moment they are linked. A new message is stored, tells the recipient through their
-inbox (`notify`) and is published on `messageReceived` after the commit. Nobody else reads or
-posts: a conversation of someone else answers exactly like one that does not exist.
+inbox (one unread notification per conversation, `notify_of_conversation`) and is published on
+`messageReceived` after the commit. A sender is held to BURST_LIMIT messages a minute per
+conversation. Nobody else reads or posts: a conversation of someone else answers exactly like
+one that does not exist.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,16 +27,18 @@ from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.access import linked
 from coach_graph.clients.models import CoachClient
 from coach_graph.db import Database, publish_after_commit
-from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.errors import BadUserInput, NotFound, RateLimited
 from coach_graph.loaders import by_key
 from coach_graph.messages.models import Message
-from coach_graph.notifications.service import notify
-from coach_graph.outbox.models import MessageKind
+from coach_graph.notifications.service import notify_of_conversation, read_conversation
 from coach_graph.pagination import Keyset, Page, SortKey, page_size
 
 MESSAGES_CHANNEL = "messages"
 # How much of a message its notification (and mail) quotes.
 PREVIEW = 280
+# One person sends at most this many messages to one conversation within the window.
+BURST_LIMIT = 30
+BURST_WINDOW = timedelta(minutes=1)
 
 NEWEST_FIRST = Keyset(
     SortKey(col(Message.sent_at), False, datetime),
@@ -156,9 +160,12 @@ async def send_message(
     *,
     client_id: int | None = None,
     coach_id: int | None = None,
+    mail_interval: timedelta,
 ) -> Message:
     """Send a message to the other side of a linked pair (1 to 5,000 characters after trimming);
-    an unlinked or unknown person is NOT_FOUND, and nothing is written."""
+    an unlinked or unknown person is NOT_FOUND, a sender over the burst limit RATE_LIMITED,
+    and then nothing is written. The recipient's inbox gathers a conversation's unread
+    messages in one notification, mailed at most once per `mail_interval`."""
     viewer = require_viewer(viewer)
     other = _counterpart(viewer, client_id, coach_id)
     trimmed = text.checked_text(body.strip(), "body", text.NOTES)
@@ -166,10 +173,14 @@ async def send_message(
         raise BadUserInput("`body` is empty: write something to send.", field="body")
     coach, client = _pair(viewer, other)
     async with db.transaction() as session:
-        link = await session.scalar(linked(coach, client))
+        # The conversation's row lock (PostgreSQL; SQLite's writers take turns anyway): sends
+        # to one conversation follow each other, so the burst count and the recipient's one
+        # unread notification hold however many arrive at once.
+        link = await session.scalar(linked(coach, client).with_for_update())
         if link is None:
             raise NotFound.of("coach" if viewer.is_client else "client", other)
         assert link.id is not None
+        await _check_burst(session, link.id, viewer.id)
         message = Message(
             conversation_id=link.id,
             sender_id=viewer.id,
@@ -179,20 +190,60 @@ async def send_message(
         )
         session.add(message)
         await session.flush()
-        await _tell_recipient(session, viewer, message)
+        await _tell_recipient(session, viewer, message, mail_interval)
     return message
 
 
-async def _tell_recipient(session: AsyncSession, sender: Viewer, message: Message) -> None:
+async def _check_burst(session: AsyncSession, conversation_id: int, sender_id: int) -> None:
+    """RATE_LIMITED once the sender sent BURST_LIMIT messages to the conversation within
+    BURST_WINDOW; `retryAfter` is when the oldest of them leaves the window."""
+    now = clock.now()
+    oldest_counted = await session.scalar(
+        sa.select(col(Message.sent_at))
+        .where(
+            col(Message.conversation_id) == conversation_id,
+            col(Message.sender_id) == sender_id,
+            col(Message.sent_at) > now - BURST_WINDOW,
+        )
+        .order_by(col(Message.sent_at).desc())
+        .offset(BURST_LIMIT - 1)
+        .limit(1)
+    )
+    if oldest_counted is not None:
+        raise RateLimited.waiting(
+            f"At most {BURST_LIMIT} messages a minute to one conversation: wait a little.",
+            (clock.as_utc(oldest_counted) + BURST_WINDOW - now).total_seconds(),
+        )
+
+
+async def _tell_recipient(
+    session: AsyncSession, sender: Viewer, message: Message, mail_interval: timedelta
+) -> None:
+    unread = int(
+        await session.scalar(
+            sa.select(sa.func.count()).where(
+                col(Message.conversation_id) == message.conversation_id,
+                col(Message.recipient_id) == message.recipient_id,
+                col(Message.read_at).is_(None),
+            )
+        )
+        or 0
+    )
     name = sender.name or sender.email
     preview = message.body if len(message.body) <= PREVIEW else message.body[: PREVIEW - 1] + "…"
-    await notify(
+    if unread <= 1:
+        title, body = f"New message from {name}", f"1 unread message from {name}: {preview}"
+    else:
+        title = f"{unread} new messages from {name}"
+        body = f"{unread} unread messages from {name}; the latest: {preview}"
+    await notify_of_conversation(
         session,
         message.recipient_id,
-        MessageKind.MESSAGE_RECEIVED,
+        message.conversation_id,
         {"message_id": message.id, "conversation_id": message.conversation_id},
-        title=f"New message from {name}",
-        body=preview,
+        title=title,
+        body=body,
+        mail_interval=mail_interval,
     )
     publish_after_commit(
         session,
@@ -279,6 +330,7 @@ async def mark_conversation_read(
             )
             .values(read_at=clock.now())
         )
+        await read_conversation(session, viewer.id, conversation_id)
     return await own_conversation(db, viewer, conversation_id)
 
 

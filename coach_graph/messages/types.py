@@ -135,7 +135,8 @@ class Query:
 class Mutation:
     @strawberry.mutation(
         description="Send a message to a linked client (a coach passes `clientId`) or coach (a "
-        "client passes `coachId`): 1 to 5,000 characters after trimming."
+        "client passes `coachId`): 1 to 5,000 characters after trimming. At most 30 a minute "
+        "to one conversation: more are RATE_LIMITED with `extensions.retryAfter` (seconds)."
     )
     async def send_message(
         self,
@@ -154,6 +155,7 @@ class Mutation:
             body,
             client_id=_id(client_id, "client"),
             coach_id=_id(coach_id, "coach"),
+            mail_interval=info.context.settings.message_mail_interval,
         )
         return Message.of(row)
 

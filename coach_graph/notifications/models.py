@@ -32,5 +32,9 @@ class Notification(SQLModel, table=True):
     title: str = Field(max_length=300)
     body: str = Field(sa_type=sa.Text)
     session_id: int | None = foreign_key("coaching_session.id", nullable=True, ondelete="SET NULL")
+    # The conversation a MESSAGE_RECEIVED notification gathers (one unread one per conversation
+    # and recipient), and when its latest mail was queued (mails of a conversation are spaced).
+    conversation_id: int | None = foreign_key("coach_client.id", nullable=True, ondelete="SET NULL")
+    mailed_at: datetime | None = utc_column(nullable=True)
     created_at: datetime = utc_column(now=True)
     read_at: datetime | None = utc_column(nullable=True)

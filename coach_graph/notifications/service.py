@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +21,6 @@ from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import NotFound
-from coach_graph.mail.compose import local_time
 from coach_graph.notifications.models import Notification, NotificationKind
 from coach_graph.outbox.models import MessageKind
 from coach_graph.outbox.service import enqueue, enqueue_once
@@ -53,7 +52,7 @@ def _when(payload: dict[str, Any], time_zone: str) -> str:
     starts = payload.get("starts_at")
     if not isinstance(starts, str):
         return "your session"
-    return f"the session of {local_time(clock.as_utc(datetime.fromisoformat(starts)), time_zone)}"
+    return f"the session of {clock.local_time(datetime.fromisoformat(starts), time_zone)}"
 
 
 def wording(kind: MessageKind, payload: dict[str, Any], time_zone: str) -> tuple[str, str]:
@@ -89,6 +88,12 @@ async def time_zone_of(session: AsyncSession, person_id: int) -> str:
     caller loaded them already)."""
     person = await session.get(User, person_id)
     return person.time_zone if person is not None else "UTC"
+
+
+async def local_time_of(session: AsyncSession, person_id: int, moment: datetime) -> str:
+    """`moment` as `person_id` reads it: their local time, naming their time zone (the one way
+    a caller words a time in a notification's own title or body)."""
+    return clock.local_time(moment, await time_zone_of(session, person_id))
 
 
 async def notify(
@@ -145,6 +150,82 @@ async def notify(
         {feed.RECIPIENT: recipient_id, "notificationIds": [notification.id]},
     )
     return notification
+
+
+async def notify_of_conversation(
+    session: AsyncSession,
+    recipient_id: int,
+    conversation_id: int,
+    payload: dict[str, Any],
+    *,
+    title: str,
+    body: str,
+    mail_interval: timedelta,
+) -> None:
+    """Tell `recipient_id` of news in a conversation (a new message), inside the caller's
+    transaction, which holds the conversation's lock (`messages.send_message` does): two
+    concurrent senders would otherwise both find no unread notification and add one each.
+
+    One unread notification per conversation and recipient: while it is unread, news rewrites
+    its title and body (it is not pushed again: `notificationCreated` tells of new
+    notifications, the news itself goes live on its own feed); once read, the next news makes a
+    new one. Its mail is queued only if none of this conversation was queued for the recipient
+    within `mail_interval`.
+    """
+    ours = sa.and_(
+        col(Notification.recipient_id) == recipient_id,
+        col(Notification.conversation_id) == conversation_id,
+    )
+    last_mail = await session.scalar(
+        sa.select(sa.func.max(col(Notification.mailed_at))).where(ours)
+    )
+    now = clock.now()
+    mail = last_mail is None or clock.as_utc(last_mail) + mail_interval <= now
+    title = title[:TITLE_LIMIT]
+    news: dict[str, Any] = {"title": title, "body": body}
+    if mail:
+        news["mailed_at"] = now
+    # Guarded by `read_at IS NULL` in the UPDATE itself: a notification read meanwhile (the
+    # recipient's own transaction) is left alone and the news gets a new one.
+    rewritten = (
+        await session.execute(
+            sa.update(Notification)
+            .where(ours, col(Notification.read_at).is_(None))
+            .values(**news)
+            .returning(col(Notification.id))
+        )
+    ).all()
+    if not rewritten:
+        notification = Notification(
+            recipient_id=recipient_id,
+            kind=NotificationKind.MESSAGE_RECEIVED.value,
+            conversation_id=conversation_id,
+            **news,
+        )
+        session.add(notification)
+        await session.flush()
+        publish_after_commit(
+            session,
+            NOTIFICATIONS_CHANNEL,
+            {feed.RECIPIENT: recipient_id, "notificationIds": [notification.id]},
+        )
+    if mail:
+        told = {**payload, "title": title, "body": body}
+        enqueue(session, MessageKind.MESSAGE_RECEIVED, recipient_id, told)
+
+
+async def read_conversation(session: AsyncSession, recipient_id: int, conversation_id: int) -> None:
+    """The recipient read the conversation: its notification is read too (it would otherwise
+    keep counting messages they have seen)."""
+    await session.execute(
+        sa.update(Notification)
+        .where(
+            col(Notification.recipient_id) == recipient_id,
+            col(Notification.conversation_id) == conversation_id,
+            col(Notification.read_at).is_(None),
+        )
+        .values(read_at=clock.now())
+    )
 
 
 # ---------- the inbox ----------

@@ -16,8 +16,7 @@ from coach_graph.clients.access import linked
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
-from coach_graph.mail.compose import local_time
-from coach_graph.notifications.service import notify, time_zone_of
+from coach_graph.notifications.service import local_time_of, notify
 from coach_graph.outbox.models import MessageKind
 from coach_graph.sessions.changes import place_session
 from coach_graph.sessions.models import CoachingService, CoachingSession, SessionStatus
@@ -109,7 +108,7 @@ async def book_my_session(
             session_id=booked.id,
             title="New booking to confirm",
             body=f"{who} booked {service.name} on "
-            f"{local_time(booked.starts_at, await time_zone_of(session, coach_id))}; "
+            f"{await local_time_of(session, coach_id, booked.starts_at)}; "
             "confirm or cancel it.",
         )
     return booked

@@ -18,7 +18,7 @@ from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import schedulable_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
-from coach_graph.notifications.service import notify
+from coach_graph.notifications.service import local_time_of, notify
 from coach_graph.outbox.models import MessageKind, OutboxMessage
 from coach_graph.outbox.service import addressed_to
 from coach_graph.sessions.access import find_session, own_session
@@ -195,7 +195,8 @@ async def update_status(
             raise Conflict(refusal)
         confirmed = target == SessionStatus.CONFIRMED and s.status == SessionStatus.PENDING
         s.status = target.value
-        if confirmed:
+        if confirmed and s.client_id is not None:
+            when = await local_time_of(session, s.client_id, s.starts_at)
             await notify(
                 session,
                 s.client_id,
@@ -203,7 +204,7 @@ async def update_status(
                 _message(s),
                 session_id=s.id,
                 title="Session confirmed",
-                body=f"Your coach confirmed the session of {s.starts_at:%Y-%m-%d %H:%M} UTC.",
+                body=f"Your coach confirmed the session of {when}.",
             )
         if target in (SessionStatus.NO_SHOW, SessionStatus.COMPLETED):
             await charge_no_show(session, s)

@@ -15,7 +15,7 @@ from coach_graph.alerts.store import raise_alert, resolve_for_subject
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
 from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import BadUserInput, Conflict, NotFound
-from coach_graph.notifications.service import notify
+from coach_graph.notifications.service import local_time_of, notify
 from coach_graph.outbox.models import MessageKind
 from coach_graph.sessions.access import coach_scope
 from coach_graph.sessions.models import (
@@ -78,7 +78,10 @@ async def _raise_pending_request_alert(
     """A PENDING request needs the coach's answer: a RESCHEDULE_REQUEST alert, stored in the
     request's transaction (one per request)."""
     assert request.id is not None
-    when = "%Y-%m-%d %H:%M UTC"
+
+    async def when(moment: datetime) -> str:
+        return await local_time_of(session, request.coach_id, moment)
+
     return await raise_alert(
         session,
         coach_id=request.coach_id,
@@ -88,9 +91,9 @@ async def _raise_pending_request_alert(
         title="Reschedule request",
         message=(
             f"{client.name or client.email} asks to move the session of "
-            f"{request.original_starts_at.strftime(when)} to "
-            f"{request.proposed_starts_at.strftime(when)}; answer before "
-            f"{request.expires_at.strftime(when)}."
+            f"{await when(request.original_starts_at)} to "
+            f"{await when(request.proposed_starts_at)}; answer before "
+            f"{await when(request.expires_at)}."
         ),
         severity=AlertSeverity.WARNING,
         subject_id=request.id,

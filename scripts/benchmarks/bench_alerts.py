@@ -9,6 +9,8 @@ lean sans-I/O websocket protocol; memory broadcast, SQLite file), N websocket su
 client and saves the coach's settings, which raises one alert; latency runs from the mutation's
 request to each subscriber's receipt of the alert (so it includes evaluating and committing).
 Floor: a graphql-transport-ws ping/pong round trip over the same N sockets at once.
+The messages and notifications feeds send one message per round to one conversation: at most
+29 rounds a minute (the burst limit is 30 messages a minute).
 Memory: the worker's VmRSS (/proc/<pid>/status) before and after the N idle subscriptions.
 Evaluator: `evaluate()` over 10,000 GRANTED clients in a fresh SQLite file, when it raises alerts
 for a tenth of them and when there is nothing new; floor: one SELECT of those clients' rows.
@@ -62,6 +64,7 @@ FEEDS = {
     "notifications": "subscription { notificationCreated { id kind title body createdAt } }",
 }
 SEND = 'mutation($c: ID!) { sendMessage(clientId: $c, body: "See you tomorrow") { id } }'
+MARK_READ = "mutation { markNotificationsRead }"
 SAVE = (
     "mutation { updateAlertSettings(input: {inactivity: {enabled: true, days: 7}}) "
     "{ inactivity { days } } }"
@@ -253,6 +256,16 @@ async def fan_out(n: int, rounds: int, feed: str = "alerts") -> list[str]:
                 "/graphql", json=body, headers={"Authorization": f"Bearer {token}"}
             )
 
+        async def read_inbox(http: httpx.AsyncClient) -> None:
+            """Untimed: the client reads their inbox, so the next message makes a new
+            notification (while one is unread, messages update it and nothing is pushed)."""
+            if feed == "notifications":
+                await http.post(
+                    "/graphql",
+                    json={"query": MARK_READ},
+                    headers={"Authorization": f"Bearer {sub_token}"},
+                )
+
         port = free_port()
         env = {
             **os.environ,
@@ -314,6 +327,7 @@ async def fan_out(n: int, rounds: int, feed: str = "alerts") -> list[str]:
                 latencies: list[float] = []
                 for r in range(rounds):
                     current = await measured("next", subscribers)
+                    await read_inbox(http)
                     started = time.perf_counter()
                     response = await trigger(http, r + 1)
                     assert not response.json().get("errors"), response.text

@@ -4,6 +4,7 @@ resumable with the last id seen, each message delivered once under concurrent se
 from __future__ import annotations
 
 import asyncio
+import re
 
 from starlette.applications import Starlette
 
@@ -48,7 +49,7 @@ async def test_a_notification_is_pushed_live_to_its_recipient_only(
     app: Starlette, gql: GraphQLClient, practice: Practice, resources: Resources
 ) -> None:
     coach, other = await practice.coach(), await practice.coach()
-    client = await practice.client(coach)
+    client = await practice.client(coach, "Ana")
     async with app_socket(app) as mine, app_socket(app) as theirs:
         await mine.init(await practice.token(coach))
         await theirs.init(await practice.token(other))
@@ -59,7 +60,8 @@ async def test_a_notification_is_pushed_live_to_its_recipient_only(
             SEND, {"coach": str(coach.id), "body": "can we move?"}, await practice.token(client)
         )
         got = (await mine.next_data())["notificationCreated"]
-        assert got["kind"] == "MESSAGE_RECEIVED" and got["body"] == "can we move?"
+        assert got["kind"] == "MESSAGE_RECEIVED"
+        assert got["body"] == "1 unread message from Ana: can we move?"
         await theirs.nothing()
 
 
@@ -140,3 +142,63 @@ async def test_fifty_concurrent_messages_are_each_delivered_once_to_the_other_si
         assert sorted(got_coach) == sorted(from_client) and len(set(got_coach)) == 25
         await to_client.nothing()
         await to_coach.nothing()
+
+
+async def test_a_burst_pushes_every_accepted_message_and_one_notification(
+    app: Starlette, gql: GraphQLClient, practice: Practice, resources: Resources
+) -> None:
+    """60 sends at once from one client: the 30 accepted ones all reach the coach live on
+    `messageReceived`, the refused ones never; the inbox gathers them in one notification,
+    pushed once on `notificationCreated` (its later counts are not pushed again)."""
+    coach = await practice.coach()
+    client = await practice.client(coach, "Ana")
+    coach_token, client_token = await practice.token(coach), await practice.token(client)
+    async with app_socket(app) as messages, app_socket(app) as notifications:
+        await messages.init(coach_token)
+        await notifications.init(coach_token)
+        await messages.subscribe("1", MESSAGES)
+        await notifications.subscribe("1", NOTIFICATIONS)
+        await subscribed(resources, MESSAGES_CHANNEL)
+        await subscribed(resources, NOTIFICATIONS_CHANNEL)
+        results = await asyncio.gather(
+            *(gql(SEND, {"coach": str(coach.id), "body": f"k{i}"}, client_token) for i in range(60))
+        )
+        accepted = {r["data"]["sendMessage"]["id"] for r in results if not r.get("errors")}
+        assert len(accepted) == 30
+        got = [(await messages.next_data())["messageReceived"]["id"] for _ in range(30)]
+        assert sorted(got) == sorted(accepted)
+        await messages.nothing()
+        first = (await notifications.next_data())["notificationCreated"]
+        assert first["kind"] == "MESSAGE_RECEIVED"
+        # Read when its event arrives: it may count more messages by then than its first one.
+        assert re.fullmatch(r"(1 unread message|\d+ unread messages) from Ana.*", first["body"])
+        await notifications.nothing()
+
+
+async def test_a_new_notification_is_pushed_once_the_previous_was_read(
+    app: Starlette, gql: GraphQLClient, practice: Practice, resources: Resources
+) -> None:
+    coach = await practice.coach()
+    client = await practice.client(coach, "Ana")
+    coach_token, client_token = await practice.token(coach), await practice.token(client)
+
+    async def send(body: str) -> None:
+        await gql.data(SEND, {"coach": str(coach.id), "body": body}, client_token)
+
+    async with app_socket(app) as ws:
+        await ws.init(coach_token)
+        await ws.subscribe("1", NOTIFICATIONS)
+        await subscribed(resources, NOTIFICATIONS_CHANNEL)
+        await send("one")
+        first = (await ws.next_data())["notificationCreated"]
+        await send("two")
+        await ws.nothing()
+        await gql.data(
+            "mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) }",
+            {"ids": [first["id"]]},
+            coach_token,
+        )
+        await send("three")
+        second = (await ws.next_data())["notificationCreated"]
+        assert int(second["id"]) > int(first["id"])
+        assert second["body"] == "3 unread messages from Ana; the latest: three"

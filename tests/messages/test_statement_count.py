@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
@@ -53,14 +54,15 @@ async def _coach_with_conversations(practice: Practice, name: str, n: int) -> Us
     return coach
 
 
+@pytest.mark.parametrize("first", [2, 5])
 async def test_conversations_with_their_messages_run_the_same_statements_for_2_and_10(
-    gql: GraphQLClient, practice: Practice
+    gql: GraphQLClient, practice: Practice, first: int
 ) -> None:
     async def statements(n: int) -> int:
         coach = await _coach_with_conversations(practice, f"Coach {n}", n)
         token = await practice.token(coach)
         with count_statements(practice.resources.db) as seen:
-            data = await gql.data(CONVERSATIONS, {"first": 2}, token)
+            data = await gql.data(CONVERSATIONS, {"first": first}, token)
         conversations = data["conversations"]
         assert len(conversations) == n
         for conversation in conversations:
@@ -68,9 +70,9 @@ async def test_conversations_with_their_messages_run_the_same_statements_for_2_a
             page = conversation["messages"]
             bodies = [e["node"]["body"] for e in page["edges"]]
             name = conversation["clientName"]
-            assert bodies == [f"{name} #{j}" for j in range(i, -1, -1)][:2]
+            assert bodies == [f"{name} #{j}" for j in range(i, -1, -1)][:first]
             assert page["totalCount"] == i + 1
-            assert page["pageInfo"]["hasNextPage"] == (i + 1 > 2)
+            assert page["pageInfo"]["hasNextPage"] == (i + 1 > first)
             assert conversation["coach"]["name"] == f"Coach {n}"
         return len(seen)
 

@@ -1,11 +1,13 @@
-"""The inbox through the API: a message becomes a notification for its recipient, newest
-first with unread counts, marked read by id or all; someone else's ids mark nothing. The mail
-of a notification reaches a real SMTP server."""
+"""The inbox through the API: messages become a notification for their recipient (one per
+conversation), newest first with unread counts, marked read by id or all; someone else's ids
+mark nothing. The mail of a notification reaches a real SMTP server."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from coach_graph.accounts.models import User
+from coach_graph.clients.models import ConsentStatus
 from coach_graph.db import Database
 from coach_graph.notifications.models import Notification
 from coach_graph.outbox.service import drain
@@ -36,34 +38,47 @@ async def unread(db: Database) -> int:
         )
 
 
+async def _client_of_three_coaches(practice: Practice) -> tuple[User, list[User]]:
+    """A client linked to three coaches: three conversations, so three notifications."""
+    coaches = [await practice.coach(name=f"Coach {n}") for n in ("Kim", "Lee", "Mo")]
+    client = await practice.client(coaches[0])
+    for coach in coaches[1:]:
+        await practice.link(coach, client, ConsentStatus.GRANTED)
+    return client, coaches
+
+
 async def test_new_messages_land_in_the_recipients_inbox_newest_first(
     gql: GraphQLClient, practice: Practice
 ) -> None:
-    coach = await practice.coach(name="Coach Kim")
-    client = await practice.client(coach)
-    coach_token, client_token = await practice.token(coach), await practice.token(client)
-    for body in ("one", "two", "three"):
-        await gql.data(SEND, {"client": str(client.id), "body": body}, coach_token)
+    client, coaches = await _client_of_three_coaches(practice)
+    client_token = await practice.token(client)
+    for coach, body in zip(coaches, ("one", "two", "three"), strict=True):
+        await gql.data(SEND, {"client": str(client.id), "body": body}, await practice.token(coach))
     inbox = (await gql.data(INBOX, token=client_token))["notifications"]
     assert inbox["totalCount"] == 3 and inbox["unreadCount"] == 3
     nodes = [e["node"] for e in inbox["edges"]]
-    assert [n["body"] for n in nodes] == ["three", "two"]
+    assert [n["body"] for n in nodes] == [
+        "1 unread message from Coach Mo: three",
+        "1 unread message from Coach Lee: two",
+    ]
     assert {n["kind"] for n in nodes} == {"MESSAGE_RECEIVED"}
-    assert nodes[0]["title"] == "New message from Coach Kim" and nodes[0]["session"] is None
+    assert nodes[0]["title"] == "New message from Coach Mo" and nodes[0]["session"] is None
     rest = await gql.data(INBOX, {"after": inbox["pageInfo"]["endCursor"]}, client_token)
-    assert [e["node"]["body"] for e in rest["notifications"]["edges"]] == ["one"]
+    assert [e["node"]["body"] for e in rest["notifications"]["edges"]] == [
+        "1 unread message from Coach Kim: one"
+    ]
     # The sender is told nothing of their own message.
+    coach_token = await practice.token(coaches[0])
     assert (await gql.data(INBOX, token=coach_token))["notifications"]["totalCount"] == 0
 
 
 async def test_mark_read_by_id_then_all_counts_what_changed(
     gql: GraphQLClient, practice: Practice
 ) -> None:
-    coach = await practice.coach()
-    client = await practice.client(coach)
-    coach_token, client_token = await practice.token(coach), await practice.token(client)
-    for body in ("a", "b", "c"):
-        await gql.data(SEND, {"client": str(client.id), "body": body}, coach_token)
+    client, coaches = await _client_of_three_coaches(practice)
+    client_token = await practice.token(client)
+    for coach, body in zip(coaches, ("a", "b", "c"), strict=True):
+        await gql.data(SEND, {"client": str(client.id), "body": body}, await practice.token(coach))
     first = (await gql.data(INBOX, token=client_token))["notifications"]["edges"][0]["node"]
     assert (await gql.data(MARK, {"ids": [first["id"]]}, client_token))[
         "markNotificationsRead"
