@@ -284,7 +284,8 @@ def main(argv: list[str] | None = None) -> None:
             host=settings.host,
             port=settings.port,
             workers=args.workers,
-            log_config=None,
+            # Applied here and again in each spawned worker, which inherits no logging.
+            log_config=logs.config(),
             # uvicorn's access log prints query strings (a login over GET would put a password
             # there); the app writes its own line per request (coach_graph/web/middleware.py).
             access_log=False,
