@@ -279,6 +279,8 @@ def create_app(
         if settings.run_jobs:
             runner.start()
         tune_gc()
+        # One line per process: with --workers N, each worker says it serves (with its pid).
+        log.info("serving", extra={"broadcast": realtime.backend_name, "jobs": settings.run_jobs})
         try:
             yield
         finally:

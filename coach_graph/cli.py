@@ -18,6 +18,7 @@ from coach_graph.demo.people import DemoExists, demo_logins, describe_logins
 from coach_graph.demo.practice import DemoSize
 from coach_graph.demo.registry import seed_demo
 from coach_graph.errors import AppError
+from coach_graph.realtime import shares_across_processes
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,7 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, then run the service with uvicorn")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes on the one port (more than one needs a shared BROADCAST_URL)",
+    )
     serve.add_argument(
         "--demo",
         action="store_true",
@@ -217,6 +223,20 @@ async def _outbox_retry(settings: Settings, message_id: int) -> str:
     return f"outbox message {message.id} ({message.kind}) will be sent again"
 
 
+def unshared_broadcast(settings: Settings, workers: int) -> str | None:
+    """Why `workers` processes cannot serve with this broadcast backend, or None when they can:
+    the in-memory one lives inside one process, so live events published by one worker would
+    never reach subscribers on another."""
+    if workers <= 1 or shares_across_processes(settings.broadcast_url):
+        return None
+    return (
+        f"--workers {workers} needs a broadcast backend the workers share, but BROADCAST_URL is "
+        f"{settings.broadcast_url} (each worker's live events would stay in that worker); "
+        "set BROADCAST_URL to a shared backend such as redis://HOST:PORT, or serve with "
+        "--workers 1"
+    )
+
+
 def _graphiql_url(settings: Settings) -> str:
     return f"http://{settings.host}:{settings.port}/graphql"
 
@@ -301,6 +321,8 @@ def main(argv: list[str] | None = None) -> None:
         import uvicorn
 
         settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
+        if (refusal := unshared_broadcast(settings, args.workers)) is not None:
+            sys.exit(f"coach-graph: {refusal}")
         asyncio.run(_migrate(settings))
         if args.demo:
             print(asyncio.run(_serve_demo(settings)), flush=True)
@@ -312,7 +334,8 @@ def main(argv: list[str] | None = None) -> None:
             host=settings.host,
             port=settings.port,
             workers=args.workers,
-            log_config=None,
+            # Applied here and again in each spawned worker, which inherits no logging.
+            log_config=logs.config(),
             # uvicorn's access log prints query strings (a login over GET would put a password
             # there); the app writes its own line per request (coach_graph/web/middleware.py).
             access_log=False,

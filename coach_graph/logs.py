@@ -1,17 +1,28 @@
-"""Structured logs: one JSON object per line on stderr, each carrying the request id of the
-request (or websocket connection) it was written for."""
+"""Structured logs: one JSON object per line on stderr, each carrying the process id and the
+request id of the request (or websocket connection) it was written for.
+
+`config()` is the whole set-up as a `logging.config.dictConfig` dict: `coach-graph serve` hands it
+to uvicorn, which applies it in the serving process and again in each worker it spawns for
+`--workers N` (a spawned worker starts with no logging of its parent's)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
+import logging.config
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from asgi_correlation_id import correlation_id
 
-_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# Not copied onto a line: the record's own attributes, and uvicorn's terminal copy of its message
+# (`color_message`, with ANSI escapes).
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def new_request_id() -> str:
@@ -30,6 +41,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,
             "message": record.getMessage(),
         }
         if (current := correlation_id.get()) is not None:
@@ -40,13 +52,31 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, default=str)
 
 
+def config(level: str = "INFO") -> dict[str, Any]:
+    """JSON lines on stderr from every logger, as a `logging.config.dictConfig` dict."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            # Alembic narrates every migration step at INFO; on each start that drowns what
+            # matters.
+            "alembic": {"level": "WARNING"},
+            # A replaced X-Request-ID is routine (the access line shows the id used), not a
+            # warning.
+            "asgi_correlation_id": {"level": "ERROR"},
+        },
+    }
+
+
 def configure(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    # Alembic narrates every migration step at INFO; on each start that drowns what matters.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # A replaced X-Request-ID is routine (the access line shows the id used), not a warning.
-    logging.getLogger("asgi_correlation_id").setLevel(logging.ERROR)
+    """Set this process's logging up as `config` says (its one handler replaces any other)."""
+    logging.config.dictConfig(config(level))

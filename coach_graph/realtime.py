@@ -135,6 +135,11 @@ def create_backend(url: str) -> BroadcastBackend:
     )
 
 
+def shares_across_processes(url: str) -> bool:
+    """Whether the backend for `url` carries events between processes (memory:// does not)."""
+    return urlparse(url).scheme != "memory"
+
+
 class Subscription:
     """One subscription to a channel: an async context manager (joining and leaving the channel)
     and an async iterator of its events, with a bounded backlog.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlmodel import col
@@ -20,6 +21,7 @@ from coach_graph.db import Database, alembic_config
 from coach_graph.journals.models import JournalEntry
 from coach_graph.sessions.demo_prospects import PROSPECTS
 from tests.conftest import GraphQLClient, Practice
+from tests.redis_server import free_port
 
 
 @dataclass
@@ -181,3 +183,26 @@ async def test_migrate_stays_an_alias_of_db_upgrade(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     assert (await coach_graph(url, "migrate")).code == 0
     assert (await coach_graph(url, "db", "status")).code == 0
+
+
+@pytest.mark.parametrize("broadcast_url", [None, "memory://"], ids=["default", "memory"])
+async def test_serve_with_several_workers_and_the_in_memory_broadcast_refuses_to_start(
+    tmp_path: Path, broadcast_url: str | None
+) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "BROADCAST_URL"}
+    if broadcast_url is not None:
+        env["BROADCAST_URL"] = broadcast_url
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "coach_graph", "serve", "--workers", "2",
+        "--host", "127.0.0.1", "--port", str(free_port()),
+        env={**env, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/refused.db"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 1, out.decode() + err.decode()
+    message = err.decode()
+    assert "--workers 2" in message and "BROADCAST_URL is memory://" in message
+    assert "redis://HOST:PORT" in message and "--workers 1" in message
+    assert "Traceback" not in message
+    assert not (tmp_path / "refused.db").exists()  # refused before migrating, let alone forking

@@ -127,6 +127,8 @@ def server(template_db: Path | None, tmp_path_factory: pytest.TempPathFactory) -
                 "127.0.0.1",
                 "--port",
                 str(port),
+                "--workers",
+                "1",  # one worker with the in-memory broadcast (BROADCAST_URL above) starts
             ],
             cwd=ROOT,
             env=env,

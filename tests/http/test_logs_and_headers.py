@@ -3,6 +3,8 @@ X-Request-ID on every response, and the security headers, through a real server.
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -124,3 +126,23 @@ async def test_json_responses_carry_no_content_security_policy(server: Server) -
     async with httpx.AsyncClient(base_url=server.base_url) as http:
         response = await http.post("/graphql", json={"query": "{ __typename }"})
     assert "content-security-policy" not in response.headers
+
+
+async def test_one_process_writes_each_request_line_once_all_with_its_pid(server: Server) -> None:
+    request_ids = [f"once-{n}" for n in range(10)]
+
+    async def ask(request_id: str) -> None:
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            response = await http.get("/healthz", headers={"X-Request-ID": request_id})
+        assert response.status_code == 200
+
+    await asyncio.gather(*(ask(request_id) for request_id in request_ids))
+    for request_id in request_ids:
+        server.access_line(request_id)  # waits for it
+    lines = server.log_lines()
+    for request_id in request_ids:
+        assert [line.get("request_id") for line in lines].count(request_id) == 1
+    [serving] = [line for line in lines if line.get("message") == "serving"]
+    assert (serving["broadcast"], serving["jobs"]) == ("memory", False)
+    assert {line["pid"] for line in lines} == {serving["pid"]}
+    assert not any("color_message" in line for line in lines)  # uvicorn's ANSI copy stays out
