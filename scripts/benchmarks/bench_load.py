@@ -46,6 +46,7 @@ import httpx
 from bench_graph import CLIENT_DETAIL, LOGIN, MY_CLIENTS, fit_to_schema
 from common import (
     PostgresCluster,
+    analyze,
     create_database,
     graphql,
     seed,
@@ -561,6 +562,8 @@ def one_run(
     with fresh_database(cluster, f"load_{workers}_workers") as url:
         progress(f"{workers} worker(s): seeding the demo practice")
         practice, _ = seed(url, size)
+        if cluster:
+            analyze(url)
         progress("starting uvicorn")
         env = {"QUERY_COST_LIMIT": str(args.cost_limit), "BROADCAST_URL": broadcast_url}
         with (

@@ -40,7 +40,15 @@ from typing import Any
 
 import httpx
 from bench_graph import LOGIN, MY_CLIENTS
-from common import graphql, interleaved, ratio_row, seed, throwaway_postgres, uvicorn_server
+from common import (
+    analyze,
+    graphql,
+    interleaved,
+    ratio_row,
+    seed,
+    throwaway_postgres,
+    uvicorn_server,
+)
 
 from coach_graph.demo.people import DEMO_COACH_EMAIL, DEMO_PASSWORD
 from coach_graph.demo.practice import DemoSize
@@ -231,6 +239,7 @@ def main() -> None:
     with throwaway_postgres() as cluster:
         progress(f"seeding {args.clients} clients x {args.sessions} sessions into PostgreSQL")
         practice, seconds = seed(cluster.url, size)
+        analyze(cluster.url)
         coach_id = practice.demo_coach_id
         client_id = practice.clients[0].id  # client1: GRANTED, with every session
         progress("starting uvicorn and PostGraphile")

@@ -114,6 +114,21 @@ def create_database(server_url: str, name: str) -> str:
     return f"{base}/{name}"
 
 
+def analyze(database_url: str) -> None:
+    """ANALYZE a freshly seeded PostgreSQL database, so the planner sees the rows as autovacuum
+    would soon make it (else plans depend on whether it came by during the run)."""
+    import asyncpg
+
+    async def run() -> None:
+        connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+        try:
+            await connection.execute("ANALYZE")
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
 @contextmanager
 def throwaway_redis() -> Iterator[str]:
     """A throwaway redis-server on 127.0.0.1 as scripts/test starts it (start_redis of
