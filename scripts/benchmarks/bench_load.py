@@ -1,21 +1,26 @@
 """Issue 9's load benchmark: N concurrent virtual dashboard users against the real server.
 
-Seeds the default demo practice into a fresh SQLite file, starts uvicorn on 127.0.0.1 (one
-worker, then again on a freshly seeded file with two), logs in the demo coach and the demo
-coach's clients (password `demo-password`), and runs `--users` virtual dashboards for
-`--seconds` (and at most `--max-requests` requests). Each user loops over the seed pages (My
-Clients, client detail with every tab, the sessions list, notifications; a page whose fields the
-schema lacks is trimmed or left out, found by introspection once) with `--writes` of its
-requests writing: journal entries as a client, session notes and bookings as the coach.
+Seeds the default demo practice into a fresh database (a SQLite file, or with `--database
+postgres` a database on a throwaway PostgreSQL cluster started as `scripts/test --postgres` starts
+it), starts uvicorn on 127.0.0.1 (one worker, then again on a freshly seeded database with two;
+every run publishes through a throwaway redis-server, the broadcast several workers need), logs
+in the demo coach and the demo coach's clients (password `demo-password`), and runs `--users`
+virtual dashboards for `--seconds` (and at most `--max-requests` requests). Each user loops over
+the seed pages (My Clients, client detail with every tab, the sessions list, notifications; a
+page whose fields the schema lacks is trimmed or left out, found by introspection once) with
+`--writes` of its requests writing: journal entries as a client, session notes and bookings as
+the coach.
 
 Reports throughput, p50/p95/p99 latency and errors by kind per worker count, the scaling ratio
 2 workers / 1 worker, the CPU the load generator itself used (it must not be the bottleneck:
 use `--client-processes 2` when one process nears 100% of a core), and the time and bytes of
 the most expensive query the static cost limit (QUERY_COST_LIMIT) lets through.
-Targets: 0 errors at 200 users, p99 <= 1 s, 2 workers >= 1.6x the throughput of 1.
+Targets: 0 errors at 200 users, p99 <= 1 s; 2 workers >= 1.6x the throughput of 1 on SQLite,
+>= 1.7x on PostgreSQL; 1 worker on SQLite >= 3x the 28.7 requests/s issue 19 measured.
 
     .venv/bin/python scripts/benchmarks/bench_load.py [--users 200] [--seconds 60]
         [--workers 1,2] [--client-processes 1] [--max-requests 1000000] [--writes 0.1]
+        [--database sqlite|postgres]
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,7 +44,17 @@ from typing import Any
 
 import httpx
 from bench_graph import CLIENT_DETAIL, LOGIN, MY_CLIENTS, fit_to_schema
-from common import graphql, seed, temporary_sqlite, uvicorn_server
+from common import (
+    PostgresCluster,
+    analyze,
+    create_database,
+    graphql,
+    seed,
+    temporary_sqlite,
+    throwaway_postgres,
+    throwaway_redis,
+    uvicorn_server,
+)
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -115,7 +132,11 @@ HEADER = (
     "|---|---:|---:|---:|---:|---:|---:|---|"
 )
 P99_TARGET_MS = 1000.0
-SCALING_TARGET = 1.6
+SCALING_TARGET = {"sqlite": 1.6, "postgres": 1.7}
+ENGINE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+# Issue 19's figure for 1 worker, 200 users, 10 % writes on SQLite, and the target against it.
+BEFORE_REQUESTS_PER_SECOND = 28.7
+BEFORE_TARGET = 3.0
 REQUEST_TIMEOUT = 120.0  # longer than any server-side wait, so a slow answer is measured
 
 # ------------------------------------------------------------------ what the users run
@@ -434,6 +455,7 @@ class Run:
     outcome: Outcome
     seconds: float
     server_cpu: float
+    database_cpu: float  # the PostgreSQL server's (0 on SQLite: it runs inside the workers)
     costly: CostlyResult | None
 
     @property
@@ -512,18 +534,38 @@ def prepare(http: httpx.Client, args: argparse.Namespace, practice: Any) -> tupl
     return plan, (introspection, sorted(set(missing)))
 
 
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages (what `uptime` shows)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def progress(message: str) -> None:
     """A line on stderr, so a long run shows where it is (the report goes to stdout)."""
     print(f"[bench_load {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def one_run(args: argparse.Namespace, workers: int) -> tuple[Run, Plan, list[str]]:
+@contextmanager
+def fresh_database(cluster: PostgresCluster | None, name: str) -> Iterator[str]:
+    """An empty database for one run: a new SQLite file, or database `name` on the `cluster`
+    (which goes away with the whole benchmark)."""
+    if cluster is None:
+        with temporary_sqlite() as (url, _):
+            yield url
+    else:
+        yield create_database(cluster.url, name)
+
+
+def one_run(
+    args: argparse.Namespace, workers: int, cluster: PostgresCluster | None, broadcast_url: str
+) -> tuple[Run, Plan, list[str]]:
     size = DemoSize(clients=args.clients, entries=args.entries)
-    with temporary_sqlite() as (url, _):
+    with fresh_database(cluster, f"load_{workers}_workers") as url:
         progress(f"{workers} worker(s): seeding the demo practice")
         practice, _ = seed(url, size)
+        if cluster:
+            analyze(url)
         progress("starting uvicorn")
-        env = {"QUERY_COST_LIMIT": str(args.cost_limit)}
+        env = {"QUERY_COST_LIMIT": str(args.cost_limit), "BROADCAST_URL": broadcast_url}
         with (
             uvicorn_server(url, workers=workers, **env) as server,
             httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT) as http,
@@ -532,8 +574,11 @@ def one_run(args: argparse.Namespace, workers: int) -> tuple[Run, Plan, list[str
             plan, (introspection, missing) = prepare(http, args, practice)
             progress(f"{args.users} users for {args.seconds:g} s")
             cpu = process_tree_cpu(server.process.pid)
+            database_cpu = process_tree_cpu(cluster.pid) if cluster else 0.0
             outcome = run_load(plan, args.client_processes)
             server_cpu = process_tree_cpu(server.process.pid) - cpu
+            if cluster:
+                database_cpu = process_tree_cpu(cluster.pid) - database_cpu
             costly = None
             if workers == 1:
                 progress("the worst query the cost limit lets through")
@@ -541,15 +586,21 @@ def one_run(args: argparse.Namespace, workers: int) -> tuple[Run, Plan, list[str
                 costly = measure_costly(http, plan.coach_token, schema, args.cost_limit, size)
         progress("stopped")
     seconds = max(outcome.ended_at - plan.start_at, 1e-9)
-    return Run(workers, outcome, seconds, server_cpu, costly), plan, missing
+    return Run(workers, outcome, seconds, server_cpu, database_cpu, costly), plan, missing
 
 
 # ------------------------------------------------------------------ the report
 
 
-def load_row(run: Run, users: int) -> str:
+def row_prefix(database: str) -> str:
+    """`load` on SQLite (the rows issue 9 named), `load (PostgreSQL)` on PostgreSQL."""
+    return "load" if database == "sqlite" else f"load ({ENGINE_NAMES[database]})"
+
+
+def load_row(run: Run, users: int, database: str) -> str:
     s = run.samples
-    name = f"load: {run.workers} worker{'s' if run.workers > 1 else ''}, {users} users"
+    workers = f"{run.workers} worker{'s' if run.workers > 1 else ''}"
+    name = f"{row_prefix(database)}: {workers}, {users} users"
     return (
         f"| {name} | {run.throughput:.1f} | {percentile(s, 50):.1f} | {percentile(s, 95):.1f} | "
         f"{percentile(s, 99):.1f} | {run.errors} | - | 0 errors, p99 <= {P99_TARGET_MS:.0f} ms |"
@@ -561,22 +612,31 @@ def report(runs: list[Run], plan: Plan, args: argparse.Namespace, missing: list[
         f"bench_load: demo practice ({args.clients} clients x {args.entries} journal entries), "
         f"{args.users} virtual dashboard users for {args.seconds:g} s per run "
         f"(at most {args.max_requests:,} requests), {args.writes:.0%} writes, "
-        f"{args.client_processes} load process(es), uvicorn on 127.0.0.1, SQLite file, "
-        f"{os.cpu_count()} cores"
+        f"{args.client_processes} load process(es), uvicorn on 127.0.0.1, "
+        f"{ENGINE_NAMES[args.database]} (a fresh database per run), redis broadcast, "
+        f"{os.cpu_count()} cores, load average {load_average()}"
     )
     print(f"pages: {', '.join(plan.pages)}; writes: journal entries, session notes, bookings")
     if missing:
         print(f"not in this schema yet, left out of the pages: {', '.join(missing)}")
     print()
     print(HEADER)
+    prefix = row_prefix(args.database)
     for run in runs:
-        print(load_row(run, args.users))
+        print(load_row(run, args.users, args.database))
     by_workers = {run.workers: run for run in runs}
     if 1 in by_workers and 2 in by_workers:
         ratio = by_workers[2].throughput / by_workers[1].throughput
         print(
-            f"| load: scaling, 2 workers / 1 worker | - | - | - | - | - | {ratio:.2f}x | "
-            f">= {SCALING_TARGET}x |"
+            f"| {prefix}: scaling, 2 workers / 1 worker | - | - | - | - | - | {ratio:.2f}x | "
+            f">= {SCALING_TARGET[args.database]:g}x |"
+        )
+    if 1 in by_workers and args.database == "sqlite":
+        ratio = by_workers[1].throughput / BEFORE_REQUESTS_PER_SECOND
+        print(
+            f"| {prefix}: 1 worker / the {BEFORE_REQUESTS_PER_SECOND} requests/s before "
+            f"(issue 19: 200 users, 60 s) | {by_workers[1].throughput:.1f} | - | - | - | - | "
+            f"{ratio:.2f}x | >= {BEFORE_TARGET:g}x |"
         )
     costly = next((run.costly for run in runs if run.costly), None)
     if costly:
@@ -607,9 +667,14 @@ def report(runs: list[Run], plan: Plan, args: argparse.Namespace, missing: list[
                 f"{run.outcome.failed[name]} |"
             )
         client = run.outcome.cpu_seconds / run.seconds
+        database = (
+            f", PostgreSQL {run.database_cpu / run.seconds:.0%}" if args.database == "postgres"
+            else ""
+        )  # fmt: skip
         print(
             f"CPU over {run.seconds:.1f} s: load generator {client:.0%} of one core "
             f"({args.client_processes} process(es)), server {run.server_cpu / run.seconds:.0%}"
+            f"{database}"
         )
         for kind, count in run.outcome.errors.most_common():
             print(f"errors: {kind}: {count} (first: {run.outcome.first_error[kind][:200]!r})")
@@ -627,14 +692,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=DemoSize().clients)
     parser.add_argument("--entries", type=int, default=DemoSize().entries)
     parser.add_argument("--cost-limit", type=int, default=5000)
+    parser.add_argument("--database", choices=sorted(ENGINE_NAMES), default="sqlite")
     args = parser.parse_args()
 
     runs: list[Run] = []
     plan: Plan | None = None
     missing: list[str] = []
-    for workers in (int(w) for w in args.workers.split(",")):
-        run, plan, missing = one_run(args, workers)
-        runs.append(run)
+    postgres = throwaway_postgres() if args.database == "postgres" else nullcontext(None)
+    with postgres as cluster, throwaway_redis() as broadcast_url:
+        for workers in (int(w) for w in args.workers.split(",")):
+            run, plan, missing = one_run(args, workers, cluster, broadcast_url)
+            runs.append(run)
     assert plan is not None
     report(runs, plan, args, missing)
 

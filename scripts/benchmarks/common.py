@@ -47,6 +47,104 @@ def temporary_sqlite() -> Iterator[tuple[str, Path]]:
         yield f"sqlite+aiosqlite:///{path}", path
 
 
+# ------------------------------------------------------------------ throwaway servers
+# Started by the shell helpers scripts/test uses (scripts/_postgres.sh, scripts/_redis.sh), so a
+# benchmark runs on the same PostgreSQL and Redis as the test suite. Both daemonize: the bash that
+# starts one exits, and the server runs until the matching stop function is called.
+
+
+def _shell(script: str, *args: str) -> list[str]:
+    """Run `script` in bash from the project root (args as $1...); its stdout lines."""
+    done = subprocess.run(
+        ["bash", "-c", script, "bench", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return done.stdout.splitlines()
+
+
+@dataclass
+class PostgresCluster:
+    """A running throwaway cluster: the URL of its database `coach_graph` and its folder."""
+
+    url: str  # postgresql+asyncpg://coach@127.0.0.1:PORT/coach_graph
+    folder: Path
+
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (every backend is its child)."""
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 made as `scripts/test --postgres` makes it
+    (start_postgres of scripts/_postgres.sh), with its empty database `coach_graph`; stopped and
+    removed afterwards."""
+    pg_bin, pg_dir, url = _shell(
+        "set -euo pipefail; source scripts/_postgres.sh\n"
+        # A cluster that fails half-way up is stopped and removed before the error is raised.
+        "trap '[ $? = 0 ] || stop_postgres' EXIT\n"
+        "start_postgres >&2\n"
+        'printf "%s\\n" "$PG_BIN" "$PG_DIR" "$POSTGRES_URL"'
+    )
+    try:
+        yield PostgresCluster(url, Path(pg_dir))
+    finally:
+        _shell("source scripts/_postgres.sh; PG_BIN=$1; PG_DIR=$2; stop_postgres", pg_bin, pg_dir)
+
+
+def create_database(server_url: str, name: str) -> str:
+    """A new empty database `name` on the cluster of `server_url`; returns its URL."""
+    import asyncpg
+
+    base, _ = server_url.rsplit("/", 1)
+
+    async def run() -> None:
+        connection = await asyncpg.connect(base.replace("+asyncpg", "") + "/postgres")
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+    return f"{base}/{name}"
+
+
+def analyze(database_url: str) -> None:
+    """ANALYZE a freshly seeded PostgreSQL database, so the planner sees the rows as autovacuum
+    would soon make it (else plans depend on whether it came by during the run)."""
+    import asyncpg
+
+    async def run() -> None:
+        connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+        try:
+            await connection.execute("ANALYZE")
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+@contextmanager
+def throwaway_redis() -> Iterator[str]:
+    """A throwaway redis-server on 127.0.0.1 as scripts/test starts it (start_redis of
+    scripts/_redis.sh); yields its URL (redis://...); stopped and removed afterwards."""
+    redis_dir, url = _shell(
+        "set -euo pipefail; source scripts/_redis.sh\n"
+        "trap '[ $? = 0 ] || stop_redis' EXIT\n"
+        "start_redis >&2\n"
+        'printf "%s\\n" "$REDIS_DIR" "$REDIS_URL"'
+    )
+    try:
+        yield url
+    finally:
+        _shell("source scripts/_redis.sh; REDIS_DIR=$1; stop_redis", redis_dir)
+
+
 def seed(database_url: str, size: DemoSize) -> tuple[DemoPractice, float]:
     """Migrate and seed the demo practice of `size`; returns it and the seconds it took."""
 
