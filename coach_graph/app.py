@@ -46,6 +46,7 @@ from coach_graph.schema import build_schema
 from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
 from coach_graph.sockets import TokenBoundSockets, close_socket
+from coach_graph.stored_keys import open_cursors
 from coach_graph.web import graphql_http, install
 from coach_graph.web.apq import (
     NOT_FOUND_MESSAGE,
@@ -263,6 +264,7 @@ def create_app(
             admission_timeout=settings.admission_timeout_seconds,
         )
         await db.migrate()
+        await open_cursors(db, settings.cursor_secret)  # every worker signs with the same key
         realtime = Realtime(settings.broadcast_url, queue_size=settings.subscriber_queue_size)
         await realtime.connect()
         db.publisher = realtime.publish  # committed transactions publish their events here

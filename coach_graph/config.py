@@ -9,6 +9,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Self
 
 from coach_graph.mail.server import SmtpServer, parse_mail_from, parse_smtp_url
+from coach_graph.pagination import MIN_KEY_BYTES as MIN_CURSOR_SECRET
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -108,6 +109,9 @@ class Settings:
     meeting_url_template: str = "https://meet.jit.si/{room}"
     # New messages mail their recipient at most once per conversation within this interval.
     message_mail_interval: timedelta = timedelta(seconds=900)
+    # The key that signs cursors, the same in every worker; None: a random key made once and
+    # kept in the database (stored_keys.py).
+    cursor_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Self:
@@ -119,6 +123,9 @@ class Settings:
         smtp_url = env.get("SMTP_URL")
         mail_from = env.get("MAIL_FROM") or defaults.mail_from
         parse_mail_from(mail_from)  # refused at start, not at the first mail
+        cursor_secret = env.get("CURSOR_SECRET") or None
+        if cursor_secret is not None and len(cursor_secret.encode()) < MIN_CURSOR_SECRET:
+            raise ValueError(f"CURSOR_SECRET needs at least {MIN_CURSOR_SECRET} bytes")
         return cls(
             database_url=env.get("DATABASE_URL") or defaults.database_url,
             broadcast_url=env.get("BROADCAST_URL") or defaults.broadcast_url,
@@ -190,6 +197,7 @@ class Settings:
                     int(defaults.message_mail_interval.total_seconds()),
                 )
             ),
+            cursor_secret=cursor_secret,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from coach_graph.errors import Unavailable
+from coach_graph.pagination import Cursors
 
 log = logging.getLogger("coach_graph.db")
 
@@ -172,6 +173,19 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Where committed events go (the app's Realtime.publish); None: nobody listens.
         self.publisher: Publisher | None = None
+        self._cursors: Cursors | None = None
+
+    @property
+    def cursors(self) -> Cursors:
+        """What signs and reads the cursors of every list over this database, set once its key
+        is open (the app's lifespan: `stored_keys.open_cursors`)."""
+        if self._cursors is None:
+            raise RuntimeError("no cursor key yet: open one with stored_keys.open_cursors(db)")
+        return self._cursors
+
+    @cursors.setter
+    def cursors(self, cursors: Cursors) -> None:
+        self._cursors = cursors
 
     @property
     def dialect(self) -> str:

@@ -27,6 +27,11 @@ class Loaders:
         self._db = db
         self._loaders: dict[Any, DataLoader[Any, Any]] = {}
 
+    @property
+    def db(self) -> Database:
+        """The database these loaders read (and whose key signs their pages' cursors)."""
+        return self._db
+
     def __call__(self, batch: BatchFn[K, V]) -> DataLoader[K, V]:
         loader = self._loaders.get(batch)
         if loader is None:

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from coach_graph import jobs  # noqa: F401
+from coach_graph import jobs, stored_keys  # noqa: F401
 from coach_graph.accounts import models as accounts  # noqa: F401
 from coach_graph.alerts import models as alerts  # noqa: F401
 from coach_graph.clients import models as clients  # noqa: F401

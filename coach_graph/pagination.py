@@ -1,13 +1,16 @@
-"""Cursor pagination for services: opaque keyset cursors and a page of results.
+"""Cursor pagination for services: signed keyset cursors and a page of results.
 
-A cursor is the sort key of the last row seen, encoded; services turn it back into a
-`WHERE (key) > (cursor)` condition, so pages stay stable while rows are added.
+A cursor is the sort key of the last row seen, signed and encoded; services turn it back into a
+`WHERE (key) > (cursor)` condition, so pages stay stable while rows are added. Only cursors this
+service signed are read back (`Cursors`): an edited or forged one is BAD_USER_INPUT.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -46,25 +49,53 @@ def _decode_value(value: Any) -> Any:
     return value
 
 
-def encode_cursor(*key: Any) -> str:
-    raw = json.dumps([_encode_value(v) for v in key], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+_NOT_VALID = "That `after` cursor is not valid here."
+SIGNATURE_BYTES = 16  # HMAC-SHA-256 cut to 128 bits
+MIN_KEY_BYTES = 16
 
 
-def decode_cursor(cursor: str | None, arity: int) -> tuple[Any, ...] | None:
-    """The key inside a cursor; a malformed or foreign cursor is BAD_USER_INPUT."""
-    if cursor is None:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, list) or len(values) != arity:
-            raise ValueError
-        if any(isinstance(v, int) and not _SQL_INT_MIN <= v <= _SQL_INT_MAX for v in values):
-            raise ValueError  # no database column holds it: the cursor was not ours
-        return tuple(_decode_value(v) for v in values)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise BadUserInput("That `after` cursor is not valid here.") from exc
+class Cursors:
+    """Signs the cursors this service hands out and reads back only those: a cursor is the
+    unpadded URL-safe base64 of a 16-byte HMAC-SHA-256 of its content followed by the content
+    (the sort key as JSON). One key for every worker (CURSOR_SECRET, else the key stored in the
+    database: `stored_keys.open_cursors`), so any worker reads any worker's cursors."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < MIN_KEY_BYTES:
+            raise ValueError(f"a cursor key needs at least {MIN_KEY_BYTES} bytes")
+        self._key = key
+
+    def _signature(self, content: bytes) -> bytes:
+        return hmac.new(self._key, content, hashlib.sha256).digest()[:SIGNATURE_BYTES]
+
+    def encode(self, *key: Any) -> str:
+        """The cursor of a row whose sort key is `key`."""
+        content = json.dumps([_encode_value(v) for v in key], separators=(",", ":")).encode()
+        signed = self._signature(content) + content
+        return base64.urlsafe_b64encode(signed).decode().rstrip("=")
+
+    def decode(self, cursor: str | None, arity: int) -> tuple[Any, ...] | None:
+        """The key inside a cursor this service signed; anything else (malformed, edited,
+        truncated, signed with another key, or of another arity) is BAD_USER_INPUT."""
+        if cursor is None:
+            return None
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            signed = base64.urlsafe_b64decode(padded.encode("ascii"))
+            # One spelling per cursor: base64 admits others (stray bits in the last character).
+            if base64.urlsafe_b64encode(signed).decode().rstrip("=") != cursor:
+                raise ValueError
+            signature, content = signed[:SIGNATURE_BYTES], signed[SIGNATURE_BYTES:]
+            if not hmac.compare_digest(signature, self._signature(content)):
+                raise ValueError
+            values = json.loads(content)
+            if not isinstance(values, list) or len(values) != arity:
+                raise ValueError
+            if any(isinstance(v, int) and not _SQL_INT_MIN <= v <= _SQL_INT_MAX for v in values):
+                raise ValueError  # no database column holds it: the cursor was not ours
+            return tuple(_decode_value(v) for v in values)
+        except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
+            raise BadUserInput(_NOT_VALID) from exc
 
 
 @dataclass
@@ -86,11 +117,12 @@ class Page(Generic[T]):
         size: int,
         key: Callable[[T], tuple[Any, ...]],
         count: Callable[[], Awaitable[int]],
+        cursors: Cursors,
     ) -> Page[T]:
         """Build a page from `size + 1` fetched rows (the extra one says a next page exists)."""
         has_next = len(rows) > size
         kept = list(rows[:size])
-        return cls([(encode_cursor(*key(r)), r) for r in kept], has_next, count)
+        return cls([(cursors.encode(*key(r)), r) for r in kept], has_next, count)
 
 
 @dataclass(frozen=True)
@@ -113,14 +145,14 @@ class Keyset:
     def __init__(self, *keys: SortKey) -> None:
         self.keys = keys
 
-    def decode(self, after: str | None) -> tuple[Any, ...] | None:
+    def decode(self, after: str | None, *, cursors: Cursors) -> tuple[Any, ...] | None:
         """The sort key inside `after` (None for the first page)."""
-        values = decode_cursor(after, len(self.keys))
+        values = cursors.decode(after, len(self.keys))
         if values is None:
             return None
         for key, value in zip(self.keys, values, strict=True):
             if not _fits(key.kind, value):
-                raise BadUserInput("That `after` cursor is not valid here.")
+                raise BadUserInput(_NOT_VALID)
         return values
 
     def order_by(self) -> list[Any]:
@@ -130,9 +162,9 @@ class Keyset:
         """Rows strictly after `values` in this order."""
         return _after(list(self.keys), list(values))
 
-    def select(self, query: Any, after: str | None, size: int) -> Any:
+    def select(self, query: Any, after: str | None, size: int, *, cursors: Cursors) -> Any:
         """`query` ordered, resumed after the cursor, limited to one row more than a page."""
-        values = self.decode(after)
+        values = self.decode(after, cursors=cursors)
         query = query.order_by(*self.order_by()).limit(size + 1)
         return query if values is None else query.where(self.after(values))
 
@@ -142,9 +174,11 @@ class Keyset:
         size: int,
         key: Callable[[T], tuple[Any, ...]],
         count: Callable[[], Awaitable[int]],
+        *,
+        cursors: Cursors,
     ) -> Page[T]:
         """The page of `rows` fetched by `select` (`key` gives a row's sort key)."""
-        return Page.from_rows(rows, size, key=key, count=count)
+        return Page.from_rows(rows, size, key=key, count=count, cursors=cursors)
 
 
 def _fits(kind: type, value: Any) -> bool:

@@ -1,15 +1,20 @@
-"""Case- and accent-insensitive substring search that behaves the same on SQLite and PostgreSQL.
+"""Case- and accent-insensitive search and sorting that behave the same on SQLite and PostgreSQL.
 
 Searchable text is stored twice: as written, and as a normalised search key (NFKD, combining
 marks stripped, casefolded) kept in its own indexed column. The key is computed in Python on
 every write (`key_column` for inserts, Core or ORM; a `before_update` hook for ORM updates), and
 a search normalises its text the same way and matches the key with LIKE, so "zoe" finds Zoë and
 "JOSE" finds José without any per-row filtering in Python.
+
+Text that a list sorts by gets a sort key the same way (`sort_key_column`): folded, stored,
+indexed, and compared in code-point order on both engines (SQLite's BINARY; on PostgreSQL the
+column's collation is "C"), which is also how Python compares the key a cursor holds.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +26,7 @@ from coach_graph.errors import BadUserInput
 
 KEY_LENGTH = 600  # name 200 + e-mail 320, with room for what casefolding expands
 _SEPARATOR = "\x1f"  # between the parts of one key: a search can never hold it (text.py)
-_SOURCES = "search_sources"  # Column.info entry naming the columns a key is made of
+_SOURCES = "derived_from"  # Column.info entry: how a key is made, and of which columns
 
 
 def _strip_marks(value: str) -> str:
@@ -38,6 +43,19 @@ def fold(value: str) -> str:
 def search_key(*parts: str | None) -> str:
     """The stored key of a row made of `parts` (None parts are left out)."""
     return _SEPARATOR.join(fold(p) for p in parts if p)
+
+
+def sort_key(*candidates: str | None) -> str:
+    """The stored sort key of a row: the first of `candidates` that is not empty (a name, else
+    the e-mail), folded, cut to KEY_LENGTH characters (folding can multiply a character)."""
+    return fold(next((c for c in candidates if c), ""))[:KEY_LENGTH]
+
+
+# Code-point order on both engines: SQLite compares text with BINARY, PostgreSQL by the
+# database's locale unless told "C".
+SORT_KEY_TYPE = sa.String(KEY_LENGTH).with_variant(
+    sa.String(KEY_LENGTH, collation="C"), "postgresql"
+)
 
 
 def normalise_search(search: str | None) -> str | None:
@@ -68,27 +86,38 @@ def contains(key: Any, folded: str) -> sa.ColumnElement[bool]:
     return like
 
 
-def key_column(*sources: str) -> Any:
-    """A search key column made of the `sources` columns of the same row, set on every insert
-    (Core or ORM) from the inserted values and on every ORM update; indexed."""
+def _derived_column(make: Callable[..., str], sources: tuple[str, ...], type_: Any) -> Any:
+    """A column computed by `make` from the `sources` columns of the same row, set on every
+    insert (Core or ORM) from the inserted values and on every ORM update; indexed."""
 
     def on_insert(context: Any) -> str:
         values = context.get_current_parameters()
-        return search_key(*(values.get(source) for source in sources))
+        return make(*(values.get(source) for source in sources))
 
     return Field(
         default=None,
-        max_length=KEY_LENGTH,
+        sa_type=type_,
         nullable=False,
         index=True,
-        sa_column_kwargs={"default": on_insert, "info": {_SOURCES: sources}},
+        sa_column_kwargs={"default": on_insert, "info": {_SOURCES: (make, sources)}},
     )
+
+
+def key_column(*sources: str) -> Any:
+    """A search key column made of the `sources` columns of the same row (`search_key`)."""
+    return _derived_column(search_key, sources, sa.String(KEY_LENGTH))
+
+
+def sort_key_column(*sources: str) -> Any:
+    """A sort key column: the first non-empty of the `sources` columns, folded (`sort_key`)."""
+    return _derived_column(sort_key, sources, SORT_KEY_TYPE)
 
 
 @sa.event.listens_for(SQLModel, "before_update", propagate=True)
 def _refresh_keys(mapper: Mapper[Any], connection: Any, target: Any) -> None:
-    """An ORM update recomputes every search key of the row from its current values."""
+    """An ORM update recomputes every search and sort key of the row from its current values."""
     for column in mapper.columns:
-        sources = column.info.get(_SOURCES)
-        if sources:
-            setattr(target, column.key, search_key(*(getattr(target, s) for s in sources)))
+        derived = column.info.get(_SOURCES)
+        if derived:
+            make, sources = derived
+            setattr(target, column.key, make(*(getattr(target, s) for s in sources)))

@@ -27,6 +27,7 @@ from graphql import (
 )
 from starlette.applications import Starlette
 
+from coach_graph.pagination import Cursors
 from coach_graph.schema import build_schema
 from tests.conftest import Practice
 
@@ -34,7 +35,7 @@ BOOK = """mutation($c: ID!, $t: DateTime!) {
   bookSession(clientId: $c, serviceId: "1", startsAt: $t) { id } }"""
 
 
-def _cursor(*key: Any) -> str:
+def _unsigned(*key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
 
 
@@ -57,22 +58,34 @@ ODD_TEXT: list[Any] = [
     "\ud800",
     "%_\\",
 ]
-TAMPERED_CURSORS = [
-    "!!!not base64",
-    _cursor("x"),
-    _cursor("a", 1e30),
-    _cursor("a", 2**70),
-    _cursor({"t": "garbage"}, 1),
-    _cursor({"t": 5}, 1),
-    _cursor({"t": "2026-03-02T10:00:00"}, 1),
-    _cursor(None, None),
-    _cursor(True, False),
-    _cursor(1, 2, 3),
-    _cursor([], {}),
-    _cursor({"t": "2026-03-02T10:00:00+00:00"}, "x", "y"),
-    _cursor(1, {"t": "2026-03-02T10:00:00+00:00"}, 7),
-    base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+# Sort keys no list hands out: each is sent unsigned and, signed with the app's own key (as if
+# it had leaked), in TAMPERED_CURSORS, which the test fills once the app has its key.
+ODD_KEYS: list[tuple[Any, ...]] = [
+    ("x",),
+    ("a", 1e30),
+    ("a", 2**70),
+    ({"t": "garbage"}, 1),
+    ({"t": 5}, 1),
+    ({"t": "2026-03-02T10:00:00"}, 1),
+    (None, None),
+    (True, False),
+    (1, 2, 3),
+    ([], {}),
+    ({"t": "2026-03-02T10:00:00+00:00"}, "x", "y"),
+    (1, {"t": "2026-03-02T10:00:00+00:00"}, 7),
 ]
+TAMPERED_CURSORS: list[str] = []
+
+
+def tampered_cursors(cursors: Cursors) -> list[str]:
+    return [
+        "!!!not base64",
+        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+        *(_unsigned(*key) for key in ODD_KEYS),
+        *(cursors.encode(*key) for key in ODD_KEYS),
+    ]
+
+
 ODD_INTS = [0, -1, 1, 100, 101, 2**31 - 1, -(2**31)]
 ODD_DATES = [
     "0001-01-01T00:00:00Z",
@@ -186,6 +199,7 @@ async def test_no_odd_input_at_any_argument_is_an_internal_error(
     client = await practice.client(coach)
     tokens = [await practice.token(coach), await practice.token(client), None]
     IDS.update(clientId=str(client.id), coachId=str(coach.id))
+    TAMPERED_CURSORS[:] = tampered_cursors(app.state.resources.db.cursors)
     booked = await http.post(
         "/graphql",
         json={"query": BOOK, "variables": {"c": str(client.id), "t": "2026-03-03T10:00:00Z"}},

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from coach_graph.fields import enum_column, foreign_key, utc_column
-from coach_graph.search import key_column
+from coach_graph.search import key_column, sort_key_column
 
 
 class Role(StrEnum):
@@ -33,6 +33,8 @@ class User(SQLModel, table=True):
     last_active_at: datetime | None = utc_column(nullable=True)
     # Name and e-mail, folded for the case- and accent-insensitive search (search.py).
     search_key: str = key_column("name", "email")
+    # The name (else the e-mail), folded: what lists of people sort by (search.py).
+    sort_key: str = sort_key_column("name", "email")
 
 
 class AuthToken(SQLModel, table=True):

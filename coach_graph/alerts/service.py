@@ -152,7 +152,7 @@ async def list_alerts(
     conditions: list[sa.ColumnElement[bool]] = [col(Alert.coach_id) == coach.id]
     if not include_dismissed:  # OPEN only
         conditions += [col(Alert.dismissed_at).is_(None), col(Alert.resolved_at).is_(None)]
-    query = NEWEST_FIRST.select(_views(coach).where(*conditions), after, size)
+    query = NEWEST_FIRST.select(_views(coach).where(*conditions), after, size, cursors=db.cursors)
     async with db.session() as session:
         rows = (await session.execute(query)).all()
 
@@ -164,7 +164,9 @@ async def list_alerts(
         return int(total or 0)
 
     views = [_view(coach, alert, client) for alert, client in rows]
-    return NEWEST_FIRST.page(views, size, key=lambda v: (v.alert.created_at, v.id), count=count)
+    return NEWEST_FIRST.page(
+        views, size, key=lambda v: (v.alert.created_at, v.id), count=count, cursors=db.cursors
+    )
 
 
 async def dismiss_alert(db: Database, viewer: Viewer | None, alert_id: int) -> AlertView:

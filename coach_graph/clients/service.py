@@ -31,12 +31,11 @@ def _search_condition(search: str | None) -> sa.ColumnElement[bool]:
     return contains(col(User.search_key), text)
 
 
-def _sort_name() -> sa.ColumnElement[str]:
-    return sa.func.lower(sa.func.coalesce(User.name, User.email))
-
-
-# By name (case-insensitively), then id.
-BY_NAME = Keyset(SortKey(_sort_name(), ascending=True, kind=str), SortKey(col(User.id), True, int))
+# By name (else e-mail), case- and accent-insensitively, then id: the stored, folded sort key
+# compared in code-point order on both engines (search.sort_key), the key a cursor holds.
+BY_NAME = Keyset(
+    SortKey(col(User.sort_key), ascending=True, kind=str), SortKey(col(User.id), True, int)
+)
 
 
 async def list_clients(
@@ -51,7 +50,7 @@ async def list_clients(
         col(User.id).in_(granted_clients(coach.id)),
         _search_condition(search),
     )
-    query = BY_NAME.select(base, after, size)
+    query = BY_NAME.select(base, after, size, cursors=db.cursors)
     async with db.session() as session:
         clients = list((await session.scalars(query)).all())
 
@@ -62,7 +61,7 @@ async def list_clients(
 
     views = [ClientView(c, coach.id, coach.time_zone) for c in clients]
     return BY_NAME.page(
-        views, size, key=lambda v: ((v.client.name or v.client.email).lower(), v.id), count=count
+        views, size, key=lambda v: (v.client.sort_key, v.id), count=count, cursors=db.cursors
     )
 
 
@@ -128,14 +127,14 @@ class CoachLink:
 async def list_consents(
     db: Database, viewer: Viewer | None, status: ConsentStatus | None, search: str | None
 ) -> list[ConsentItem]:
-    """Every client linked to the coach, whatever their consent, by name; filtered by status and
-    by a case-insensitive substring of name or e-mail."""
+    """Every client linked to the coach, whatever their consent, by name (as My Clients);
+    filtered by status and by a case-insensitive substring of name or e-mail."""
     coach = require_coach(viewer)
     query = (
         sa.select(CoachClient, User)
         .join(User, col(User.id) == col(CoachClient.client_id))
         .where(col(CoachClient.coach_id) == coach.id, _search_condition(search))
-        .order_by(_sort_name(), col(User.id))
+        .order_by(*BY_NAME.order_by())
     )
     if status is not None:
         query = query.where(col(CoachClient.consent) == status.value)
@@ -153,7 +152,7 @@ async def my_coaches(db: Database, viewer: Viewer | None) -> list[CoachLink]:
             sa.select(CoachClient, User)
             .join(User, col(User.id) == col(CoachClient.coach_id))
             .where(col(CoachClient.client_id) == client.id)
-            .order_by(_sort_name(), col(User.id))
+            .order_by(*BY_NAME.order_by())
         )
         return [CoachLink(link, coach) for link, coach in rows]
 

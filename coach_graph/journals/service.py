@@ -125,10 +125,11 @@ async def entry_page(
     not one of this list's is BAD_USER_INPUT), read through the request's loaders so a page of
     clients costs the same statements whatever its size."""
     size = page_size(first, ENTRY_PAGE)
-    key = reads.EntryPageKey(client_id, size, reads.ENTRY_ORDER.decode(after))
+    cursors = loaders.db.cursors
+    key = reads.EntryPageKey(client_id, size, reads.ENTRY_ORDER.decode(after, cursors=cursors))
     rows = await loaders(reads.entry_pages).load(key)
 
     async def count() -> int:
         return await loaders(reads.entry_counts).load(client_id)
 
-    return Keyset.page(rows, size, key=lambda e: (e.created_at, e.id), count=count)
+    return Keyset.page(rows, size, key=lambda e: (e.created_at, e.id), count=count, cursors=cursors)

@@ -31,7 +31,7 @@ from coach_graph.errors import BadUserInput, NotFound, RateLimited
 from coach_graph.loaders import by_key
 from coach_graph.messages.models import Message
 from coach_graph.notifications.service import notify_of_conversation, read_conversation
-from coach_graph.pagination import Keyset, Page, SortKey, page_size
+from coach_graph.pagination import Cursors, Keyset, Page, SortKey, page_size
 
 MESSAGES_CHANNEL = "messages"
 # How much of a message its notification (and mail) quotes.
@@ -264,11 +264,18 @@ class ConversationMessages:
     after: tuple[Any, ...] | None
 
     @classmethod
-    def of(cls, conversation_id: int, first: int | None, after: str | None) -> ConversationMessages:
-        return cls(conversation_id, page_size(first, 30), NEWEST_FIRST.decode(after))
+    def of(
+        cls, conversation_id: int, first: int | None, after: str | None, cursors: Cursors
+    ) -> ConversationMessages:
+        size = page_size(first, 30)
+        return cls(conversation_id, size, NEWEST_FIRST.decode(after, cursors=cursors))
 
-    def page(self, rows: Sequence[Message], count: Callable[[], Awaitable[int]]) -> Page[Message]:
-        return Keyset.page(rows, self.size, key=lambda m: (m.sent_at, m.id), count=count)
+    def page(
+        self, rows: Sequence[Message], count: Callable[[], Awaitable[int]], cursors: Cursors
+    ) -> Page[Message]:
+        return Keyset.page(
+            rows, self.size, key=lambda m: (m.sent_at, m.id), count=count, cursors=cursors
+        )
 
 
 async def message_pages(db: Database, keys: list[ConversationMessages]) -> list[list[Message]]:

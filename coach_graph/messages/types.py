@@ -79,14 +79,15 @@ class Conversation:
             str | None, strawberry.argument(description="The cursor of the last message seen.")
         ] = None,
     ) -> Connection[Message]:
-        key = service.ConversationMessages.of(int(self.id), first, after)
+        cursors = info.context.db.cursors
+        key = service.ConversationMessages.of(int(self.id), first, after, cursors)
         loaders = info.context.loaders
         rows = await loaders(service.message_pages).load(key)
 
         async def count() -> int:
             return await loaders(service.message_counts).load(key.conversation_id)
 
-        return Connection.of(key.page(rows, count), Message.of)
+        return Connection.of(key.page(rows, count, cursors), Message.of)
 
 
 async def _follow(

@@ -262,7 +262,9 @@ async def inbox(
     condition = _mine(viewer)
     if unread_only:
         condition = sa.and_(condition, col(Notification.read_at).is_(None))
-    query = NEWEST_FIRST.select(sa.select(Notification).where(condition), after, size)
+    query = NEWEST_FIRST.select(
+        sa.select(Notification).where(condition), after, size, cursors=db.cursors
+    )
     async with db.session() as session:
         rows = list((await session.scalars(query)).all())
 
@@ -273,7 +275,9 @@ async def inbox(
             )
         return int(total or 0)
 
-    page = Keyset.page(rows, size, key=lambda n: (n.created_at, n.id), count=count)
+    page = Keyset.page(
+        rows, size, key=lambda n: (n.created_at, n.id), count=count, cursors=db.cursors
+    )
     return Inbox(page, await unread_count(db, viewer))
 
 

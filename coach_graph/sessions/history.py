@@ -17,7 +17,7 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.db import Database
-from coach_graph.pagination import Keyset, Page, SortKey, page_size
+from coach_graph.pagination import Cursors, Keyset, Page, SortKey, page_size
 from coach_graph.sessions.access import viewer_scope
 from coach_graph.sessions.models import CoachingSession, SessionStatus
 from coach_graph.sessions.status import STATUS_ORDER
@@ -93,9 +93,9 @@ def _key(sort: Sort, s: CoachingSession) -> tuple[Any, ...]:
     return (s.starts_at, s.id)
 
 
-def cursor_key(sort: Sort, after: str | None) -> tuple[Any, ...] | None:
+def cursor_key(sort: Sort, after: str | None, cursors: Cursors) -> tuple[Any, ...] | None:
     """The sort key inside an `after` cursor (BAD_USER_INPUT when it is not one of ours)."""
-    return keyset(sort).decode(after)
+    return keyset(sort).decode(after, cursors=cursors)
 
 
 async def list_sessions(
@@ -112,7 +112,9 @@ async def list_sessions(
     size = page_size(first, 50)
     conds = _conditions(q, clock.now())
     conds.append(viewer_scope(viewer))
-    page_query = keyset(sort).select(sa.select(CoachingSession).where(*conds), after, size)
+    page_query = keyset(sort).select(
+        sa.select(CoachingSession).where(*conds), after, size, cursors=db.cursors
+    )
     async with db.session() as session:
         rows = list((await session.scalars(page_query)).all())
 
@@ -123,7 +125,7 @@ async def list_sessions(
             )
         return int(total or 0)
 
-    return Keyset.page(rows, size, key=lambda s: _key(sort, s), count=count)
+    return Keyset.page(rows, size, key=lambda s: _key(sort, s), count=count, cursors=db.cursors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +147,11 @@ class ClientSessions:
         return (self.client_id, self.coach_id, self.query)
 
     def page(
-        self, rows: list[CoachingSession], count: Callable[[], Awaitable[int]]
+        self, rows: list[CoachingSession], count: Callable[[], Awaitable[int]], cursors: Cursors
     ) -> Page[CoachingSession]:
-        return Keyset.page(rows, self.size, key=lambda s: _key(self.sort, s), count=count)
+        return Keyset.page(
+            rows, self.size, key=lambda s: _key(self.sort, s), count=count, cursors=cursors
+        )
 
 
 def _client_conditions(

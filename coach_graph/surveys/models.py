@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from coach_graph.fields import foreign_key, utc_column
+from coach_graph.search import sort_key_column
 
 
 class Survey(SQLModel, table=True):
@@ -14,6 +15,8 @@ class Survey(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     created_at: datetime = utc_column(now=True)
+    # The name folded: what the list of surveys sorts by (search.py).
+    sort_key: str = sort_key_column("name")
 
 
 class SurveyQuestion(SQLModel, table=True):

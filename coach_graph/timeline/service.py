@@ -25,7 +25,7 @@ from coach_graph.errors import BadUserInput
 from coach_graph.homework.models import Homework, Lesson, Module
 from coach_graph.journals.models import JournalEntry
 from coach_graph.loaders import Loaders
-from coach_graph.pagination import Keyset, Page, SortKey, page_size
+from coach_graph.pagination import Cursors, Keyset, Page, SortKey, page_size
 from coach_graph.surveys.models import Survey, SurveySubmission
 
 DEFAULT_PAGE = 50
@@ -94,11 +94,11 @@ class TimelineRequest:
 
 
 def timeline_request(
-    coach_id: int | None, client_id: int, first: int | None, after: str | None
+    coach_id: int | None, client_id: int, first: int | None, after: str | None, cursors: Cursors
 ) -> TimelineRequest:
     """Check `first` (1 to 100) and the cursor; BAD_USER_INPUT when either is wrong."""
     size = page_size(first, DEFAULT_PAGE)
-    key = TIMELINE_ORDER.decode(after)
+    key = TIMELINE_ORDER.decode(after, cursors=cursors)
     if key is None:
         return TimelineRequest(coach_id, client_id, size, None)
     at, rank, subject = key
@@ -112,13 +112,14 @@ async def timeline_page(
 ) -> Page[TimelineItem]:
     """A page of the client's timeline as the viewing coach (or the client, None) sees it,
     newest first, read through the request's loaders (one statement for a page of clients)."""
-    request = timeline_request(coach_id, client_id, first, after)
+    cursors = loaders.db.cursors
+    request = timeline_request(coach_id, client_id, first, after, cursors)
     rows = await loaders(timeline_pages).load(request)
 
     async def count() -> int:
         return await loaders(timeline_counts).load((coach_id, client_id))
 
-    return Keyset.page(rows, request.size, key=lambda i: i.sort_key, count=count)
+    return Keyset.page(rows, request.size, key=lambda i: i.sort_key, count=count, cursors=cursors)
 
 
 def _sources(coach_id: int | None, client_ids: Sequence[int]) -> sa.Subquery:

@@ -15,7 +15,6 @@ the benchmark runs on any branch; after the merge it measures every column and t
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import sqlite3
@@ -57,6 +56,7 @@ from starlette.routing import Route
 from coach_graph.app import create_app
 from coach_graph.demo.people import DEMO_PASSWORD
 from coach_graph.demo.practice import DemoSize
+from coach_graph.pagination import Cursors
 
 # ------------------------------------------------------------------ the GraphQL documents
 # The dashboard's two heaviest reads, written against ../shared/contract.graphql.
@@ -145,8 +145,12 @@ def parse_utc(value: str) -> datetime:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+# The floor signs its cursors as the app does (HMAC-SHA-256 over the key), with a key of its own.
+FLOOR_CURSORS = Cursors(b"the floor signs its cursors too")
+
+
 def cursor(*key: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    return FLOOR_CURSORS.encode(*key)
 
 
 def floor_my_clients(con: sqlite3.Connection, coach_id: int, tz: str, now: datetime) -> bytes:
@@ -154,23 +158,23 @@ def floor_my_clients(con: sqlite3.Connection, coach_id: int, tz: str, now: datet
         WHERE cc.coach_id = ? AND cc.consent = 'GRANTED' AND u.role = 'CLIENT'"""
     rows = con.execute(
         f"""WITH page AS (SELECT u.id, u.name, u.email, u.avatar_url, u.is_premium,
-                u.last_active_at {granted}
-                ORDER BY lower(coalesce(u.name, u.email)), u.id LIMIT 51)
+                u.last_active_at, u.sort_key {granted}
+                ORDER BY u.sort_key, u.id LIMIT 51)
             SELECT p.*, (SELECT max(j.created_at) FROM journal_entry j WHERE j.client_id = p.id),
                    h.id, h.expires_at, h.completed_at
             FROM page p LEFT JOIN homework h ON h.id = (
                 SELECT h2.id FROM homework h2 WHERE h2.client_id = p.id AND h2.coach_id = ?
                 ORDER BY h2.assigned_at DESC, h2.id DESC LIMIT 1)
-            ORDER BY lower(coalesce(p.name, p.email)), p.id""",
+            ORDER BY p.sort_key, p.id""",
         (coach_id, coach_id),
     ).fetchall()
     total = con.execute(f"SELECT count(*) {granted}", (coach_id,)).fetchone()[0]
     zone = ZoneInfo(tz)
     today = now.astimezone(zone).date()
     edges = []
-    for cid, name, email, avatar, premium, last_active, last_journal, hid, expires, done in rows[
-        :50
-    ]:
+    for row in rows[:50]:
+        cid, name, email, avatar, premium, last_active, sort_key, last_journal = row[:8]
+        hid, expires, done = row[8:]
         days = None
         if last_active is not None:
             days = (today - parse_utc(last_active).astimezone(zone).date()).days
@@ -196,7 +200,7 @@ def floor_my_clients(con: sqlite3.Connection, coach_id: int, tz: str, now: datet
             "isPremium": bool(premium), "lastActiveAt": iso(last_active), "activity": activity,
             "daysInactive": days, "homeworkBadge": badge, "lastJournalAt": iso(last_journal),
         }  # fmt: skip
-        edges.append({"cursor": cursor((name or email).lower(), cid), "node": node})
+        edges.append({"cursor": cursor(sort_key, cid), "node": node})
     page_info = {"hasNextPage": len(rows) > 50, "endCursor": edges[-1]["cursor"] if edges else None}
     data = {"clients": {"totalCount": total, "pageInfo": page_info, "edges": edges}}
     return json.dumps({"data": data}).encode()

@@ -13,7 +13,7 @@ from alembic import op
 import coach_graph.db
 
 revision: str = "0017_outbox_dead_letter"
-down_revision: str | Sequence[str] | None = "0015_self_booking"
+down_revision: str | Sequence[str] | None = "0016_sort_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,7 +39,7 @@ class SessionClientFields:
             query=(filter or SessionFilter()).query(),
             sort=order,
             size=page_size(first, 50),
-            after=history.cursor_key(order, after),
+            after=history.cursor_key(order, after, info.context.db.cursors),
         )
         loaders = info.context.loaders
         rows = list(await loaders(history.client_session_pages).load(key))
@@ -49,7 +49,8 @@ class SessionClientFields:
         async def count() -> int:
             return await loaders(history.client_session_counts).load(key.count_key)
 
-        return Connection.of(key.page(rows, count), lambda row: session_of(info, row))
+        page = key.page(rows, count, info.context.db.cursors)
+        return Connection.of(page, lambda row: session_of(info, row))
 
     @strawberry.field(description="Totals of the client's sessions.")
     async def session_stats(self, info: Info) -> SessionStats:
