@@ -41,8 +41,16 @@ def fold(value: str) -> str:
 
 
 def search_key(*parts: str | None) -> str:
-    """The stored key of a row made of `parts` (None parts are left out)."""
-    return _SEPARATOR.join(fold(p) for p in parts if p)
+    """The stored key of a row made of `parts` (None parts are left out), at most KEY_LENGTH
+    characters: folding can multiply a character (U+FDFA becomes 18), so a part that grew past
+    its room is cut, the longest first, and the others stay whole and searchable."""
+    folded = [fold(p) for p in parts if p]
+    room = KEY_LENGTH - len(_SEPARATOR) * max(len(folded) - 1, 0)
+    while sum(map(len, folded)) > room:
+        longest = max(range(len(folded)), key=lambda i: len(folded[i]))
+        others = sum(map(len, folded)) - len(folded[longest])
+        folded[longest] = folded[longest][: max(room - others, 0)]
+    return _SEPARATOR.join(folded)
 
 
 def sort_key(*candidates: str | None) -> str:

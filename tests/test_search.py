@@ -14,7 +14,7 @@ from coach_graph.accounts.models import Role, User
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.db import Database, alembic_config, run_alembic_upgrade
 from coach_graph.homework.models import Lesson, Module
-from coach_graph.search import fold, search_key
+from coach_graph.search import KEY_LENGTH, fold, search_key
 from tests.conftest import GraphQLClient, Practice
 from tests.graph_data import add_catalogue
 
@@ -104,6 +104,19 @@ async def test_lesson_search_ignores_case_and_accents_in_lesson_and_module_title
     assert await titles("naive q") == ["Naïve Questions"]
     assert await titles("resume") == ["Cover Letters"]  # by its module's title
     assert await titles("cafe\u0301 talk") == ["Café Talk"]  # exact, written decomposed
+
+
+async def test_a_name_that_folding_multiplies_is_stored_and_its_email_stays_searchable(
+    practice: Practice, gql: GraphQLClient
+) -> None:
+    # U+FDFA folds to 18 characters: 200 of them would be 3,600, over the key's 600.
+    coach = await practice.coach()
+    await practice.client(coach, "\ufdfa" * 200, email="long.name@example.test")
+    token = await practice.token(coach)
+    data = await gql.data(CLIENTS, {"q": "LONG.NAME@"}, token=token)
+    assert [edge["node"]["name"] for edge in data["clients"]["edges"]] == ["\ufdfa" * 200]
+    key = search_key("\ufdfa" * 200, "long.name@example.test")
+    assert len(key) == KEY_LENGTH and key.endswith("\x1flong.name@example.test")
 
 
 @pytest.mark.parametrize("search", ["\u0301", "\u0301\u0308", "\u00b4", " \u00a8 ", "\u0301" * 3])
