@@ -32,6 +32,11 @@ async def stored_key(db: Database, name: str) -> str:
     """The stored key `name`. The first worker to ask makes it (32 random bytes); workers
     starting at once each offer one with an INSERT that does nothing when the row exists, then
     all read back the one row that won."""
+    which = sa.select(col(StoredKey.value)).where(col(StoredKey.name) == name)
+    async with db.session() as session:
+        found = await session.scalar(which)
+    if found is not None:  # the usual case (the migration made it): a read, no write
+        return found
     insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
     offer = (
         insert(StoredKey)
@@ -40,9 +45,7 @@ async def stored_key(db: Database, name: str) -> str:
     )
     async with db.transaction() as session:
         await session.execute(offer)
-        value = await session.scalar(
-            sa.select(col(StoredKey.value)).where(col(StoredKey.name) == name)
-        )
+        value = await session.scalar(which)
     assert value is not None  # inserted above, or by the worker that got there first
     return value
 

@@ -5,7 +5,9 @@ Revises: 0015_self_booking
 Create Date: 2026-12-03 10:00:00.000000
 """
 
+import secrets
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -57,12 +59,19 @@ def upgrade() -> None:
         if op.get_bind().dialect.name != "sqlite":
             op.alter_column(table, "sort_key", server_default=None)
         op.create_index(f"ix_{table}_sort_key", table, ["sort_key"])
-    op.create_table(
+    stored_key = op.create_table(
         "stored_key",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("created_at", coach_graph.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
+    )
+    # The cursor key is made here, while the database is being written anyway: a worker that
+    # starts on a database it may only read (a read-only replica, a file mounted read-only)
+    # still finds it.
+    op.bulk_insert(
+        stored_key,
+        [{"name": "cursor", "value": secrets.token_urlsafe(32), "created_at": datetime.now(UTC)}],
     )
 
 
