@@ -67,8 +67,8 @@ def database_url(template_db: Path | None, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
+def suite_settings(database_url: str) -> Settings:
+    """The settings every test starts from (cheap password hashes, no background jobs)."""
     return Settings(
         database_url=database_url,
         broadcast_url="memory://",
@@ -79,6 +79,11 @@ def settings(database_url: str) -> Settings:
         # tests/accounts/test_tokens.py turns the production default (2 s) back on.
         token_cache_seconds=0,
     )
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return suite_settings(database_url)
 
 
 @pytest.fixture
