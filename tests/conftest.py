@@ -71,10 +71,12 @@ EXTERNAL_DB = _suite_database()
 
 # Test files whose tests run for seconds each (real servers, subprocesses, thousands of requests)
 # run first, in this order: under pytest-xdist the short files then keep both workers busy to
-# the end, instead of one worker finishing a long file alone. A path missing here only runs later.
+# the end, instead of one worker finishing a long file alone. Files that start servers alternate
+# with files that keep this process busy. A path missing here only runs later.
 SLOW_FIRST = (
-    "tests/e2e/",
+    "tests/e2e/test_bench_load.py",
     "tests/test_fuzz.py",
+    "tests/e2e/",
     "tests/alerts/test_rules_property.py",
     "tests/test_cli.py",
     "tests/http/",
