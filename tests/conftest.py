@@ -19,6 +19,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 
 from coach_graph import clock
@@ -34,7 +35,84 @@ from coach_graph.models import metadata
 # A Monday, 10:00 UTC: tests move the clock from here, never sleep.
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
-EXTERNAL_DB = os.environ.get("DATABASE_URL")
+
+
+def _suite_database() -> str | None:
+    """DATABASE_URL; under pytest-xdist on PostgreSQL, a database of this worker's own next to
+    it (created on first use), so workers never empty each other's tables. It goes into the
+    environment too, for the servers and commands the tests start."""
+    url = os.environ.get("DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or is_sqlite(url):
+        return url
+    shared = sa.engine.make_url(url)
+    own = shared.set(database=f"{shared.database}_{worker}")
+
+    async def create() -> None:
+        engine = create_async_engine(shared, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                exists = await conn.scalar(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                    {"name": own.database},
+                )
+                if not exists:
+                    await conn.exec_driver_sql(f'CREATE DATABASE "{own.database}"')
+        finally:
+            await engine.dispose()
+
+    asyncio.run(create())
+    os.environ["DATABASE_URL"] = own.render_as_string(hide_password=False)
+    return os.environ["DATABASE_URL"]
+
+
+EXTERNAL_DB = _suite_database()
+
+
+# Test files whose tests run for seconds each (real servers, subprocesses, thousands of requests)
+# run first, in this order: under pytest-xdist the short files then keep both workers busy to
+# the end, instead of one worker finishing a long file alone. Files that start servers alternate
+# with files that keep this process busy. A path missing here only runs later.
+SLOW_FIRST = (
+    "tests/e2e/test_bench_load.py",
+    "tests/test_fuzz.py",
+    "tests/e2e/",
+    "tests/alerts/test_rules_property.py",
+    "tests/test_cli.py",
+    "tests/http/",
+    "tests/mail/",
+    "tests/sessions/test_exports.py",
+)
+# One real server serves every test of tests/http/ (its package-scoped fixture).
+ONE_WORKER_PACKAGES = ("tests/http/",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files of SLOW_FIRST first; each file's tests stay together and in their order."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return next((i for i, p in enumerate(SLOW_FIRST) if path.startswith(p)), len(SLOW_FIRST))
+
+    items.sort(key=rank)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile` (scripts/test): each file whole to one worker, in the order collected
+    (slow files first), and the files of each ONE_WORKER_PACKAGES package to the same worker, so
+    its shared server starts once."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndPackages(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((p for p in ONE_WORKER_PACKAGES if path.startswith(p)), path)
+
+    config.option.loadscopereorder = False  # keep the collection's order (slow files first)
+    return FilesAndPackages(config, log)
 
 
 def _migrate(url: str) -> None:
@@ -67,8 +145,8 @@ def database_url(template_db: Path | None, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
+def suite_settings(database_url: str) -> Settings:
+    """The settings every test starts from (cheap password hashes, no background jobs)."""
     return Settings(
         database_url=database_url,
         broadcast_url="memory://",
@@ -79,6 +157,11 @@ def settings(database_url: str) -> Settings:
         # tests/accounts/test_tokens.py turns the production default (2 s) back on.
         token_cache_seconds=0,
     )
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return suite_settings(database_url)
 
 
 @pytest.fixture

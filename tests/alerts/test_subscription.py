@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,9 +12,10 @@ from coach_graph.accounts.models import User
 from coach_graph.alerts.evaluator import run_evaluation
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
 from coach_graph.alerts.store import ALERTS_CHANNEL, alert_row
+from coach_graph.config import Settings
 from coach_graph.context import Resources
 from tests.alerts.conftest import History, replay
-from tests.conftest import GraphQLClient, Practice
+from tests.conftest import GraphQLClient, Practice, count_statements
 from tests.ws import LEGACY_WS, TRANSPORT_WS, app_socket, until
 
 SUBSCRIPTION = """subscription($after: ID) {
@@ -63,6 +63,21 @@ class Alerts:
             session.add(alert)
             await session.flush()
         return alert
+
+
+# The token watcher sweeps this often here (production: every second), so a socket whose token
+# ended closes at once and the tests below see sweeps without waiting long for them.
+TOKEN_CHECK_SECONDS = 0.05
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.with_(token_check_seconds=TOKEN_CHECK_SECONDS)
+
+
+def sweeps(statements: list[str]) -> int:
+    """How many of `statements` are the token watcher's sweep (the query for ended tokens)."""
+    return sum("revoked_at IS NOT NULL" in s for s in statements)
 
 
 @pytest.fixture
@@ -253,7 +268,8 @@ async def test_a_socket_with_a_live_token_stays_open(
         await ws.init(await practice.token(coach))
         await ws.subscribe("1", SUBSCRIPTION)
         await subscribed(resources)
-        # The token watcher sweeps every second: let two sweeps pass with the token still live.
-        await asyncio.sleep(2.2)
+        # Two sweeps of the token watcher pass with the token still live.
+        with count_statements(resources.db) as statements:
+            await until(lambda: sweeps(statements) >= 2)
         await alerts.inactive_client(coach, "Still here")
         assert (await ws.next_data())["alertCreated"]["client"]["name"] == "Still here"

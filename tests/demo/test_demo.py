@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,14 +24,65 @@ from coach_graph.demo.registry import seed_demo
 from coach_graph.homework.models import Homework
 from coach_graph.journals.models import JournalEntry
 from coach_graph.surveys.models import SurveyAnswer, SurveyQuestion, SurveySubmission
-from tests.conftest import T0, GraphQLClient, Practice
+from tests.conftest import EXTERNAL_DB, T0, GraphQLClient, Practice, suite_settings
 
 SMALL = DemoSize(clients=12, entries=6, second_coach_clients=2)
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { viewer { role } } }"
 
 
+@pytest.fixture(scope="module")
+def seeded_template(
+    template_db: Path | None, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, DemoPractice] | None:
+    """SQLite: the SMALL demo seeded once at T0 into a copy of the migrated template, which
+    each test that asks for `seeded` copies again. PostgreSQL: None (each test seeds)."""
+    if template_db is None:
+        return None
+    path = tmp_path_factory.mktemp("demo") / "seeded.db"
+    shutil.copy(template_db, path)
+    url = f"sqlite+aiosqlite:///{path}"
+
+    async def run() -> DemoPractice:
+        db = Database(url)
+        try:
+            with clock.using(clock.ManualClock(T0)):
+                return await seed_demo(db, suite_settings(url), SMALL)
+        finally:
+            await db.dispose()
+
+    return path, asyncio.run(run())
+
+
 @pytest.fixture
-async def seeded(db: Database, settings: Settings, manual_clock: clock.ManualClock) -> DemoPractice:
+def database_url(
+    request: pytest.FixtureRequest,
+    template_db: Path | None,
+    seeded_template: tuple[Path, DemoPractice] | None,
+    tmp_path: Path,
+) -> str:
+    """A copy of the seeded demo for the tests that ask for `seeded` (SQLite), else of the
+    empty migrated template (as in tests/conftest.py)."""
+    if template_db is None:
+        assert EXTERNAL_DB
+        return EXTERNAL_DB
+    source = template_db
+    if seeded_template is not None and "seeded" in request.fixturenames:
+        source = seeded_template[0]
+    path = tmp_path / "coach_graph.db"
+    shutil.copy(source, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def seeded(
+    db: Database,
+    settings: Settings,
+    manual_clock: clock.ManualClock,
+    seeded_template: tuple[Path, DemoPractice] | None,
+) -> DemoPractice:
+    """The SMALL demo practice in this test's database, seeded at T0."""
+    if seeded_template is not None:
+        return seeded_template[1]  # the database is a copy of the seeded template
     return await seed_demo(db, settings, SMALL)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -33,12 +34,15 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-async def shared_db(tmp_path: Path) -> AsyncIterator[Database]:
-    """The database the workers share: the suite's PostgreSQL when DATABASE_URL is set (emptied
-    first), else a fresh SQLite file."""
-    url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path}/e2e.db"
+async def shared_db(template_db: Path | None, tmp_path: Path) -> AsyncIterator[Database]:
+    """The database the workers share: the suite's PostgreSQL when DATABASE_URL is set (migrated
+    once by `template_db`, emptied here), else a fresh copy of the migrated SQLite template."""
+    if template_db is None:
+        url = os.environ["DATABASE_URL"]
+    else:
+        shutil.copy(template_db, tmp_path / "e2e.db")
+        url = f"sqlite+aiosqlite:///{tmp_path}/e2e.db"
     db = Database(url)
-    await db.migrate()
     if not is_sqlite(url):
         tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         async with db.transaction() as session:

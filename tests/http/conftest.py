@@ -1,6 +1,8 @@
 """A real server for the HTTP tests: `coach-graph serve` (uvicorn, as operators start it) on
 127.0.0.1 against its own SQLite file (or the suite's PostgreSQL), with a coach and a token, and
-its stderr (the JSON log lines) in a file the tests read."""
+its stderr (the JSON log lines) in a file the tests read. One server for the whole package: no
+test here changes what another reads (request ids, persisted documents and bodies are each
+test's own)."""
 
 from __future__ import annotations
 
@@ -95,7 +97,7 @@ async def _coach(url: str) -> Coach:
         await db.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def server(template_db: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("http-server")
     if template_db is None:
