@@ -29,12 +29,26 @@ from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.config import Settings
 from coach_graph.context import Resources
 from coach_graph.db import Database, is_sqlite
+from coach_graph.execution import EXECUTIONS
 from coach_graph.models import metadata
 
 # A Monday, 10:00 UTC: tests move the clock from here, never sleep.
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
 EXTERNAL_DB = os.environ.get("DATABASE_URL")
+# Every query of the suite is answered by its compiled plan and by graphql-core, and the two
+# answers must be equal (coach_graph/execution/); servers started in a subprocess read it from
+# the environment. EXECUTION_CHECK=0 runs the suite as production does.
+os.environ.setdefault("EXECUTION_CHECK", "1")
+EXECUTION_CHECK = os.environ["EXECUTION_CHECK"].strip().lower() not in ("0", "false", "no", "off")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How this process executed the suite's operations (compiled, checked, fell back)."""
+    if EXECUTIONS:
+        terminalreporter.write_sep("-", "GraphQL operations executed in this process")
+        for what, count in sorted(EXECUTIONS.items(), key=lambda kv: -kv[1]):
+            terminalreporter.write_line(f"{count:8d}  {what}")
 
 
 def _migrate(url: str) -> None:
@@ -67,8 +81,17 @@ def database_url(template_db: Path | None, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "without_execution_check: the test counts what a query costs in production (SQL "
+        "statements), which the check's second run through graphql-core would add to",
+    )
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    checked = EXECUTION_CHECK and request.node.get_closest_marker("without_execution_check") is None
     return Settings(
         database_url=database_url,
         broadcast_url="memory://",
@@ -78,6 +101,7 @@ def settings(database_url: str) -> Settings:
         # Every request reads its token, so statement counts compare like with like;
         # tests/accounts/test_tokens.py turns the production default (2 s) back on.
         token_cache_seconds=0,
+        execution_check=checked,
     )
 
 
