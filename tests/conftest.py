@@ -29,7 +29,7 @@ from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.config import Settings
 from coach_graph.context import Resources
 from coach_graph.db import Database, is_sqlite
-from coach_graph.execution import EXECUTIONS
+from coach_graph.execution import EXECUTIONS, FALLBACK_REASONS
 from coach_graph.models import metadata
 
 # A Monday, 10:00 UTC: tests move the clock from here, never sleep.
@@ -49,6 +49,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("-", "GraphQL operations executed in this process")
         for what, count in sorted(EXECUTIONS.items(), key=lambda kv: -kv[1]):
             terminalreporter.write_line(f"{count:8d}  {what}")
+        reasons = ", ".join(f"{name} {n}" for name, n in FALLBACK_REASONS.most_common())
+        if reasons:
+            terminalreporter.write_line(f"          abandoned on: {reasons}")
 
 
 def _migrate(url: str) -> None:

@@ -11,13 +11,19 @@ any query whose compiled run meets an error.
 The hook into graphql-core's executor is coach_graph/patches/graphql_core.py.
 """
 
-from coach_graph.execution.check import EXECUTIONS, ExecutionMismatch, first_difference
+from coach_graph.execution.check import (
+    EXECUTIONS,
+    FALLBACK_REASONS,
+    ExecutionMismatch,
+    first_difference,
+)
 from coach_graph.execution.plan import ObjectPlan, PlanCache, Unsupported, compile_operation
 from coach_graph.execution.run import Run
 from coach_graph.execution.shapes import Abandon
 
 __all__ = [
     "EXECUTIONS",
+    "FALLBACK_REASONS",
     "Abandon",
     "ExecutionMismatch",
     "ObjectPlan",

@@ -18,6 +18,8 @@ NOT_A_QUERY = "mutation or subscription, graphql-core answered"
 CHECKED = "compiled and graphql-core answers compared equal"
 MISMATCHED = "compiled and graphql-core answers differed"
 EXECUTIONS: Counter[str] = Counter()
+# Why compiled runs were abandoned: the exception's class name.
+FALLBACK_REASONS: Counter[str] = Counter()
 
 
 class ExecutionMismatch(Exception):

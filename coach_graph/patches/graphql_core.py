@@ -51,6 +51,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from coach_graph.execution import (
     EXECUTIONS,
+    FALLBACK_REASONS,
     ExecutionMismatch,
     PlanCache,
     Run,
@@ -127,6 +128,7 @@ class CompiledQueryExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _fall_back(self, run: Run, error: Exception) -> ExecutionResult:
         EXECUTIONS[FELL_BACK] += 1
+        FALLBACK_REASONS[type(error).__name__] += 1
         log.debug("compiled run of %s abandoned: %r", self._name(), error)
         if run.leftovers:
             await asyncio.gather(*run.leftovers, return_exceptions=True)
