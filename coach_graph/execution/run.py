@@ -95,8 +95,10 @@ class Run:
             return
         values = await asyncio.gather(*(p[0] for p in pending), return_exceptions=True)
         for value in values:
-            if isinstance(value, BaseException):
-                raise Abandon("a resolver raised") from value
+            if isinstance(value, Exception):
+                raise value
+            if isinstance(value, BaseException):  # a resolver cancelled from elsewhere
+                raise Abandon("a resolver was cancelled") from value
         for (_, shape, container, key, path), value in zip(pending, values, strict=True):
             shape.complete(self, value, container, key, path)
 
