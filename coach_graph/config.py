@@ -74,6 +74,11 @@ class Settings:
     max_aliases: int = 30
     # Static cost over which an operation is refused before it runs (see coach_graph/cost.py).
     query_cost_limit: int = 5000
+    # Queries answered through compiled plans (coach_graph/execution/); off: graphql-core alone.
+    compiled_queries: bool = True
+    # Every compiled query answered by graphql-core too, and the two answers compared (a
+    # difference is INTERNAL): the test suite's check of coach_graph/execution/. Doubles the work.
+    execution_check: bool = False
     max_subscriptions_per_connection: int = 10
     # HTTP: a request body over this many bytes is refused with 413 before it is read whole.
     max_body_bytes: int = 1024 * 1024
@@ -175,6 +180,8 @@ class Settings:
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             max_body_bytes=_int(env, "MAX_BODY_BYTES", defaults.max_body_bytes),
             query_cost_limit=_int(env, "QUERY_COST_LIMIT", defaults.query_cost_limit),
+            compiled_queries=_flag(env, "COMPILED_QUERIES", defaults.compiled_queries),
+            execution_check=_flag(env, "EXECUTION_CHECK", defaults.execution_check),
             subscriber_queue_size=_int(
                 env, "SUBSCRIBER_QUEUE_SIZE", defaults.subscriber_queue_size
             ),

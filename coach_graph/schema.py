@@ -28,6 +28,7 @@ from coach_graph.journals import types as journals
 from coach_graph.messages import types as messages
 from coach_graph.notifications import types as notifications
 from coach_graph.observability.metrics import count_error
+from coach_graph.patches.graphql_core import CompiledQueryExecutor
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
 
@@ -168,6 +169,10 @@ def build_schema(
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,
+        # Queries run through compiled plans (coach_graph/execution/), graphql-core the rest.
+        execution_context_class=CompiledQueryExecutor.for_schema(settings.execution_check)
+        if settings.compiled_queries
+        else None,
     )
 
 

@@ -30,6 +30,7 @@ from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.config import Settings
 from coach_graph.context import Resources
 from coach_graph.db import Database, is_sqlite
+from coach_graph.execution import EXECUTIONS, FALLBACK_REASONS
 from coach_graph.models import metadata
 
 # A Monday, 10:00 UTC: tests move the clock from here, never sleep.
@@ -115,6 +116,24 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return FilesAndPackages(config, log)
 
 
+# Every query of the suite is answered by its compiled plan and by graphql-core, and the two
+# answers must be equal (coach_graph/execution/); servers started in a subprocess read it from
+# the environment. EXECUTION_CHECK=0 runs the suite as production does.
+os.environ.setdefault("EXECUTION_CHECK", "1")
+EXECUTION_CHECK = os.environ["EXECUTION_CHECK"].strip().lower() not in ("0", "false", "no", "off")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How this process executed the suite's operations (compiled, checked, fell back)."""
+    if EXECUTIONS:
+        terminalreporter.write_sep("-", "GraphQL operations executed in this process")
+        for what, count in sorted(EXECUTIONS.items(), key=lambda kv: -kv[1]):
+            terminalreporter.write_line(f"{count:8d}  {what}")
+        reasons = ", ".join(f"{name} {n}" for name, n in FALLBACK_REASONS.most_common())
+        if reasons:
+            terminalreporter.write_line(f"          abandoned on: {reasons}")
+
+
 def _migrate(url: str) -> None:
     async def run() -> None:
         db = Database(url)
@@ -145,8 +164,17 @@ def database_url(template_db: Path | None, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def suite_settings(database_url: str) -> Settings:
-    """The settings every test starts from (cheap password hashes, no background jobs)."""
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "without_execution_check: the test counts what a query costs in production (SQL "
+        "statements), which the check's second run through graphql-core would add to",
+    )
+
+
+def suite_settings(database_url: str, *, checked: bool = EXECUTION_CHECK) -> Settings:
+    """The settings every test starts from (cheap password hashes, no background jobs; every
+    compiled query checked against graphql-core unless `checked` is False)."""
     return Settings(
         database_url=database_url,
         broadcast_url="memory://",
@@ -156,12 +184,14 @@ def suite_settings(database_url: str) -> Settings:
         # Every request reads its token, so statement counts compare like with like;
         # tests/accounts/test_tokens.py turns the production default (2 s) back on.
         token_cache_seconds=0,
+        execution_check=checked,
     )
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return suite_settings(database_url)
+def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
+    unchecked = request.node.get_closest_marker("without_execution_check") is not None
+    return suite_settings(database_url, checked=EXECUTION_CHECK and not unchecked)
 
 
 @pytest.fixture
