@@ -39,6 +39,7 @@ from coach_graph.observability.metrics import (
 )
 from coach_graph.observability.tracing import tracing_for
 from coach_graph.outbox.metrics import OUTBOX_METRICS
+from coach_graph.patches.graphql_core import shared_events
 from coach_graph.patches.strawberry import GraphQLTransportWSHandler, GraphQLWSHandler
 from coach_graph.realtime import Realtime, current_socket_closer
 from coach_graph.runtime import tune_gc
@@ -294,15 +295,18 @@ def create_app(
                 tracing.shutdown()
             state.clear()
 
+    schema = build_schema(
+        settings,
+        [tracing.schema_extension()] if tracing else [],
+        [observe_operation] if settings.metrics else [],
+    )
+    # A live event shared by many subscribers is completed once (coach_graph/patches/).
+    schema.execution_context_class = shared_events(schema.execution_context_class)
     graphql = GraphQLApp(
         resources,
         sockets,
         persisted_queries,
-        schema=build_schema(
-            settings,
-            [tracing.schema_extension()] if tracing else [],
-            [observe_operation] if settings.metrics else [],
-        ),
+        schema=schema,
         # Our self-hosted page (coach_graph/graphiql); off: a browser's GET /graphql gets 404.
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),

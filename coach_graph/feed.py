@@ -8,14 +8,17 @@ every item of the owner above the highest id it has sent (plus any id an event n
 not sent yet, since concurrent transactions can commit ids out of order). After the broadcast
 backend reconnects it reads again, so nothing published during the outage is lost.
 
-Many subscribers of one owner wake up for the same event: they share one read (`_shared`), whose
-result depends only on the source's scope and the ids, so fan-out costs one query per owner, not
-one per socket.
+An event wakes only its owner's subscribers (`Realtime.subscribe(owner=...)`). Many subscribers
+of one owner wake up for the same event: they share one read (`_shared`), whose result depends
+only on the source's scope and the ids, so fan-out costs one query per owner, not one per socket;
+and each item of such a read is delivered as the same object to all of them (`delivering`), so
+the GraphQL layer completes and encodes it once per document and viewer, not once per socket.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, KeysView
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -51,6 +54,13 @@ REMEMBERED = 10_000
 # gets the one read, however late its turn comes.
 SHARED_FOR_SECONDS = 5.0
 _reads: dict[tuple[Any, ...], asyncio.Task[Any]] = {}
+
+# The item a feed is delivering right now in this task, when it came from a read shared by every
+# subscriber of the same scope (so they all deliver the very same object); None otherwise. Read by
+# the GraphQL layer as it completes the event (coach_graph/patches/graphql_core.py).
+delivering: contextvars.ContextVar[object | None] = contextvars.ContextVar(
+    "feed_delivering", default=None
+)
 
 # The owner field of the events of a feed of received items (`of_recipient`).
 RECIPIENT = "recipientId"
@@ -127,6 +137,9 @@ async def _shared(
     # another database or event loop, as can happen between test runs in one process.
     key = (db, loop, source.channel, source.scope, after_id, named)
     task = _reads.get(key)
+    if task is not None and task.done() and not task.cancelled() and task.exception() is None:
+        done: list[V] = task.result()  # the usual case for all subscribers but the first
+        return done
     if task is None:
         for stale in [k for k in _reads if k[1].is_closed()]:
             del _reads[stale]
@@ -180,7 +193,8 @@ async def follow(
     Without `after_id` only items created from now on are sent. The caller checks beforehand
     that `after_id` is one of the owner's items (NOT_FOUND otherwise).
     """
-    async with realtime.subscribe(source.channel, resync=True) as events:
+    owner = (source.owner_field, source.owner_id)
+    async with realtime.subscribe(source.channel, resync=True, owner=owner) as events:
         start = after_id if after_id is not None else await source.latest()
         sent = _Sent(start)
         async for item in _read(db, source, sent, (), shared=False):
@@ -199,7 +213,13 @@ async def follow(
             # Keyed by the ids the event names, a shared read always started after they were
             # committed (the event was published after the commit), so it contains them.
             async for item in _read(db, source, sent, named, shared=True):
-                yield deliver(item)
+                # Every subscriber of this scope delivers this very item: say so while it is
+                # delivered, so the GraphQL layer can complete it once for all of them.
+                delivering.set(item)
+                try:
+                    yield deliver(item)
+                finally:
+                    delivering.set(None)
 
 
 async def _read(
