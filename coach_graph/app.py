@@ -46,7 +46,7 @@ from coach_graph.runtime import tune_gc
 from coach_graph.schema import build_schema
 from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
-from coach_graph.sockets import TokenBoundSockets, close_socket
+from coach_graph.sockets import SocketsFirst, TokenBoundSockets, close_socket
 from coach_graph.web import graphql_http, install
 from coach_graph.web.apq import (
     NOT_FOUND_MESSAGE,
@@ -344,9 +344,10 @@ def create_app(
             status_code=200 if ready else 503,
         )
 
+    live = WebSocketRoute("/graphql", graphql)
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", graphql),
+        live,
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *export_routes(resources),
@@ -359,6 +360,8 @@ def create_app(
     if settings.metrics:
         app.add_middleware(RequestMetrics, registry=registry)
     install(app, settings)
+    # Outside the HTTP layer (and inside tracing): subscriptions' sockets skip it.
+    app.add_middleware(SocketsFirst, route=live)
     if tracing is not None:
         tracing.install(app)
     return app

@@ -14,8 +14,8 @@ this module uses its backends but does its own fan-out and supervision:
   that asked for it (`resync=True`) to catch up from the database, where every event's subject
   was committed before it was published;
 - redis-py 8: the upstream Redis backend marks itself ready before its SUBSCRIBE is done and
-  then delivers nothing; `_RedisBackend` awaits the subscribe first and reports a dead listener
-  instead of hanging.
+  then delivers nothing; coach_graph/patches/broadcaster.py awaits the subscribe first and
+  reports a dead listener instead of hanging.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from urllib.parse import urlparse
 from broadcaster import Event
 from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
+
+from coach_graph.patches.broadcaster import redis_backend
 
 log = logging.getLogger("coach_graph.realtime")
 
@@ -59,77 +61,11 @@ class SubscriberTooSlow(Exception):
     """A subscriber's queue overflowed: it missed events and must reconnect to catch up."""
 
 
-def _redis_backend(url: str) -> BroadcastBackend:
-    from broadcaster._backends.redis import RedisBackend
-    from redis import asyncio as redis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-
-    class _RedisBackend(RedisBackend):
-        """broadcaster's Redis backend, made to deliver with redis-py 8 and to fail loudly.
-
-        - `subscribe` sets the ready event only after SUBSCRIBE completed (redis-py 8 otherwise
-          starts listening on a pubsub with no channel, returns at once and never delivers);
-        - no silent retries: a dropped connection must surface so the supervisor resubscribes
-          and subscribers catch up (a quiet reconnect would hide the events lost meanwhile);
-        - `next_published` raises when the listener task died, instead of waiting forever.
-        """
-
-        def __init__(self, url: str) -> None:
-            super().__init__(url)
-            # The subscribing connection never retries quietly: a drop must be reported, not
-            # papered over. (Publishing uses upstream's `_conn`, retried once in `publish`.)
-            self._listen_conn = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0))
-            self._pubsub = self._listen_conn.pubsub()
-
-        async def subscribe(self, channel: str) -> None:
-            await self._pubsub.subscribe(channel)
-            self._ready.set()
-
-        async def publish(self, channel: str, message: Any) -> None:
-            try:
-                await self._conn.publish(channel, message)
-            except redis.ConnectionError:
-                # A pooled connection that died with a server restart fails once; a fresh one
-                # from the pool then works (or raises again, and the caller reports it).
-                await self._conn.publish(channel, message)
-
-        async def next_published(self) -> Event:
-            listener = self._listener
-            assert listener is not None, "connect() first"
-            getter = asyncio.ensure_future(self._queue.get())
-            try:
-                await asyncio.wait({getter, listener}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                if not getter.done():
-                    getter.cancel()
-            if getter.done() and not getter.cancelled():
-                return getter.result()
-            if listener.cancelled():
-                raise ConnectionError("the Redis listener was cancelled")
-            error = listener.exception()
-            raise ConnectionError(f"the Redis listener stopped: {error!r}") from error
-
-        async def disconnect(self) -> None:
-            if self._listener is not None:
-                self._listener.cancel()
-                with contextlib.suppress(BaseException):
-                    await self._listener
-            with contextlib.suppress(Exception):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-            with contextlib.suppress(Exception):
-                await self._listen_conn.aclose()
-            with contextlib.suppress(Exception):
-                await self._conn.aclose()
-
-    return _RedisBackend(url)
-
-
 def create_backend(url: str) -> BroadcastBackend:
     """The broadcaster backend for `url` (memory:// or redis://; postgres:// as upstream)."""
     scheme = urlparse(url).scheme
     if scheme in ("redis", "rediss"):
-        return _redis_backend(url)
+        return redis_backend(url)
     if scheme == "memory":
         return MemoryBackend(url)
     if scheme in ("postgres", "postgresql"):
