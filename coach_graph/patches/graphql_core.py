@@ -82,6 +82,16 @@ def _variables_key(executor: Executor[Any]) -> str | None:
         return None
 
 
+def _operation_key(executor: Executor[Any]) -> tuple[int, str, tuple[Any, ...]] | None:
+    """What besides the item a completion depends on: the operation (parsed once per text, so
+    one object), the variables and the viewer; None when it cannot be shared."""
+    variables = _variables_key(executor)
+    scope = _viewer_scope(executor.context_value)
+    if variables is None or scope is None:
+        return None
+    return (id(executor.operation), variables, scope)
+
+
 def shared_json(data: object, encode: Any) -> str | None:
     """The JSON of `data` when it is the data of a shared result (encoded once with `encode`);
     None for anything else."""
@@ -120,11 +130,14 @@ class _SharedEvent:
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         executor = self.executor
-        variables = _variables_key(executor)
-        scope = _viewer_scope(executor.context_value)
-        if variables is None or scope is None:
+        # The same for every event of a subscription: worked out at its first event.
+        known = executor.__dict__
+        if "_shared_key" not in known:
+            known["_shared_key"] = _operation_key(executor)
+        operation_key: tuple[int, str, tuple[Any, ...]] | None = known["_shared_key"]
+        if operation_key is None:
             return self._own(serially)
-        key = (id(self.item), id(executor.operation), variables, scope)
+        key = (id(self.item), *operation_key)
         entry = _completed.get(key)
         if entry is not None and entry.item is self.item and entry.operation is executor.operation:
             return self._shared(entry, serially)

@@ -13,6 +13,7 @@ object a line:
     -> {"opened": COUNT}                 once every socket is subscribed
     <- {"ping": true}  -> {"started": t, "arrivals": [...]}   a pong round over every socket
     <- {"expect": "next"} -> {"armed": true}, later {"arrivals": [...], "failed": n}
+    <- {"repair": true} -> {"repaired": n}   subscribes again where a busy server refused
     <- {"close": true}  closes the sockets and exits
 """
 
@@ -84,6 +85,8 @@ class Socket(asyncio.Protocol):
         self.inbox: list[dict[str, Any]] = []
         self.waiter: asyncio.Future[None] | None = None
         self.closed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.query = ""
+        self.refused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass
@@ -139,6 +142,8 @@ class Socket(asyncio.Protocol):
             current = Socket.current
             if current is not None and current.marker in payload:
                 current.arrived(at, payload)
+            elif b'"type":"error"' in payload or b'"type":"complete"' in payload:
+                self.refused = True  # the subscription ended (a busy server): subscribe again
             else:
                 self.inbox.append(json.loads(payload))
                 self._wake()
@@ -173,6 +178,10 @@ class Socket(asyncio.Protocol):
                 self.waiter = asyncio.get_running_loop().create_future()
                 await self.waiter
 
+    def resubscribe(self) -> None:
+        self.refused = False
+        self.send_json({"id": "1", "type": "subscribe", "payload": {"query": self.query}})
+
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.send(b"\x03\xe8", 0x8)
@@ -190,7 +199,8 @@ async def subscribe(url: str, token: str, query: str) -> Socket:
     await sock.upgraded
     sock.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
     await sock.next_message("connection_ack")
-    sock.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
+    sock.query = query
+    sock.resubscribe()
     return sock
 
 
@@ -241,6 +251,11 @@ async def serve(url: str, token: str, query: str, count: int, at_once: int) -> N
         command = json.loads(line)
         if command.get("close"):
             break
+        if command.get("repair"):
+            refused = [sock for sock in sockets if sock.refused]
+            for sock in refused:
+                sock.resubscribe()
+            answer({"repaired": len(refused)})
         if command.get("ping"):
             current = await collect("pong", sockets, None)
             started = time.monotonic()
