@@ -39,13 +39,14 @@ from coach_graph.observability.metrics import (
 )
 from coach_graph.observability.tracing import tracing_for
 from coach_graph.outbox.metrics import OUTBOX_METRICS
+from coach_graph.patches.graphql_core_events import shared_events
 from coach_graph.patches.strawberry import GraphQLTransportWSHandler, GraphQLWSHandler
 from coach_graph.realtime import Realtime, current_socket_closer
 from coach_graph.runtime import tune_gc
 from coach_graph.schema import build_schema
 from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
-from coach_graph.sockets import TokenBoundSockets, close_socket
+from coach_graph.sockets import SocketsFirst, TokenBoundSockets, close_socket
 from coach_graph.stored_keys import open_cursors
 from coach_graph.web import graphql_http, install
 from coach_graph.web.apq import (
@@ -296,15 +297,18 @@ def create_app(
                 tracing.shutdown()
             state.clear()
 
+    schema = build_schema(
+        settings,
+        [tracing.schema_extension()] if tracing else [],
+        [observe_operation] if settings.metrics else [],
+    )
+    # A live event shared by many subscribers is completed once (coach_graph/patches/).
+    schema.execution_context_class = shared_events(schema.execution_context_class)
     graphql = GraphQLApp(
         resources,
         sockets,
         persisted_queries,
-        schema=build_schema(
-            settings,
-            [tracing.schema_extension()] if tracing else [],
-            [observe_operation] if settings.metrics else [],
-        ),
+        schema=schema,
         # Our self-hosted page (coach_graph/graphiql); off: a browser's GET /graphql gets 404.
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
@@ -342,9 +346,10 @@ def create_app(
             status_code=200 if ready else 503,
         )
 
+    live = WebSocketRoute("/graphql", graphql)
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", graphql),
+        live,
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *export_routes(resources),
@@ -357,6 +362,8 @@ def create_app(
     if settings.metrics:
         app.add_middleware(RequestMetrics, registry=registry)
     install(app, settings)
+    # Outside the HTTP layer (and inside tracing): subscriptions' sockets skip it.
+    app.add_middleware(SocketsFirst, route=live)
     if tracing is not None:
         tracing.install(app)
     return app

@@ -63,9 +63,11 @@ class Context:
             self._loaders = Loaders(self.resources.db)
         return self._loaders
 
-    def fresh_loaders(self) -> Loaders:
-        self._loaders = Loaders(self.resources.db)
-        return self._loaders
+    def fresh_loaders(self) -> None:
+        """Forget the loaders and what they cached: the next use makes new ones. (Made only
+        when used: an idle subscriber keeps none between events, and a subscriber whose event
+        was completed by another, patches/graphql_core_events.py, never makes any.)"""
+        self._loaders = None
 
 
 async def viewer_from_bearer(resources: Resources, authorization: object) -> Viewer | None:

@@ -8,14 +8,17 @@ every item of the owner above the highest id it has sent (plus any id an event n
 not sent yet, since concurrent transactions can commit ids out of order). After the broadcast
 backend reconnects it reads again, so nothing published during the outage is lost.
 
-Many subscribers of one owner wake up for the same event: they share one read (`_shared`), whose
-result depends only on the source's scope and the ids, so fan-out costs one query per owner, not
-one per socket.
+An event wakes only its owner's subscribers (`Realtime.subscribe(owner=...)`). Many subscribers
+of one owner wake up for the same event: they share one read (`_shared`), whose result depends
+only on the source's scope and the ids, so fan-out costs one query per owner, not one per socket;
+and each item of such a read is delivered as the same object to all of them (`delivering`), so
+the GraphQL layer completes and encodes it once per document and viewer, not once per socket.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, KeysView
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -50,7 +53,14 @@ REMEMBERED = 10_000
 # Results of event-driven reads, kept a few seconds so every subscriber woken by the same event
 # gets the one read, however late its turn comes.
 SHARED_FOR_SECONDS = 5.0
-_reads: dict[tuple[Any, ...], asyncio.Task[Any]] = {}
+_reads: dict[tuple[Any, ...], _SharedRead] = {}
+
+# The item a feed is delivering right now in this task, when it came from a read shared by every
+# subscriber of the same scope (so they all deliver the very same object); None otherwise. Read by
+# the GraphQL layer as it completes the event (coach_graph/patches/graphql_core_events.py).
+delivering: contextvars.ContextVar[object | None] = contextvars.ContextVar(
+    "feed_delivering", default=None
+)
 
 # The owner field of the events of a feed of received items (`of_recipient`).
 RECIPIENT = "recipientId"
@@ -113,6 +123,30 @@ def of_recipient(
     return Source(channel, RECIPIENT, ids_field, recipient_id, (recipient_id,), since, latest)
 
 
+class _SharedRead:
+    """One event-driven read and the subscribers waiting for it: each waits on a future of its
+    own, so one that leaves mid-read cancels only its own wait (cheaper than a shield each)."""
+
+    __slots__ = ("task", "waiters")
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.waiters: list[asyncio.Future[Any]] = []
+        task.add_done_callback(self._settle)
+
+    def _settle(self, task: asyncio.Task[Any]) -> None:
+        waiters, self.waiters = self.waiters, []
+        for waiter in waiters:
+            if waiter.done():
+                continue
+            if task.cancelled():
+                waiter.cancel()
+            elif (error := task.exception()) is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(task.result())
+
+
 async def _shared(
     db: Database, source: Source[V], after_id: int, named: tuple[int, ...]
 ) -> list[V]:
@@ -126,20 +160,27 @@ async def _shared(
     # The database and loop themselves (not their ids) are in the key: a read never crosses to
     # another database or event loop, as can happen between test runs in one process.
     key = (db, loop, source.channel, source.scope, after_id, named)
-    task = _reads.get(key)
-    if task is None:
+    read = _reads.get(key)
+    if read is None:
         for stale in [k for k in _reads if k[1].is_closed()]:
             del _reads[stale]
-        task = asyncio.ensure_future(source.since(after_id, named, PAGE))
-        _reads[key] = task
-        loop.call_later(SHARED_FOR_SECONDS, _forget, key, task)
-    result: list[V] = await asyncio.shield(task)
-    return result
+        read = _reads[key] = _SharedRead(asyncio.ensure_future(source.since(after_id, named, PAGE)))
+        loop.call_later(SHARED_FOR_SECONDS, _forget, key, read)
+    task = read.task
+    if task.done():  # the usual case for all subscribers but the first few
+        if task.cancelled():
+            raise asyncio.CancelledError("the shared read was cancelled")
+        done: list[V] = task.result()  # raises the read's error, if it failed
+        return done
+    waiter: asyncio.Future[list[V]] = loop.create_future()
+    read.waiters.append(waiter)
+    return await waiter
 
 
-def _forget(key: tuple[Any, ...], task: asyncio.Task[Any]) -> None:
-    if _reads.get(key) is task:
+def _forget(key: tuple[Any, ...], read: _SharedRead) -> None:
+    if _reads.get(key) is read:
         del _reads[key]
+    task = read.task
     if task.done() and not task.cancelled():
         task.exception()  # retrieved: a failed read was reported to its waiters already
 
@@ -180,7 +221,8 @@ async def follow(
     Without `after_id` only items created from now on are sent. The caller checks beforehand
     that `after_id` is one of the owner's items (NOT_FOUND otherwise).
     """
-    async with realtime.subscribe(source.channel, resync=True) as events:
+    owner = (source.owner_field, source.owner_id)
+    async with realtime.subscribe(source.channel, resync=True, owner=owner) as events:
         start = after_id if after_id is not None else await source.latest()
         sent = _Sent(start)
         async for item in _read(db, source, sent, (), shared=False):
@@ -199,7 +241,13 @@ async def follow(
             # Keyed by the ids the event names, a shared read always started after they were
             # committed (the event was published after the commit), so it contains them.
             async for item in _read(db, source, sent, named, shared=True):
-                yield deliver(item)
+                # Every subscriber of this scope delivers this very item: say so while it is
+                # delivered, so the GraphQL layer can complete it once for all of them.
+                delivering.set(item)
+                try:
+                    yield deliver(item)
+                finally:
+                    delivering.set(None)
 
 
 async def _read(

@@ -14,8 +14,8 @@ this module uses its backends but does its own fan-out and supervision:
   that asked for it (`resync=True`) to catch up from the database, where every event's subject
   was committed before it was published;
 - redis-py 8: the upstream Redis backend marks itself ready before its SUBSCRIBE is done and
-  then delivers nothing; `_RedisBackend` awaits the subscribe first and reports a dead listener
-  instead of hanging.
+  then delivers nothing; coach_graph/patches/broadcaster.py awaits the subscribe first and
+  reports a dead listener instead of hanging.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from broadcaster import Event
 from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
 
+from coach_graph.patches.broadcaster import redis_backend
+
 log = logging.getLogger("coach_graph.realtime")
 
 # Close code for a websocket whose subscriber fell too far behind (application range 4000-4999).
@@ -49,81 +51,21 @@ current_socket_closer: contextvars.ContextVar[CloseSocket | None] = contextvars.
 )
 
 
+# Whose events a subscription wants: (field, value), e.g. ("coachId", 7) receives only the
+# events whose "coachId" is 7. Events are routed by it, so an event wakes its owner's
+# subscribers only, however many others are connected.
+Owner = tuple[str, Any]
+
+
 class SubscriberTooSlow(Exception):
     """A subscriber's queue overflowed: it missed events and must reconnect to catch up."""
-
-
-def _redis_backend(url: str) -> BroadcastBackend:
-    from broadcaster._backends.redis import RedisBackend
-    from redis import asyncio as redis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-
-    class _RedisBackend(RedisBackend):
-        """broadcaster's Redis backend, made to deliver with redis-py 8 and to fail loudly.
-
-        - `subscribe` sets the ready event only after SUBSCRIBE completed (redis-py 8 otherwise
-          starts listening on a pubsub with no channel, returns at once and never delivers);
-        - no silent retries: a dropped connection must surface so the supervisor resubscribes
-          and subscribers catch up (a quiet reconnect would hide the events lost meanwhile);
-        - `next_published` raises when the listener task died, instead of waiting forever.
-        """
-
-        def __init__(self, url: str) -> None:
-            super().__init__(url)
-            # The subscribing connection never retries quietly: a drop must be reported, not
-            # papered over. (Publishing uses upstream's `_conn`, retried once in `publish`.)
-            self._listen_conn = redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0))
-            self._pubsub = self._listen_conn.pubsub()
-
-        async def subscribe(self, channel: str) -> None:
-            await self._pubsub.subscribe(channel)
-            self._ready.set()
-
-        async def publish(self, channel: str, message: Any) -> None:
-            try:
-                await self._conn.publish(channel, message)
-            except redis.ConnectionError:
-                # A pooled connection that died with a server restart fails once; a fresh one
-                # from the pool then works (or raises again, and the caller reports it).
-                await self._conn.publish(channel, message)
-
-        async def next_published(self) -> Event:
-            listener = self._listener
-            assert listener is not None, "connect() first"
-            getter = asyncio.ensure_future(self._queue.get())
-            try:
-                await asyncio.wait({getter, listener}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                if not getter.done():
-                    getter.cancel()
-            if getter.done() and not getter.cancelled():
-                return getter.result()
-            if listener.cancelled():
-                raise ConnectionError("the Redis listener was cancelled")
-            error = listener.exception()
-            raise ConnectionError(f"the Redis listener stopped: {error!r}") from error
-
-        async def disconnect(self) -> None:
-            if self._listener is not None:
-                self._listener.cancel()
-                with contextlib.suppress(BaseException):
-                    await self._listener
-            with contextlib.suppress(Exception):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-            with contextlib.suppress(Exception):
-                await self._listen_conn.aclose()
-            with contextlib.suppress(Exception):
-                await self._conn.aclose()
-
-    return _RedisBackend(url)
 
 
 def create_backend(url: str) -> BroadcastBackend:
     """The broadcaster backend for `url` (memory:// or redis://; postgres:// as upstream)."""
     scheme = urlparse(url).scheme
     if scheme in ("redis", "rediss"):
-        return _redis_backend(url)
+        return redis_backend(url)
     if scheme == "memory":
         return MemoryBackend(url)
     if scheme in ("postgres", "postgresql"):
@@ -149,15 +91,30 @@ class Subscription:
     wait, and a future only while the subscriber waits.
     """
 
-    __slots__ = ("_backlog", "_realtime", "_waiter", "channel", "closer", "overflowed", "resync")
+    __slots__ = (
+        "_backlog",
+        "_realtime",
+        "_waiter",
+        "channel",
+        "closer",
+        "overflowed",
+        "owner",
+        "resync",
+    )
 
     def __init__(
-        self, realtime: Realtime, channel: str, resync: bool, closer: CloseSocket | None
+        self,
+        realtime: Realtime,
+        channel: str,
+        resync: bool,
+        closer: CloseSocket | None,
+        owner: Owner | None,
     ) -> None:
         self._realtime = realtime
         self.channel = channel
         self.resync = resync
         self.closer = closer
+        self.owner = owner
         self.overflowed = False
         self._backlog: deque[dict[str, Any]] | None = None
         self._waiter: asyncio.Future[None] | None = None
@@ -220,6 +177,8 @@ class Realtime:
         self._delays = reconnect_delays
         self._backend: BroadcastBackend | None = None
         self._subscribers: dict[str, set[Subscription]] = {}
+        # channel -> owner field (None: no owner) -> owner value -> its subscribers.
+        self._routes: dict[str, dict[str | None, dict[Any, set[Subscription]]]] = {}
         self._lock = asyncio.Lock()
         self._supervisor: asyncio.Task[None] | None = None
         self._stopping = False
@@ -264,22 +223,27 @@ class Realtime:
             log.warning("publishing on %s failed: %r", channel, exc)
             return False
 
-    def subscribe(self, channel: str, *, resync: bool = False) -> Subscription:
+    def subscribe(
+        self, channel: str, *, resync: bool = False, owner: Owner | None = None
+    ) -> Subscription:
         """Receive the events of `channel`: `async with realtime.subscribe(c) as events:` then
         `async for event in events`, until the block ends.
 
-        With `resync=True` the iterator also yields `RESYNC` after the backend reconnected: the
-        subscriber should then reload from the database what it may have missed. A subscriber
-        that falls `queue_size` events behind gets `SubscriberTooSlow`, and its websocket (if
-        any) is closed with `SLOW_SUBSCRIBER_CLOSE_CODE`.
+        With `owner=(field, value)` only the events whose `field` is `value` arrive (the others
+        never wake this subscriber). With `resync=True` the iterator also yields `RESYNC` after
+        the backend reconnected: the subscriber should then reload from the database what it
+        may have missed. A subscriber that falls `queue_size` events behind gets
+        `SubscriberTooSlow`, and its websocket (if any) is closed with
+        `SLOW_SUBSCRIBER_CLOSE_CODE`.
         """
-        return Subscription(self, channel, resync, current_socket_closer.get())
+        return Subscription(self, channel, resync, current_socket_closer.get(), owner)
 
     async def _join(self, subscription: Subscription) -> None:
         channel = subscription.channel
         async with self._lock:
             first = not self._subscribers.get(channel)
             self._subscribers.setdefault(channel, set()).add(subscription)
+            self._route(subscription).add(subscription)
             if first and self._backend is not None and self.connected:
                 try:
                     await self._backend.subscribe(channel)
@@ -292,6 +256,7 @@ class Realtime:
         async with self._lock:
             subscribers = self._subscribers.get(channel, set())
             subscribers.discard(subscription)
+            self._unroute(subscription)
             if not subscribers:
                 self._subscribers.pop(channel, None)
                 if self._backend is not None and self.connected:
@@ -311,14 +276,50 @@ class Realtime:
             return len(self._subscribers.get(channel, ()))
         return sum(len(s) for s in self._subscribers.values())
 
+    def _route(self, subscription: Subscription) -> set[Subscription]:
+        """The set of `subscription`'s route: its owner's, or the channel's everyone."""
+        routes = self._routes.setdefault(subscription.channel, {})
+        if subscription.owner is None:
+            return routes.setdefault(None, {}).setdefault(None, set())
+        field, value = subscription.owner
+        return routes.setdefault(field, {}).setdefault(value, set())
+
+    def _unroute(self, subscription: Subscription) -> None:
+        routes = self._routes.get(subscription.channel, {})
+        field, value = subscription.owner or (None, None)
+        owners = routes.get(field, {})
+        route = owners.get(value)
+        if route is not None:
+            route.discard(subscription)
+            if not route:
+                del owners[value]
+                if not owners:
+                    del routes[field]
+                    if not routes:
+                        self._routes.pop(subscription.channel, None)
+
     def _dispatch(self, event: Event) -> None:
+        """Hand an event to the subscribers it is for: those without an owner, and those whose
+        owner field has the event's value (one dictionary look-up per owner field)."""
+        routes = self._routes.get(event.channel)
+        if not routes:
+            return
         try:
             payload = json.loads(event.message)
         except (TypeError, ValueError):
             log.warning("dropped a malformed event on %s", event.channel)
             return
-        for subscriber in list(self._subscribers.get(event.channel, ())):
-            subscriber.offer(payload)
+        if not isinstance(payload, dict):
+            log.warning("dropped a malformed event on %s", event.channel)
+            return
+        for field, owners in list(routes.items()):
+            key = None if field is None else payload.get(field)
+            try:
+                route = owners.get(key)
+            except TypeError:  # an unhashable owner value: nobody's
+                continue
+            for subscriber in list(route or ()):
+                subscriber.offer(payload)
 
     def _signal_resync(self) -> None:
         for subscribers in list(self._subscribers.values()):

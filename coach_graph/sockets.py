@@ -1,9 +1,14 @@
-"""Websocket connections bound to the token they were opened with.
+"""Websocket connections: bound to the token they were opened with, and served past the HTTP
+layer.
 
 A subscription lives no longer than its token: every `interval` seconds one query asks which of
 the tokens behind this worker's open sockets were revoked (logout, in any worker) or have
 expired, and those sockets are closed with 4401. Expiry is also checked against `clock.now()`
 without asking the database, so the check costs one statement per interval, not one per socket.
+
+`SocketsFirst` hands the websockets of /graphql straight to the GraphQL app: every HTTP
+middleware passes a websocket through untouched, but each one's frame (and a send wrapper or
+two) would be held for the socket's whole life and stepped through for every message sent.
 """
 
 from __future__ import annotations
@@ -15,13 +20,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from asgi_correlation_id import correlation_id
 from sqlmodel import col
-from starlette.types import Scope
+from starlette.routing import Match, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 
 from coach_graph import clock
 from coach_graph.accounts.models import AuthToken
 from coach_graph.db import Database
+from coach_graph.logs import new_request_id
+from coach_graph.web.middleware import is_sane_request_id
 
 log = logging.getLogger("coach_graph.sockets")
 
@@ -116,3 +125,35 @@ class TokenBoundSockets:
             except Exception:
                 log.exception("checking websocket tokens failed; trying again")
             await asyncio.sleep(self.interval)
+
+
+class SocketsFirst:
+    """ASGI middleware, added outside the HTTP layer (coach_graph/web): a websocket that
+    `route` matches goes straight to its app, with the request id the HTTP layer would have
+    given it (a sane `X-Request-ID`, else a new one); anything else goes on through `app`.
+
+    What it skips does nothing to a websocket: CORS, security headers, the access log, the
+    body limit and the request metrics pass websockets through, and the request id is set here
+    as the request-id middleware sets it."""
+
+    def __init__(self, app: ASGIApp, route: WebSocketRoute) -> None:
+        self.app = app
+        self.route = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            match, child_scope = self.route.matches(scope)
+            if match is Match.FULL:
+                scope.update(child_scope)
+                correlation_id.set(_request_id(scope))
+                await self.route.app(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            given = value.decode("latin-1")
+            return given if is_sane_request_id(given) else new_request_id()
+    return new_request_id()

@@ -73,7 +73,7 @@ async def follow_changes(
     the coach's own scope, so a client whose consent is gone shows as null. Live only: the
     contract's `alertChanged` takes no `afterId`, so changes made while disconnected are not
     replayed (the alert list shows the current status)."""
-    async with realtime.subscribe(ALERT_CHANGES_CHANNEL) as events:
+    async with realtime.subscribe(ALERT_CHANGES_CHANNEL, owner=("coachId", coach.id)) as events:
         async for event in events:
             if event is RESYNC or event.get("coachId") != coach.id:
                 continue

@@ -14,24 +14,35 @@ What upstream does, and what these handlers change:
   once it is done, and with it its CancelledError, traceback and frames, for the whole life of
   the connection (measured: ~2 KiB per idle socket). `GraphQLTransportWSHandler` forgets the
   task when it finishes.
+- graphql-transport-ws `send_message` encodes every message (`view.encode_json`): a live event
+  fanned out to a thousand sockets is encoded a thousand times. `GraphQLTransportWSHandler`
+  writes a `next` message whose data is a result shared by many subscribers
+  (patches/graphql_core_events.py) with that data encoded once, the text the same as upstream's.
 
 To remove: when upstream closes rejected graphql-ws connections with 4403 and drops its finished
 connection_init task, delete this module, its guard test and the two `*_handler_class`
-attributes of `GraphQLApp` in app.py.
+attributes of `GraphQLApp` in app.py (shared results are then encoded per socket).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.base import BaseView
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
 
 from coach_graph.context import Context
+from coach_graph.patches.graphql_core_events import shared_json
 
 # The upstream versions this module was written for (pinned in pyproject.toml).
 WRITTEN_FOR = {"strawberry-graphql": "0.341.2"}
@@ -63,7 +74,36 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
 class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """strawberry's graphql-transport-ws handler, forgetting its connection_init timer once it
     is done: strawberry keeps the cancelled task, and with it its CancelledError, traceback and
-    frames, for the whole life of the connection (measured: ~2 KiB per idle socket)."""
+    frames, for the whole life of the connection (measured: ~2 KiB per idle socket); and
+    sending the `next` message of a result shared by many subscribers
+    (patches/graphql_core_events.py) with its data encoded once, not once per socket."""
+
+    async def send_message(self, message: Message) -> None:
+        text = self._shared_next(message)
+        if text is None:
+            await super().send_message(message)
+            return
+        websocket = self.websocket
+        assert isinstance(websocket, ASGIWebSocketAdapter)
+        try:
+            await websocket.ws.send_text(text)
+        except WebSocketDisconnect as exc:  # as ASGIWebSocketAdapter.send_json
+            raise WebSocketDisconnected from exc
+
+    def _shared_next(self, message: Message) -> str | None:
+        """The text of a `next` message whose data is a shared result's, exactly as
+        `encode_json` would write it (compact separators, keys in strawberry's order)."""
+        if message["type"] != "next" or not isinstance(self.websocket, ASGIWebSocketAdapter):
+            return None
+        payload = message["payload"]
+        if list(payload) != ["data"] or list(message) != ["id", "type", "payload"]:
+            return None
+        if type(self.view).encode_json is not BaseView.encode_json:
+            return None
+        data = shared_json(payload["data"], self.view.encode_json)
+        if data is None:
+            return None
+        return f'{{"id":{json.dumps(message["id"])},"type":"next","payload":{{"data":{data}}}}}'
 
     def on_request_accepted(self) -> None:
         super().on_request_accepted()

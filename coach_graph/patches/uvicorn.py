@@ -15,11 +15,15 @@ holder (`scripts/benchmarks/bench_alerts.py` measures resident memory per idle s
 What this changes: only what each socket keeps, not how it speaks:
 - the parsed handshake is dropped once the handshake is done (the app has its copy in the ASGI
   scope), and websockets' frame parser is restarted so it lets go of the request too;
-- the inbox and the "writable" flag are created empty and allocate only while something waits.
+- the inbox and the "writable" flag are created empty and allocate only while something waits;
+- a text message on an open connection is written as one frame (what upstream writes), and the
+  frame of a text many sockets send (a live event fanned out) is built once, not per socket.
 
 Relies on: `WebSocketsSansIOProtocol.__init__/send`, its `queue`, `writable`, `conn`,
-`handshake_complete`, `request` and `response` attributes, and websockets'
-`Protocol.parse`, `reader.buffer`, `parser_exc`, `events` and `parser`.
+`handshake_complete`, `close_sent`, `disconnected`, `initial_response`, `transport`, `request`
+and `response` attributes, and websockets' `Protocol.parse`, `reader.buffer`, `parser_exc`,
+`events`, `parser`, `state`, `expect_continuation_frame`, `extensions`, `debug`, `writes` and
+`Frame.serialize`.
 
 Served with `--ws coach_graph.patches.uvicorn:LeanWebSocketProtocol` and
 `--ws-per-message-deflate false` (`coach-graph serve`, tests/e2e, the benchmarks). To remove
@@ -30,12 +34,13 @@ behaviour stays the same, each idle socket costs ~8 KiB more.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.protocol import Protocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import Protocol, State
 
 # The upstream versions this module was written for (pinned in pyproject.toml).
 WRITTEN_FOR = {"uvicorn": "0.54.0", "websockets": "17.4"}
@@ -129,6 +134,23 @@ class _Flag:
                 self._waiters.remove(waiter)
 
 
+# Frames of recently sent texts: a live event fanned out to many sockets is one text (the same
+# operation id, the same encoded data), framed once.
+_FRAMES: OrderedDict[str, bytes] = OrderedDict()
+FRAMES_KEPT = 64
+
+
+def _text_frame(text: str) -> bytes:
+    frame = _FRAMES.get(text)
+    if frame is None:
+        frame = _FRAMES[text] = Frame(Opcode.TEXT, text.encode()).serialize(
+            mask=False, extensions=[]
+        )
+        if len(_FRAMES) > FRAMES_KEPT:
+            _FRAMES.popitem(last=False)
+    return frame
+
+
 class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's websockets-sansio protocol with a lighter footprint per idle connection."""
 
@@ -140,12 +162,38 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         self.writable = writable  # type: ignore[assignment]
 
     async def send(self, message: ASGISendEvent) -> None:
+        if message["type"] == "websocket.send" and self._write_text(message):
+            return
         await super().send(message)
         if self.handshake_complete and "response" in self.__dict__:
             # Read only while the handshake is answered (uvicorn 0.54); the scope has the headers.
             del self.__dict__["response"]
             self.__dict__.pop("request", None)
             self._restart_frame_parser()
+
+    def _write_text(self, message: ASGISendEvent) -> bool:
+        """A text message on an open, idle connection, written as upstream would write it (one
+        unmasked final frame, no extension: per-message deflate is off) but with the frame of a
+        text many sockets send (a shared live event) built once; False: let upstream send."""
+        text = message.get("text")
+        conn = self.conn
+        if (
+            not isinstance(text, str)
+            or message.get("bytes") is not None
+            or not self.handshake_complete
+            or self.close_sent
+            or self.disconnected
+            or self.initial_response is not None
+            or not self.writable.is_set()
+            or conn.state is not State.OPEN
+            or conn.expect_continuation_frame
+            or conn.extensions
+            or conn.debug
+            or conn.writes
+        ):
+            return False
+        self.transport.write(_text_frame(text))
+        return True
 
     def _restart_frame_parser(self) -> None:
         """websockets' server parser keeps the handshake request (all its headers, ~3 KiB) as a

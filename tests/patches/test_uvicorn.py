@@ -14,10 +14,11 @@ import uvicorn
 import websockets
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
-from websockets.protocol import Protocol
+from websockets.protocol import Protocol, State
+from websockets.server import ServerProtocol
 from websockets.streams import StreamReader
 
-from coach_graph.patches.uvicorn import WRITTEN_FOR, _Flag, _Inbox
+from coach_graph.patches.uvicorn import WRITTEN_FOR, _Flag, _Inbox, _text_frame
 from tests.patches.pins import assert_written_for
 from tests.ws import until
 
@@ -91,7 +92,7 @@ async def test_the_protocol_keeps_no_handshake_request_and_still_reads_frames() 
         await until(lambda: server.started, within=10)
         port = server.servers[0].sockets[0].getsockname()[1]
         async with websockets.connect(f"ws://127.0.0.1:{port}/", compression=None) as ws:
-            for text in ("one", "two", "x" * 70_000):  # the last spans many reads
+            for text in ("one", "two", "x" * 70_000, "é" * 200):  # long: many reads
                 await ws.send(text)
                 assert await asyncio.wait_for(ws.recv(), 5) == text
             gc.collect()
@@ -135,6 +136,34 @@ def test_uvicorn_still_has_the_protocol_methods_and_attributes_the_patch_overrid
         re.findall(r"self\.writable\.(\w+)", source)
     )
     assert used <= {"put_nowait", "get", "empty", "set", "clear", "wait", "is_set"}, used
+
+
+def test_a_text_frame_is_the_frame_websockets_writes() -> None:
+    """The lean protocol writes text frames it built (once per text) itself: byte for byte
+    what websockets' server protocol writes, at every payload length form."""
+    for text in ("", "x", "é" * 63, "y" * 125, "z" * 126, "w" * 65_535, "v" * 65_536):
+        server = ServerProtocol()
+        server.state = State.OPEN
+        server.send_text(text.encode())
+        assert _text_frame(text) == b"".join(server.data_to_send())
+        assert _text_frame(text) is _text_frame(text)
+
+
+def test_websockets_still_sends_text_the_way_the_frame_writer_copies() -> None:
+    send_text = inspect.getsource(Protocol.send_text)
+    for needle in ("self.expect_continuation_frame", "self._state is not OPEN", "Frame(TEXT"):
+        assert needle in send_text, f"websockets' send_text no longer does `{needle}`"
+    send_frame = inspect.getsource(Protocol.send_frame)
+    for needle in ("self.debug", "self.writes.append", "mask=self.side is CLIENT"):
+        assert needle in send_frame, f"websockets' send_frame no longer does `{needle}`"
+    upstream = inspect.getsource(WebSocketsSansIOProtocol.send)
+    for needle in (
+        "await self.writable.wait()",
+        "self.conn.send_text(text_data.encode())",
+        'self.transport.write(b"".join(output))',
+        "elif not self.close_sent and self.initial_response is None:",
+    ):
+        assert needle in upstream, f"uvicorn's send no longer does `{needle}`"
 
 
 def test_websockets_still_parses_frames_as_the_parser_restart_expects() -> None:

@@ -27,12 +27,16 @@ def settings(database_url: str) -> Settings:
 async def test_a_subscriber_that_falls_behind_is_closed_with_4413(
     app: Starlette, practice: Practice, resources: Resources
 ) -> None:
+    coach = await practice.coach()
     async with app_socket(app) as ws:
-        await ws.init(await practice.token(await practice.coach()))
+        await ws.init(await practice.token(coach))
         await ws.subscribe("1", "subscription { alertCreated { id } }")
         await until(lambda: resources.realtime.subscriber_count(ALERTS_CHANNEL) == 1)
-        # Published back to back, the events are queued faster than the feed takes them.
+        # Published back to back, the coach's events are queued faster than the feed takes
+        # them (each one reads the database).
         for n in range(10):
-            await resources.realtime.publish(ALERTS_CHANNEL, {"coachId": -1, "alertIds": [n]})
+            await resources.realtime.publish(
+                ALERTS_CHANNEL, {"coachId": coach.id, "alertIds": [-n]}
+            )
         assert await ws.closed_with() == SLOW_SUBSCRIBER_CLOSE_CODE
     await until(lambda: resources.realtime.subscriber_count(ALERTS_CHANNEL) == 0)
