@@ -96,13 +96,17 @@ class _Plan:
 
     def _text(self, values: Mapping[str, Any], lengths: tuple[int, ...]) -> _Text:
         state = self.compiled.construct_expanded_state(values)
+        # As SQLAlchemy's execution does: the compiled form's processors, and those of the
+        # parameters an IN list expanded into.
+        processors = {name: p for name, p in self.compiled._bind_processors.items() if callable(p)}
+        processors.update(state.processors)
         origin: dict[str, tuple[str, int | None]] = {
             expanded: (name, i)
             for name, names in state.parameter_expansion.items()
             for i, expanded in enumerate(names)
         }
         slots = tuple(
-            (*origin.get(name, (name, None)), state.processors.get(name))
+            (*origin.get(name, (name, None)), processors.get(name))
             for name in state.positiontup or ()
         )
         if len(self.texts) >= _MAX_TEXTS:
