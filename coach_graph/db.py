@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -108,11 +109,14 @@ class _RolledBack(Exception):
 
 
 class _ReadScope:
-    """One session shared by every read of one GraphQL operation (see `Database.read_scope`)."""
+    """The reads of one GraphQL operation (see `Database.read_scope`): one connection, lent to
+    one task at a time, and a session bound to it."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.connection: AsyncConnection | None = None
         self.session: AsyncSession | None = None
+        self.lent = False  # the session is in use (by `owner`)
         self.lock = asyncio.Lock()
         self.owner: asyncio.Task[object] | None = None
         self.closed = False
@@ -124,10 +128,10 @@ _writing: ContextVar[Database | None] = ContextVar("coach_graph_writing", defaul
 
 
 class Database:
-    """Owns the engine. `session()` for reads, `transaction()` for one all-or-nothing write.
+    """Owns the engine. `session()` / `connection()` read, `transaction()` writes all or nothing.
 
-    A session holds a pooled connection only while its statements run. When no connection
-    frees up within `pool_timeout` seconds, `Unavailable` is raised (HTTP 503 with Retry-After).
+    A read scope (a request) holds one pooled connection, other reads only while they run. When
+    no connection frees up within `pool_timeout` seconds, `Unavailable` is raised (HTTP 503).
     On SQLite the writers of this process take turns (one asyncio lock, bounded by the same
     timeout) and begin with `BEGIN IMMEDIATE`, so a writer waits for the file's write lock (busy
     timeout) instead of failing half-way with "database is locked"; readers never wait (WAL).
@@ -193,34 +197,75 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reading. Inside a `read_scope()` it is the scope's shared session, lent
-        to one task at a time; the caller must not commit it (writes use `transaction()`)."""
-        scope = _read_scope.get()
-        if scope is None or scope.db is not self or scope.closed:
-            async with self._sessions() as session, self._bounded():
-                yield session
-            return
-        task = asyncio.current_task()
-        if scope.owner is task and scope.session is not None:  # nested use in the same task
-            yield scope.session
-            return
-        async with scope.lock:
-            if scope.closed:  # a task that outlived its request (e.g. after an error)
+        """A session for reading. Inside a `read_scope()` it is the scope's shared session, on
+        the scope's connection, lent to one task at a time; the caller must not commit it
+        (writes use `transaction()`)."""
+        async with self._turn() as scope:
+            if scope is None:
                 async with self._sessions() as session, self._bounded():
                     yield session
                 return
             if scope.session is None:
-                scope.session = self._sessions()
-            scope.owner = task
+                scope.session = self._sessions(bind=scope.connection)
+            if scope.lent:  # nested use in the same task
+                yield scope.session
+                return
+            scope.lent = True
             try:
                 async with self._bounded():
                     yield scope.session
             finally:
-                scope.owner = None
-                # The connection goes back to the pool after every use (never held while the
-                # request waits on anything else), and objects never outlive one use: a later
-                # read sees what writes committed since.
+                scope.lent = False
+                # Objects never outlive one use (the connection's transaction stays open).
                 await scope.session.close()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reading Core statements (`prepared.Read`): inside a `read_scope()`
+        the scope's, lent to one task at a time; outside, a pooled one for the block."""
+        async with self._turn() as scope:
+            if scope is None:
+                async with self._bounded(), self.engine.connect() as conn:
+                    yield conn
+                return
+            assert scope.connection is not None
+            async with self._bounded():
+                yield scope.connection
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[_ReadScope | None]:
+        """This task's turn on the read scope, its connection checked out (at the first read);
+        None outside a scope. Nested use in one task needs no second turn."""
+        scope = _read_scope.get()
+        if scope is None or scope.db is not self or scope.closed:
+            yield None
+            return
+        task = asyncio.current_task()
+        if scope.owner is task:
+            yield scope
+            return
+        async with scope.lock:
+            if scope.closed:  # a task that outlived its request (e.g. after an error)
+                yield None
+                return
+            scope.owner = task
+            try:
+                if scope.connection is None:
+                    scope.connection = await self._read_connection()
+                yield scope
+            finally:
+                scope.owner = None
+
+    async def _read_connection(self) -> AsyncConnection:
+        """A read scope's connection, in a transaction of SQLAlchemy's that the scope's session
+        joins (no rollback per use). Each statement sees what was committed before it: SQLite
+        sends no BEGIN before a read, PostgreSQL's is in autocommit (a failed read spoils none)."""
+        async with self._bounded():
+            conn = await self.engine.connect()
+        if not is_sqlite(self.url):
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.begin()
+        return conn
 
     @asynccontextmanager
     async def admitted(self) -> AsyncIterator[None]:
@@ -240,17 +285,20 @@ class Database:
 
     @asynccontextmanager
     async def read_scope(self) -> AsyncIterator[None]:
-        """Share one session among all reads inside the block (one GraphQL query with its
-        DataLoaders): its reads take turns, so a request never holds two read connections."""
+        """Share one connection among all reads inside the block (one GraphQL query with its
+        DataLoaders): its reads take turns on it, so a request never holds two read
+        connections and checks one out once (at its first read), not once per statement."""
         scope = _ReadScope(self)
         token = _read_scope.set(scope)
         try:
             yield
         finally:
             _read_scope.reset(token)
-            # Wait for a reader still using it; later stragglers get sessions of their own.
+            # Wait for a reader still using it; later stragglers get connections of their own.
             async with scope.lock:
                 scope.closed = True
+                if scope.connection is not None:
+                    await scope.connection.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -162,6 +162,19 @@ class Keyset:
         """Rows strictly after `values` in this order."""
         return _after(list(self.keys), list(values))
 
+    def after_bound(self) -> Any:
+        """Rows strictly after a cursor whose values are the bound parameters `after_0`,
+        `after_1`... (a statement prepared once; `bound` gives their values)."""
+        names = [
+            sa.bindparam(f"after_{i}", type_=k.expression.type) for i, k in enumerate(self.keys)
+        ]
+        return _after(list(self.keys), names)
+
+    @staticmethod
+    def bound(values: tuple[Any, ...]) -> dict[str, Any]:
+        """The values of `after_bound`'s parameters for a cursor's key."""
+        return {f"after_{i}": value for i, value in enumerate(values)}
+
     def select(self, query: Any, after: str | None, size: int, *, cursors: Cursors) -> Any:
         """`query` ordered, resumed after the cursor, limited to one row more than a page."""
         values = self.decode(after, cursors=cursors)

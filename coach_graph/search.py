@@ -90,8 +90,14 @@ def escape_like(text: str) -> str:
 
 def contains(key: Any, folded: str) -> sa.ColumnElement[bool]:
     """`key` (a search key column) holds the normalised search text `folded` as a substring."""
-    like: sa.ColumnElement[bool] = key.like(f"%{escape_like(folded)}%", escape="\\")
+    like: sa.ColumnElement[bool] = key.like(substring_pattern(folded), escape="\\")
     return like
+
+
+def substring_pattern(folded: str) -> str:
+    """The LIKE pattern (escape character `\\`) matching `folded` anywhere in a key: the value
+    of a prepared statement's `key.like(bindparam, escape="\\")`."""
+    return f"%{escape_like(folded)}%"
 
 
 def _derived_column(make: Callable[..., str], sources: tuple[str, ...], type_: Any) -> Any:

@@ -21,6 +21,7 @@ from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
 from coach_graph.errors import NotFound
+from coach_graph.prepared import entities, table
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,21 +60,30 @@ def linked(coach_id: int, client_id: int) -> sa.Select[CoachClient]:
     )
 
 
+_users, _links = table(User), table(CoachClient)
+# A coach's client with consent GRANTED: one probe of the (coach, client) link (an `IN` over
+# every client of a big practice would read them all).
+_GRANTED_CLIENT = entities(
+    User,
+    sa.select(*_users.c)
+    .join(_links, _links.c.client_id == _users.c.id)
+    .where(
+        _users.c.id == sa.bindparam("client_id"),
+        _links.c.coach_id == sa.bindparam("coach_id"),
+        _links.c.consent == ConsentStatus.GRANTED.value,
+    ),
+)
+_USER = entities(User, sa.select(*_users.c).where(_users.c.id == sa.bindparam("client_id")))
+
+
 async def visible_client(db: Database, viewer: Viewer | None, client_id: int) -> ClientView:
     """The client if the viewer may see them, else NOT_FOUND (also for a client's own id)."""
     viewer = require_viewer(viewer)
-    async with db.session() as session:
-        if viewer.is_coach:
-            client = await session.scalar(
-                sa.select(User).where(
-                    col(User.id) == client_id,
-                    col(User.id).in_(granted_clients(viewer.id)),
-                )
-            )
-        elif client_id == viewer.id:
-            client = await session.get(User, client_id)
-        else:
-            client = None
+    client: User | None = None
+    if viewer.is_coach:
+        client = await _GRANTED_CLIENT.first(db, client_id=client_id, coach_id=viewer.id)
+    elif client_id == viewer.id:
+        client = await _USER.first(db, client_id=client_id)
     if client is None:
         raise NotFound.of("client", client_id)
     return ClientView(client, viewer.id if viewer.is_coach else None, viewer.time_zone)

@@ -4,6 +4,7 @@ in `clients.access`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -13,14 +14,15 @@ from coach_graph.accounts.models import Role, User
 from coach_graph.alerts.rules import activity_since, inactive, rules_of
 from coach_graph.alerts.store import resolve_for_client
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.access import ClientView, granted_clients
+from coach_graph.clients.access import ClientView
 from coach_graph.clients.activity import days_between, days_inactive
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
 from coach_graph.errors import NotFound
 from coach_graph.homework.models import Homework
 from coach_graph.pagination import Keyset, Page, SortKey, page_size
-from coach_graph.search import contains, normalise_search
+from coach_graph.prepared import Read, Row, entities, rows, table
+from coach_graph.search import contains, normalise_search, substring_pattern
 from coach_graph.sessions.changes import detach_client
 
 
@@ -31,11 +33,38 @@ def _search_condition(search: str | None) -> sa.ColumnElement[bool]:
     return contains(col(User.search_key), text)
 
 
+# My Clients, prepared once per shape (with or without a search, first page or after a cursor):
+# the coach's GRANTED clients through their (coach, client) links.
+_users, _links = table(User), table(CoachClient)
 # By name (else e-mail), case- and accent-insensitively, then id: the stored, folded sort key
 # compared in code-point order on both engines (search.sort_key), the key a cursor holds.
-BY_NAME = Keyset(
-    SortKey(col(User.sort_key), ascending=True, kind=str), SortKey(col(User.id), True, int)
+BY_NAME = Keyset(SortKey(_users.c.sort_key, True, str), SortKey(_users.c.id, True, int))
+_LINKED = _users.join(_links, _links.c.client_id == _users.c.id)
+_GRANTED = (
+    _links.c.coach_id == sa.bindparam("coach_id"),
+    _links.c.consent == ConsentStatus.GRANTED.value,
+    _users.c.role == Role.CLIENT.value,
 )
+_SEARCHED = (_users.c.search_key.like(sa.bindparam("pattern"), escape="\\"),)
+
+
+def _my_clients_page(search: bool, after: bool) -> Read[User]:
+    where = (
+        *_GRANTED,
+        *(_SEARCHED if search else ()),
+        *((BY_NAME.after_bound(),) if after else ()),
+    )
+    query = sa.select(*_users.c).select_from(_LINKED).where(*where)
+    return entities(User, query.order_by(*BY_NAME.order_by()).limit(sa.bindparam("rows")))
+
+
+def _my_clients_count(search: bool) -> Read[Row]:
+    where = (*_GRANTED, *(_SEARCHED if search else ()))
+    return rows(sa.select(sa.func.count()).select_from(_LINKED).where(*where))
+
+
+_PAGES = {(s, a): _my_clients_page(s, a) for s in (False, True) for a in (False, True)}
+_COUNTS = {s: _my_clients_count(s) for s in (False, True)}
 
 
 async def list_clients(
@@ -45,19 +74,18 @@ async def list_clients(
     e-mail, one page at a time."""
     coach = require_coach(viewer)
     size = page_size(first, 50)
-    base = sa.select(User).where(
-        col(User.role) == Role.CLIENT,
-        col(User.id).in_(granted_clients(coach.id)),
-        _search_condition(search),
+    cursor = BY_NAME.decode(after, cursors=db.cursors)
+    text = normalise_search(search)
+    params: dict[str, Any] = {"coach_id": coach.id}
+    if text is not None:
+        params["pattern"] = substring_pattern(text)
+    clients = await _PAGES[(text is not None, cursor is not None)].all(
+        db, rows=size + 1, **params, **(Keyset.bound(cursor) if cursor else {})
     )
-    query = BY_NAME.select(base, after, size, cursors=db.cursors)
-    async with db.session() as session:
-        clients = list((await session.scalars(query)).all())
 
     async def count() -> int:
-        async with db.session() as session:
-            total = await session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-        return int(total or 0)
+        found = await _COUNTS[text is not None].first(db, **params)
+        return int(found[0] or 0) if found else 0
 
     views = [ClientView(c, coach.id, coach.time_zone) for c in clients]
     return BY_NAME.page(

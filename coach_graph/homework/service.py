@@ -26,6 +26,7 @@ from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.homework.models import Homework, Lesson, Module
 from coach_graph.loaders import by_key
 from coach_graph.pagination import page_size
+from coach_graph.prepared import Entity, Read, Row, columns, entities, table
 from coach_graph.search import contains, escape_like, normalise_search
 
 # A key of a per-client read: the viewing coach (None: the client themself) and the client.
@@ -51,11 +52,6 @@ class HomeworkItem:
     module: Module
 
 
-def _scope(coach_id: int | None) -> sa.ColumnElement[bool]:
-    """Only this coach's assignments; everything for a client looking at themself."""
-    return sa.true() if coach_id is None else col(Homework.coach_id) == coach_id
-
-
 def _by_scope(keys: Sequence[ClientKey]) -> dict[int | None, list[int]]:
     groups: dict[int | None, list[int]] = defaultdict(list)
     for coach_id, client_id in keys:
@@ -71,42 +67,71 @@ def _with_lesson() -> sa.Select[Homework, Lesson, Module]:
     )
 
 
+_homework, _lessons, _modules = table(Homework), table(Lesson), table(Module)
+_HOMEWORK, _LESSON = Entity(Homework), Entity(Lesson, len(_homework.c))
+_MODULE = Entity(Module, len(_homework.c) + len(_lessons.c))
+_OF_CLIENTS = _homework.c.client_id.in_(sa.bindparam("client_ids", expanding=True))
+_BY_COACH = _homework.c.coach_id == sa.bindparam("coach_id")
+_NEWEST_FIRST = (_homework.c.assigned_at.desc(), _homework.c.id.desc())
+
+
+def _item(row: Row) -> HomeworkItem:
+    return HomeworkItem(_HOMEWORK(row), _LESSON(row), _MODULE(row))
+
+
+def _client_homework(by_coach: bool) -> Read[HomeworkItem]:
+    query = (
+        sa.select(*columns(Homework, Lesson, Module))
+        .join(_lessons, _lessons.c.id == _homework.c.lesson_id)
+        .join(_modules, _modules.c.id == _lessons.c.module_id)
+        .where(_OF_CLIENTS, *((_BY_COACH,) if by_coach else ()))
+        .order_by(*_NEWEST_FIRST)
+    )
+    return Read(query, _item)
+
+
+def _latest_homework(by_coach: bool) -> Read[Homework]:
+    newest = sa.func.row_number().over(partition_by=_homework.c.client_id, order_by=_NEWEST_FIRST)
+    ranked = (
+        sa.select(_homework.c.id.label("id"), newest.label("rn"))
+        .where(_OF_CLIENTS, *((_BY_COACH,) if by_coach else ()))
+        .subquery()
+    )
+    return entities(
+        Homework,
+        sa.select(*_homework.c).join(ranked, ranked.c.id == _homework.c.id).where(ranked.c.rn == 1),
+    )
+
+
+# Keyed by whether a coach looks (their assignments only), else the client themself (all).
+_CLIENT_HOMEWORK = {c: _client_homework(c) for c in (False, True)}
+_LATEST_HOMEWORK = {c: _latest_homework(c) for c in (False, True)}
+
+
+def _scope_params(coach_id: int | None, client_ids: list[int]) -> dict[str, Any]:
+    params: dict[str, Any] = {"client_ids": client_ids}
+    if coach_id is not None:
+        params["coach_id"] = coach_id
+    return params
+
+
 async def client_homework(db: Database, keys: list[ClientKey]) -> list[list[HomeworkItem]]:
     """Batch: every assignment of each client in scope, newest first."""
     found: dict[ClientKey, list[HomeworkItem]] = defaultdict(list)
-    async with db.session() as session:
-        for coach_id, client_ids in _by_scope(keys).items():
-            rows = await session.execute(
-                _with_lesson()
-                .where(col(Homework.client_id).in_(client_ids), _scope(coach_id))
-                .order_by(col(Homework.assigned_at).desc(), col(Homework.id).desc())
-            )
-            for homework, lesson, module in rows:
-                found[(coach_id, homework.client_id)].append(HomeworkItem(homework, lesson, module))
+    for coach_id, client_ids in _by_scope(keys).items():
+        read = _CLIENT_HOMEWORK[coach_id is not None]
+        for item in await read.all(db, **_scope_params(coach_id, client_ids)):
+            found[(coach_id, item.homework.client_id)].append(item)
     return [found.get(k, []) for k in keys]
 
 
 async def latest_homework(db: Database, keys: list[ClientKey]) -> list[Homework | None]:
     """Batch: each client's most recent assignment in scope (None when there is none)."""
     found: dict[ClientKey, Homework | None] = {}
-    async with db.session() as session:
-        for coach_id, client_ids in _by_scope(keys).items():
-            newest = sa.func.row_number().over(
-                partition_by=col(Homework.client_id),
-                order_by=(col(Homework.assigned_at).desc(), col(Homework.id).desc()),
-            )
-            ranked = (
-                sa.select(col(Homework.id).label("id"), newest.label("rn"))
-                .where(col(Homework.client_id).in_(client_ids), _scope(coach_id))
-                .subquery()
-            )
-            rows = await session.scalars(
-                sa.select(Homework)
-                .join(ranked, ranked.c.id == col(Homework.id))
-                .where(ranked.c.rn == 1)
-            )
-            for homework in rows:
-                found[(coach_id, homework.client_id)] = homework
+    for coach_id, client_ids in _by_scope(keys).items():
+        read = _LATEST_HOMEWORK[coach_id is not None]
+        for homework in await read.all(db, **_scope_params(coach_id, client_ids)):
+            found[(coach_id, homework.client_id)] = homework
     return by_key(keys, found, None)
 
 

@@ -27,6 +27,7 @@ from coach_graph.journals.models import (
 )
 from coach_graph.loaders import by_key
 from coach_graph.pagination import Keyset, SortKey
+from coach_graph.prepared import Read, Row, entities, rows, table
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,36 @@ ENTRY_ORDER = Keyset(
     SortKey(col(JournalEntry.id), ascending=False, kind=int),
 )
 
+# The statements below are prepared once (prepared.py); `client_ids` is an IN list.
+_entries = table(JournalEntry)
+_ORDER = Keyset(
+    SortKey(_entries.c.created_at, ascending=False, kind=datetime),
+    SortKey(_entries.c.id, ascending=False, kind=int),
+)
+_OF_CLIENTS = _entries.c.client_id.in_(sa.bindparam("client_ids", expanding=True))
+_ANALYSED = _entries.c.analysis_status == AnalysisStatus.ANALYSED.value
+
+
+def _entry_page(many: bool, after: bool) -> Read[JournalEntry]:
+    """A page of entries: one client's walks its (client, created) index and stops; several
+    clients' are ranked per client in one statement."""
+    where = [_OF_CLIENTS, *((_ORDER.after_bound(),) if after else ())]
+    if not many:
+        query = sa.select(*_entries.c).where(*where).order_by(*_ORDER.order_by())
+        return entities(JournalEntry, query.limit(sa.bindparam("rows")))
+    rank = sa.func.row_number().over(partition_by=_entries.c.client_id, order_by=_ORDER.order_by())
+    ranked = sa.select(_entries.c.id, rank.label("rank")).where(*where).subquery()
+    query = (
+        sa.select(*_entries.c)
+        .join(ranked, ranked.c.id == _entries.c.id)
+        .where(ranked.c.rank <= sa.bindparam("rows"))
+        .order_by(*_ORDER.order_by())
+    )
+    return entities(JournalEntry, query)
+
+
+_ENTRY_PAGES = {(m, a): _entry_page(m, a) for m in (False, True) for a in (False, True)}
+
 
 async def entry_pages(db: Database, keys: list[EntryPageKey]) -> list[list[JournalEntry]]:
     """Each key's page of entries (up to size + 1 rows, newest first)."""
@@ -86,54 +117,42 @@ async def entry_pages(db: Database, keys: list[EntryPageKey]) -> list[list[Journ
     for k in keys:
         groups[(k.size, k.after)].append(k.client_id)
     found: dict[EntryPageKey, list[JournalEntry]] = {}
-    async with db.session() as session:
-        for (size, after), client_ids in groups.items():
-            where: list[sa.ColumnElement[bool]] = [col(JournalEntry.client_id).in_(client_ids)]
-            if after is not None:
-                where.append(ENTRY_ORDER.after(after))
-            rank = (
-                sa.func.row_number()
-                .over(partition_by=col(JournalEntry.client_id), order_by=ENTRY_ORDER.order_by())
-                .label("rank")
-            )
-            ranked = sa.select(col(JournalEntry.id), rank).where(*where).subquery()
-            rows = await session.scalars(
-                sa.select(JournalEntry)
-                .join(ranked, ranked.c.id == col(JournalEntry.id))
-                .where(ranked.c.rank <= size + 1)
-                .order_by(*ENTRY_ORDER.order_by())
-            )
-            by_client: dict[int, list[JournalEntry]] = defaultdict(list)
-            for entry in rows:
-                by_client[entry.client_id].append(entry)
-            for cid in client_ids:
-                found[EntryPageKey(cid, size, after)] = by_client.get(cid, [])
+    for (size, after), client_ids in groups.items():
+        read = _ENTRY_PAGES[(len(client_ids) > 1, after is not None)]
+        resume = {} if after is None else Keyset.bound(after)
+        by_client: dict[int, list[JournalEntry]] = defaultdict(list)
+        for entry in await read.all(db, client_ids=client_ids, rows=size + 1, **resume):
+            by_client[entry.client_id].append(entry)
+        for cid in client_ids:
+            found[EntryPageKey(cid, size, after)] = by_client.get(cid, [])
     return by_key(keys, found, [])
+
+
+def _per_client(*where: sa.ColumnElement[bool], value: Any = None) -> Read[Row]:
+    """(client id, aggregate) per client of `client_ids`: a count unless `value` is given."""
+    aggregate = sa.func.count() if value is None else value
+    query = sa.select(_entries.c.client_id, aggregate).where(_OF_CLIENTS, *where)
+    return rows(query.group_by(_entries.c.client_id))
+
+
+_ENTRY_COUNTS = _per_client()
+_LAST_WRITTEN = _per_client(value=sa.func.max(_entries.c.created_at))
+_UNCOVERED_COUNTS = _per_client(_ANALYSED, _entries.c.summary_id.is_(None))
 
 
 async def entry_counts(db: Database, client_ids: list[int]) -> list[int]:
     """How many entries each client has written."""
-    async with db.session() as session:
-        rows = await session.execute(
-            sa.select(col(JournalEntry.client_id), sa.func.count())
-            .where(col(JournalEntry.client_id).in_(client_ids))
-            .group_by(col(JournalEntry.client_id))
-        )
-        found = {cid: int(n) for cid, n in rows.all()}
+    found = {cid: int(n) for cid, n in await _ENTRY_COUNTS.all(db, client_ids=client_ids)}
     return by_key(client_ids, found, 0)
 
 
 async def last_journal_at(db: Database, client_ids: list[int]) -> list[datetime | None]:
     """When each client last wrote an entry (None: never)."""
-    async with db.session() as session:
-        rows = await session.execute(
-            sa.select(col(JournalEntry.client_id), sa.func.max(col(JournalEntry.created_at)))
-            .where(col(JournalEntry.client_id).in_(client_ids))
-            .group_by(col(JournalEntry.client_id))
-        )
-        found: dict[int, datetime | None] = {
-            cid: _aware(at) for cid, at in rows.all() if at is not None
-        }
+    found: dict[int, datetime | None] = {
+        cid: _aware(at)
+        for cid, at in await _LAST_WRITTEN.all(db, client_ids=client_ids)
+        if at is not None
+    }
     return by_key(client_ids, found, None)
 
 
@@ -144,17 +163,20 @@ def _aware(value: datetime | str) -> datetime:
     return as_utc(value)
 
 
+_summaries = table(JournalSummary)
+_SUMMARIES = entities(
+    JournalSummary,
+    sa.select(*_summaries.c)
+    .where(_summaries.c.client_id.in_(sa.bindparam("client_ids", expanding=True)))
+    .order_by(_summaries.c.period_end.desc(), _summaries.c.id.desc()),
+)
+
+
 async def summaries_of(db: Database, client_ids: list[int]) -> list[list[JournalSummary]]:
     """Each client's summaries, newest first."""
-    async with db.session() as session:
-        rows = await session.scalars(
-            sa.select(JournalSummary)
-            .where(col(JournalSummary.client_id).in_(client_ids))
-            .order_by(col(JournalSummary.period_end).desc(), col(JournalSummary.id).desc())
-        )
-        found: dict[int, list[JournalSummary]] = defaultdict(list)
-        for summary in rows:
-            found[summary.client_id].append(summary)
+    found: dict[int, list[JournalSummary]] = defaultdict(list)
+    for summary in await _SUMMARIES.all(db, client_ids=client_ids):
+        found[summary.client_id].append(summary)
     return by_key(client_ids, found, [])
 
 
@@ -168,26 +190,19 @@ def uncovered_condition() -> sa.ColumnElement[bool]:
 
 async def uncovered_counts(db: Database, client_ids: list[int]) -> list[int]:
     """How many analysed entries of each client no summary covers yet."""
-    async with db.session() as session:
-        rows = await session.execute(
-            sa.select(col(JournalEntry.client_id), sa.func.count())
-            .where(col(JournalEntry.client_id).in_(client_ids), uncovered_condition())
-            .group_by(col(JournalEntry.client_id))
-        )
-        found = {cid: int(n) for cid, n in rows.all()}
+    found = {cid: int(n) for cid, n in await _UNCOVERED_COUNTS.all(db, client_ids=client_ids)}
     return by_key(client_ids, found, 0)
 
 
 _SCORE_COLUMNS = (
-    col(JournalEntry.client_id),
-    col(JournalEntry.created_at),
-    col(JournalEntry.sentiment_score),
-    *(getattr(JournalEntry, e) for e in EMOTIONS),
+    _entries.c.client_id,
+    _entries.c.created_at,
+    _entries.c.sentiment_score,
+    *(_entries.c[e] for e in EMOTIONS),
 )
 
 
-def _emotion_row(row: sa.Row[Any]) -> EmotionRow:
-    values = tuple(row)
+def _emotion_row(values: Row) -> EmotionRow:
     client_id, created_at, sentiment_score = values[:3]
     return EmotionRow(
         client_id=int(client_id),
@@ -197,39 +212,38 @@ def _emotion_row(row: sa.Row[Any]) -> EmotionRow:
     )
 
 
+_OLDEST_FIRST = (_entries.c.created_at, _entries.c.id)
+_latest = sa.func.row_number().over(partition_by=_entries.c.client_id, order_by=_ORDER.order_by())
+_ranked = sa.select(_entries.c.id, _latest.label("rank")).where(_OF_CLIENTS, _ANALYSED).subquery()
+# Each client's last `last` analysed entries, oldest first.
+_RECENT = Read(
+    sa.select(*_SCORE_COLUMNS)
+    .join(_ranked, _ranked.c.id == _entries.c.id)
+    .where(_ranked.c.rank <= sa.bindparam("last"))
+    .order_by(*_OLDEST_FIRST),
+    _emotion_row,
+)
+# Each client's analysed entries written since a moment, oldest first.
+_SINCE = Read(
+    sa.select(*_SCORE_COLUMNS)
+    .where(_OF_CLIENTS, _ANALYSED, _entries.c.created_at >= sa.bindparam("since"))
+    .order_by(*_OLDEST_FIRST),
+    _emotion_row,
+)
+
+
 async def recent_emotions(db: Database, keys: list[RecentKey]) -> list[list[EmotionRow]]:
     """Each client's last `last` analysed entries' scores, oldest first."""
     groups: dict[int, list[int]] = defaultdict(list)
     for k in keys:
         groups[k.last].append(k.client_id)
     found: dict[RecentKey, list[EmotionRow]] = {}
-    async with db.session() as session:
-        for last, client_ids in groups.items():
-            rank = (
-                sa.func.row_number()
-                .over(partition_by=col(JournalEntry.client_id), order_by=ENTRY_ORDER.order_by())
-                .label("rank")
-            )
-            ranked = (
-                sa.select(col(JournalEntry.id), rank)
-                .where(
-                    col(JournalEntry.client_id).in_(client_ids),
-                    col(JournalEntry.analysis_status) == AnalysisStatus.ANALYSED,
-                )
-                .subquery()
-            )
-            rows = await session.execute(
-                sa.select(*_SCORE_COLUMNS)
-                .join(ranked, ranked.c.id == col(JournalEntry.id))
-                .where(ranked.c.rank <= last)
-                .order_by(col(JournalEntry.created_at), col(JournalEntry.id))
-            )
-            by_client: dict[int, list[EmotionRow]] = defaultdict(list)
-            for row in rows.all():
-                point = _emotion_row(row)
-                by_client[point.client_id].append(point)
-            for cid in client_ids:
-                found[RecentKey(cid, last)] = by_client.get(cid, [])
+    for last, client_ids in groups.items():
+        by_client: dict[int, list[EmotionRow]] = defaultdict(list)
+        for point in await _RECENT.all(db, client_ids=client_ids, last=last):
+            by_client[point.client_id].append(point)
+        for cid in client_ids:
+            found[RecentKey(cid, last)] = by_client.get(cid, [])
     return by_key(keys, found, [])
 
 
@@ -239,21 +253,10 @@ async def emotions_since(db: Database, keys: list[SinceKey]) -> list[list[Emotio
     for k in keys:
         groups[k.since].append(k.client_id)
     found: dict[SinceKey, list[EmotionRow]] = {}
-    async with db.session() as session:
-        for since, client_ids in groups.items():
-            rows = await session.execute(
-                sa.select(*_SCORE_COLUMNS)
-                .where(
-                    col(JournalEntry.client_id).in_(client_ids),
-                    col(JournalEntry.analysis_status) == AnalysisStatus.ANALYSED,
-                    col(JournalEntry.created_at) >= since,
-                )
-                .order_by(col(JournalEntry.created_at), col(JournalEntry.id))
-            )
-            by_client: dict[int, list[EmotionRow]] = defaultdict(list)
-            for row in rows.all():
-                point = _emotion_row(row)
-                by_client[point.client_id].append(point)
-            for cid in client_ids:
-                found[SinceKey(cid, since)] = by_client.get(cid, [])
+    for since, client_ids in groups.items():
+        by_client: dict[int, list[EmotionRow]] = defaultdict(list)
+        for point in await _SINCE.all(db, client_ids=client_ids, since=since):
+            by_client[point.client_id].append(point)
+        for cid in client_ids:
+            found[SinceKey(cid, since)] = by_client.get(cid, [])
     return by_key(keys, found, [])

@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from coach_graph import clock
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.db import Database
 from coach_graph.pagination import Cursors, Keyset, Page, SortKey, page_size
+from coach_graph.prepared import Read, Row, entities, rows, table
 from coach_graph.sessions.access import viewer_scope
 from coach_graph.sessions.models import CoachingSession, SessionStatus
 from coach_graph.sessions.status import STATUS_ORDER
@@ -66,16 +66,18 @@ def _conditions(q: SessionQuery, now: datetime) -> list[sa.ColumnElement[bool]]:
     return conds
 
 
+_sessions = table(CoachingSession)
+
+
 def _status_rank() -> sa.ColumnElement[int]:
     return sa.case(
-        *((col(CoachingSession.status) == s.value, i) for s, i in STATUS_ORDER.items()),
+        *((_sessions.c.status == s.value, i) for s, i in STATUS_ORDER.items()),
         else_=len(STATUS_ORDER),
     )
 
 
-def keyset(sort: Sort) -> Keyset:
-    """The order of a history: by start (newest or oldest first) or by status, the id last."""
-    starts, ident = col(CoachingSession.starts_at), col(CoachingSession.id)
+def _keyset(sort: Sort) -> Keyset:
+    starts, ident = _sessions.c.starts_at, _sessions.c.id
     if sort == Sort.OLDEST_FIRST:
         return Keyset(SortKey(starts, True, datetime), SortKey(ident, True, int))
     if sort == Sort.STATUS:
@@ -85,6 +87,14 @@ def keyset(sort: Sort) -> Keyset:
             SortKey(ident, False, int),
         )
     return Keyset(SortKey(starts, False, datetime), SortKey(ident, False, int))
+
+
+_KEYSETS = {sort: _keyset(sort) for sort in Sort}
+
+
+def keyset(sort: Sort) -> Keyset:
+    """The order of a history: by start (newest or oldest first) or by status, the id last."""
+    return _KEYSETS[sort]
 
 
 def _key(sort: Sort, s: CoachingSession) -> tuple[Any, ...]:
@@ -154,16 +164,99 @@ class ClientSessions:
         )
 
 
-def _client_conditions(
-    coach_id: int | None, query: SessionQuery, client_ids: list[int]
-) -> list[sa.ColumnElement[bool]]:
-    # The clients were checked visible already: the coach's own sessions with them suffice,
-    # without the consent subquery of the general scope.
-    conds = _conditions(query, clock.now())
-    conds.append(col(CoachingSession.client_id).in_(client_ids))
-    if coach_id is not None:
-        conds.append(col(CoachingSession.coach_id) == coach_id)
+# The per-client reads are prepared once per shape: which filters are set, the order, whether
+# after a cursor, one client or several. The filters' values are bound parameters.
+_Shape = tuple[bool, When, bool, bool, bool, bool]
+
+
+def _shape(coach_id: int | None, q: SessionQuery) -> _Shape:
+    return (
+        coach_id is not None,
+        q.when,
+        q.statuses is not None,
+        q.service_ids is not None,
+        q.starts_from is not None,
+        q.starts_to is not None,
+    )
+
+
+def _bound_conditions(shape: _Shape) -> list[sa.ColumnElement[bool]]:
+    """`_conditions` of one shape with bound parameters, for the clients `client_ids` (checked
+    visible already: the coach's own sessions with them suffice, without the consent subquery
+    of the general scope)."""
+    by_coach, when, statuses, services, starts_from, starts_to = shape
+    c = _sessions.c
+    conds: list[sa.ColumnElement[bool]] = [
+        c.client_id.in_(sa.bindparam("client_ids", expanding=True))
+    ]
+    if by_coach:
+        conds.append(c.coach_id == sa.bindparam("coach_id"))
+    if when == When.UPCOMING:
+        conds.append(c.starts_at >= sa.bindparam("now", type_=c.starts_at.type))
+    elif when == When.PAST:
+        conds.append(c.starts_at < sa.bindparam("now", type_=c.starts_at.type))
+    if statuses:
+        conds.append(c.status.in_(sa.bindparam("statuses", expanding=True)))
+    if services:
+        conds.append(c.service_id.in_(sa.bindparam("service_ids", expanding=True)))
+    if starts_from:
+        conds.append(c.starts_at >= sa.bindparam("starts_from", type_=c.starts_at.type))
+    if starts_to:
+        conds.append(c.starts_at < sa.bindparam("starts_to", type_=c.starts_at.type))
     return conds
+
+
+def _bound_values(coach_id: int | None, q: SessionQuery, client_ids: list[int]) -> dict[str, Any]:
+    values: dict[str, Any] = {"client_ids": client_ids, "coach_id": coach_id, "now": clock.now()}
+    if q.statuses is not None:
+        values["statuses"] = [s.value for s in q.statuses]
+    if q.service_ids is not None:
+        values["service_ids"] = list(q.service_ids)
+    values["starts_from"], values["starts_to"] = q.starts_from, q.starts_to
+    return values
+
+
+_PAGE_READS: dict[tuple[_Shape, Sort, bool, bool], Read[CoachingSession]] = {}
+_COUNT_READS: dict[tuple[_Shape, bool], Read[Row]] = {}
+
+
+def _page_read(shape: _Shape, sort: Sort, after: bool, many: bool) -> Read[CoachingSession]:
+    read = _PAGE_READS.get((shape, sort, after, many))
+    if read is not None:
+        return read
+    order = keyset(sort)
+    conds = _bound_conditions(shape) + ([order.after_bound()] if after else [])
+    rows_wanted: sa.BindParameter[int] = sa.bindparam("rows")
+    if not many:  # one client: an ordered LIMIT walks the index and stops
+        query = sa.select(*_sessions.c).where(*conds).order_by(*order.order_by()).limit(rows_wanted)
+    else:
+        rank = sa.func.row_number().over(
+            partition_by=_sessions.c.client_id, order_by=order.order_by()
+        )
+        ranked = sa.select(*_sessions.c, rank.label("rank")).where(*conds).subquery()
+        query = (
+            sa.select(*(ranked.c[c.key] for c in _sessions.c))
+            .where(ranked.c.rank <= rows_wanted)
+            .order_by(ranked.c.client_id, ranked.c.rank)
+        )
+    read = _PAGE_READS[(shape, sort, after, many)] = entities(CoachingSession, query)
+    return read
+
+
+def _count_read(shape: _Shape, many: bool) -> Read[Row]:
+    """(client id, count) per client; for one client, (count,) alone."""
+    read = _COUNT_READS.get((shape, many))
+    if read is None:
+        c, conds = _sessions.c, _bound_conditions(shape)
+        if many:
+            query: sa.Select[Any] = sa.select(c.client_id, sa.func.count()).where(*conds)
+            query = query.group_by(c.client_id)
+        else:
+            # One client: a plain count walks the (client, coach, start) index; grouped,
+            # SQLite picks the (coach, status, start) index and reads all the coach's rows.
+            query = sa.select(sa.func.count()).where(*conds)
+        read = _COUNT_READS[(shape, many)] = rows(query)
+    return read
 
 
 async def client_session_pages(
@@ -174,33 +267,16 @@ async def client_session_pages(
     for k in keys:
         groups[(k.coach_id, k.query, k.sort, k.size, k.after)].append(k)
     found: dict[ClientSessions, list[CoachingSession]] = {}
-    async with db.session() as session:
-        for (coach_id, query, sort, size, after), members in groups.items():
-            order = keyset(sort)
-            conds = _client_conditions(coach_id, query, [k.client_id for k in members])
-            if after is not None:
-                conds.append(order.after(after))
-            ordering = order.order_by()
-            if len(members) == 1:  # one client: an ordered LIMIT walks the index and stops
-                result = await session.scalars(
-                    sa.select(CoachingSession).where(*conds).order_by(*ordering).limit(size + 1)
-                )
-            else:
-                rank = sa.func.row_number().over(
-                    partition_by=col(CoachingSession.client_id), order_by=ordering
-                )
-                ranked = sa.select(CoachingSession, rank.label("rank")).where(*conds).subquery()
-                row = aliased(CoachingSession, ranked)
-                result = await session.scalars(
-                    sa.select(row)
-                    .where(ranked.c.rank <= size + 1)
-                    .order_by(ranked.c.client_id, ranked.c.rank)
-                )
-            by_client: dict[int | None, list[CoachingSession]] = defaultdict(list)
-            for s in result:
-                by_client[s.client_id].append(s)
-            for k in members:
-                found[k] = by_client.get(k.client_id, [])
+    for (coach_id, query, sort, size, after), members in groups.items():
+        read = _page_read(_shape(coach_id, query), sort, after is not None, len(members) > 1)
+        values = _bound_values(coach_id, query, [k.client_id for k in members])
+        if after is not None:
+            values.update(Keyset.bound(after))
+        by_client: dict[int | None, list[CoachingSession]] = defaultdict(list)
+        for s in await read.all(db, rows=size + 1, **values):
+            by_client[s.client_id].append(s)
+        for k in members:
+            found[k] = by_client.get(k.client_id, [])
     return [found[k] for k in keys]
 
 
@@ -212,21 +288,14 @@ async def client_session_counts(
     for client_id, coach_id, query in keys:
         groups[(coach_id, query)].append(client_id)
     found: dict[tuple[int, int | None, SessionQuery], int] = {}
-    async with db.session() as session:
-        for (coach_id, query), client_ids in groups.items():
-            conds = _client_conditions(coach_id, query, client_ids)
-            if len(client_ids) == 1:
-                # One client: a plain count walks the (client, coach, start) index; grouped,
-                # SQLite picks the (coach, status, start) index and reads all the coach's rows.
-                n = await session.scalar(sa.select(sa.func.count()).where(*conds))
-                counts: dict[int | None, int] = {client_ids[0]: int(n or 0)}
-            else:
-                rows = await session.execute(
-                    sa.select(col(CoachingSession.client_id), sa.func.count())
-                    .where(*conds)
-                    .group_by(col(CoachingSession.client_id))
-                )
-                counts = {client_id: int(n) for client_id, n in rows.all()}
-            for client_id in client_ids:
-                found[(client_id, coach_id, query)] = counts.get(client_id, 0)
+    for (coach_id, query), client_ids in groups.items():
+        read = _count_read(_shape(coach_id, query), len(client_ids) > 1)
+        found_rows = await read.all(db, **_bound_values(coach_id, query, client_ids))
+        counts: dict[int | None, int] = (
+            {client_id: int(n) for client_id, n in found_rows}
+            if len(client_ids) > 1
+            else {client_ids[0]: int(found_rows[0][0] or 0)}
+        )
+        for client_id in client_ids:
+            found[(client_id, coach_id, query)] = counts.get(client_id, 0)
     return [found[k] for k in keys]

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel, col
+from sqlmodel import SQLModel
 
 from coach_graph.accounts.models import User
 from coach_graph.db import Database
+from coach_graph.prepared import Read, entities, table
 from coach_graph.sessions.models import Calendar, CoachingService, CoachingSession
 
 M = TypeVar("M", bound=SQLModel)
 
 
+_BY_ID: dict[type[SQLModel], Read[Any]] = {}
+
+
 async def _by_id(db: Database, model: type[M], ids: list[int]) -> list[M | None]:
-    async with db.session() as session:
-        rows = await session.scalars(sa.select(model).where(col(model.id).in_(ids)))  # type: ignore[attr-defined]
-        found = {row.id: row for row in rows.all()}  # type: ignore[attr-defined]
+    read = _BY_ID.get(model)
+    if read is None:
+        t = table(model)
+        query = sa.select(*t.c).where(t.c.id.in_(sa.bindparam("ids", expanding=True)))
+        read = _BY_ID[model] = entities(model, query)
+    found = {row.id: row for row in await read.all(db, ids=ids)}
     return [found.get(i) for i in ids]
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col
 
 from coach_graph.db import Database
+from coach_graph.prepared import rows, table
 from coach_graph.sessions.models import CoachingSession, SessionStatus
 
 
@@ -29,36 +29,43 @@ class SessionStats:
 StatsKey = tuple[int, int]  # (client id, coach id; 0 = the client's own view)
 
 
+_sessions = table(CoachingSession)
+
+
+def _sum_of(status: SessionStatus, then: Any = 1) -> sa.ColumnElement[Any]:
+    value = sa.case((_sessions.c.status == status.value, then), else_=0)
+    return sa.func.coalesce(sa.func.sum(value), 0)
+
+
+# Per client and currency: sessions, completed, cancelled, no-shows, revenue (completed
+# sessions' prices plus fees). One statement per coach of a batch, walking the
+# (client, coach, start) index.
+_FIGURES = sa.select(
+    _sessions.c.client_id,
+    _sessions.c.currency,
+    sa.func.count(),
+    _sum_of(SessionStatus.COMPLETED),
+    _sum_of(SessionStatus.CANCELLED),
+    _sum_of(SessionStatus.NO_SHOW),
+    _sum_of(SessionStatus.COMPLETED, _sessions.c.price_minor)
+    + sa.func.coalesce(sa.func.sum(_sessions.c.fee_minor), 0),
+).group_by(_sessions.c.client_id, _sessions.c.currency)
+_CLIENTS = _sessions.c.client_id.in_(sa.bindparam("client_ids", expanding=True))
+_WITH_COACH = rows(_FIGURES.where(_CLIENTS, _sessions.c.coach_id == sa.bindparam("coach_id")))
+_ALL_COACHES = rows(_FIGURES.where(_CLIENTS))
+
+
 async def load_session_stats(db: Database, keys: list[StatsKey]) -> list[SessionStats]:
     """Statistics per (client, coach) in one aggregate statement per coach of the batch."""
     found: dict[StatsKey, SessionStats] = {}
-    status = col(CoachingSession.status)
-
-    def when(s: SessionStatus, then: Any = 1) -> sa.ColumnElement[Any]:
-        return sa.func.coalesce(sa.func.sum(sa.case((status == s.value, then), else_=0)), 0)
-
     for coach_id in {k[1] for k in keys}:
         client_ids = [k[0] for k in keys if k[1] == coach_id]
-        query = (
-            sa.select(
-                col(CoachingSession.client_id),
-                col(CoachingSession.currency),
-                sa.func.count(),
-                when(SessionStatus.COMPLETED),
-                when(SessionStatus.CANCELLED),
-                when(SessionStatus.NO_SHOW),
-                when(SessionStatus.COMPLETED, col(CoachingSession.price_minor))
-                + sa.func.coalesce(sa.func.sum(col(CoachingSession.fee_minor)), 0),
-            )
-            .where(col(CoachingSession.client_id).in_(client_ids))
-            .group_by(col(CoachingSession.client_id), col(CoachingSession.currency))
-        )
         if coach_id:
             # Keys come from ClientViews, whose client the coach may see: no consent subquery.
-            query = query.where(col(CoachingSession.coach_id) == coach_id)
-        async with db.session() as session:
-            rows = (await session.execute(query)).all()
-        for client_id, currency, total, completed, cancelled, no_shows, revenue in rows:
+            figures = await _WITH_COACH.all(db, client_ids=client_ids, coach_id=coach_id)
+        else:
+            figures = await _ALL_COACHES.all(db, client_ids=client_ids)
+        for client_id, currency, total, completed, cancelled, no_shows, revenue in figures:
             k = (int(client_id), coach_id)
             old = found.get(k, SessionStats())
             # Several currencies: counts add up; revenue is the biggest currency's.

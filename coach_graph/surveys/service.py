@@ -19,6 +19,7 @@ from coach_graph.auth import Viewer, require_client, require_viewer
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.loaders import by_key
+from coach_graph.prepared import entities, rows, table
 from coach_graph.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveySubmission
 from coach_graph.text import NOTES, checked_text
 
@@ -48,25 +49,50 @@ async def list_surveys(db: Database, viewer: Viewer | None) -> list[Survey]:
         return list(rows)
 
 
+_surveys, _questions = table(Survey), table(SurveyQuestion)
+_submissions, _answers = table(SurveySubmission), table(SurveyAnswer)
+_SURVEYS = entities(
+    Survey, sa.select(*_surveys.c).where(_surveys.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
+_QUESTIONS = entities(
+    SurveyQuestion,
+    sa.select(*_questions.c)
+    .where(_questions.c.survey_id.in_(sa.bindparam("survey_ids", expanding=True)))
+    .order_by(_questions.c.position, _questions.c.id),
+)
+_SUBMISSIONS = entities(
+    SurveySubmission,
+    sa.select(*_submissions.c)
+    .where(_submissions.c.client_id.in_(sa.bindparam("client_ids", expanding=True)))
+    .order_by(_submissions.c.submitted_at.desc(), _submissions.c.id.desc()),
+)
+# Every question of each submission's survey, in order, with the answer given (if any).
+_ANSWERS = rows(
+    sa.select(_submissions.c.id, _questions.c.id, _questions.c.text, _answers.c.answer)
+    .join(_questions, _questions.c.survey_id == _submissions.c.survey_id)
+    .outerjoin(
+        _answers,
+        sa.and_(
+            _answers.c.submission_id == _submissions.c.id,
+            _answers.c.question_id == _questions.c.id,
+        ),
+    )
+    .where(_submissions.c.id.in_(sa.bindparam("submission_ids", expanding=True)))
+    .order_by(_questions.c.position, _questions.c.id)
+)
+
+
 async def surveys_by_id(db: Database, ids: list[int]) -> list[Survey | None]:
     """Batch: surveys by id."""
-    async with db.session() as session:
-        rows = await session.scalars(sa.select(Survey).where(col(Survey.id).in_(ids)))
-        found = {s.id: s for s in rows}
+    found = {s.id: s for s in await _SURVEYS.all(db, ids=ids)}
     return [found.get(i) for i in ids]
 
 
 async def survey_questions(db: Database, survey_ids: list[int]) -> list[list[SurveyQuestion]]:
     """Batch: each survey's questions in order."""
     found: dict[int, list[SurveyQuestion]] = defaultdict(list)
-    async with db.session() as session:
-        rows = await session.scalars(
-            sa.select(SurveyQuestion)
-            .where(col(SurveyQuestion.survey_id).in_(survey_ids))
-            .order_by(col(SurveyQuestion.position), col(SurveyQuestion.id))
-        )
-        for question in rows:
-            found[question.survey_id].append(question)
+    for question in await _QUESTIONS.all(db, survey_ids=survey_ids):
+        found[question.survey_id].append(question)
     return [found.get(i, []) for i in survey_ids]
 
 
@@ -74,42 +100,18 @@ async def client_submissions(db: Database, keys: list[ClientKey]) -> list[list[S
     """Batch: each client's submissions, newest first."""
     client_ids = sorted({client_id for _, client_id in keys})
     found: dict[int, list[SurveySubmission]] = defaultdict(list)
-    async with db.session() as session:
-        rows = await session.scalars(
-            sa.select(SurveySubmission)
-            .where(col(SurveySubmission.client_id).in_(client_ids))
-            .order_by(col(SurveySubmission.submitted_at).desc(), col(SurveySubmission.id).desc())
-        )
-        for submission in rows:
-            found[submission.client_id].append(submission)
+    for submission in await _SUBMISSIONS.all(db, client_ids=client_ids):
+        found[submission.client_id].append(submission)
     return [found.get(client_id, []) for _, client_id in keys]
 
 
 async def submission_answers(db: Database, submission_ids: list[int]) -> list[list[AnswerItem]]:
     """Batch: every question of each submission's survey, in order, with its answer."""
     found: dict[int, list[AnswerItem]] = defaultdict(list)
-    async with db.session() as session:
-        rows = await session.execute(
-            sa.select(
-                col(SurveySubmission.id),
-                col(SurveyQuestion.id),
-                col(SurveyQuestion.text),
-                col(SurveyAnswer.answer),
-            )
-            .join(SurveyQuestion, col(SurveyQuestion.survey_id) == col(SurveySubmission.survey_id))
-            .outerjoin(
-                SurveyAnswer,
-                sa.and_(
-                    col(SurveyAnswer.submission_id) == col(SurveySubmission.id),
-                    col(SurveyAnswer.question_id) == col(SurveyQuestion.id),
-                ),
-            )
-            .where(col(SurveySubmission.id).in_(submission_ids))
-            .order_by(col(SurveyQuestion.position), col(SurveyQuestion.id))
-        )
-        for submission_id, question_id, text, answer in rows:
-            assert submission_id is not None and question_id is not None
-            found[submission_id].append(AnswerItem(question_id, text, answer or ""))
+    for submission_id, question_id, text, answer in await _ANSWERS.all(
+        db, submission_ids=submission_ids
+    ):
+        found[submission_id].append(AnswerItem(question_id, text, answer or ""))
     return by_key(submission_ids, dict(found), [])
 
 

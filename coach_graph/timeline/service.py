@@ -26,6 +26,7 @@ from coach_graph.homework.models import Homework, Lesson, Module
 from coach_graph.journals.models import JournalEntry
 from coach_graph.loaders import Loaders
 from coach_graph.pagination import Cursors, Keyset, Page, SortKey, page_size
+from coach_graph.prepared import Read, Row, rows
 from coach_graph.surveys.models import Survey, SurveySubmission
 
 DEFAULT_PAGE = 50
@@ -122,8 +123,9 @@ async def timeline_page(
     return Keyset.page(rows, request.size, key=lambda i: i.sort_key, count=count, cursors=cursors)
 
 
-def _sources(coach_id: int | None, client_ids: Sequence[int]) -> sa.Subquery:
-    """Every timeline row of these clients: client, time, rank, subject, label, detail."""
+def _sources(coach_id: Any, client_ids: Any) -> sa.Subquery:
+    """Every timeline row of these clients (a list, or an expanding parameter): client, time,
+    rank, subject, label, detail; only the homework `coach_id` assigned unless it is None."""
 
     def columns(
         client: Any, at: Any, kind: TimelineKind, subject: Any, label: Any, detail: Any
@@ -225,56 +227,109 @@ def _rounds(requests: Sequence[TimelineRequest]) -> list[list[TimelineRequest]]:
     return rounds
 
 
+_CLIENTS: sa.BindParameter[Any] = sa.bindparam("client_ids", expanding=True)
+_COACH: sa.BindParameter[Any] = sa.bindparam("coach_id")
+
+
+def _page_statement(coach_id: Any, client_ids: Any, after: Any, within: Any) -> sa.Select[Any]:
+    """The merged rows of these clients after `after`, numbered per client, kept `within`."""
+    t = _sources(coach_id, client_ids)
+    position = sa.func.row_number().over(
+        partition_by=t.c.client_id, order_by=TIMELINE_ORDER.order_by()
+    )
+    ranked = sa.select(t, position.label("position")).where(after).subquery()
+    return sa.select(ranked).where(within(ranked)).order_by(ranked.c.client_id, ranked.c.position)
+
+
+def _prepared_page(by_coach: bool, after: bool) -> Read[Row]:
+    """Pages of one size for clients without a cursor, or one client's page after a cursor."""
+    return rows(
+        _page_statement(
+            _COACH if by_coach else None,
+            _CLIENTS,
+            TIMELINE_ORDER.after_bound() if after else sa.true(),
+            lambda ranked: ranked.c.position <= sa.bindparam("rows"),
+        )
+    )
+
+
+_PAGES = {(c, a): _prepared_page(c, a) for c in (False, True) for a in (False, True)}
+
+
+def _mixed_page(batch: list[TimelineRequest]) -> sa.Select[Any]:
+    """Clients with cursors or sizes of their own, in one statement built for them."""
+    after = [
+        sa.and_(
+            sa.column("client_id") == r.client_id,
+            sa.true() if r.after is None else TIMELINE_ORDER.after(r.after),
+        )
+        for r in batch
+    ]
+    return _page_statement(
+        batch[0].coach_id,
+        [r.client_id for r in batch],
+        sa.or_(*after),
+        lambda ranked: sa.or_(
+            *(
+                sa.and_(ranked.c.client_id == r.client_id, ranked.c.position <= r.size + 1)
+                for r in batch
+            )
+        ),
+    )
+
+
+async def _batch_rows(db: Database, batch: list[TimelineRequest]) -> Sequence[Row]:
+    first = batch[0]
+    by_coach = first.coach_id is not None
+    params: dict[str, Any] = {"coach_id": first.coach_id} if by_coach else {}
+    if all(r.after is None and r.size == first.size for r in batch):
+        ids = [r.client_id for r in batch]
+        return await _PAGES[(by_coach, False)].all(
+            db, client_ids=ids, rows=first.size + 1, **params
+        )
+    if len(batch) == 1 and first.after is not None:
+        return await _PAGES[(by_coach, True)].all(
+            db,
+            client_ids=[first.client_id],
+            rows=first.size + 1,
+            **params,
+            **Keyset.bound(first.after),
+        )
+    async with db.connection() as conn:
+        return list((await conn.execute(_mixed_page(batch))).all())
+
+
 async def timeline_pages(db: Database, requests: list[TimelineRequest]) -> list[list[TimelineItem]]:
     """Batch: each requested timeline's items after its cursor, newest first, one more than its
     page (the extra one says a next page exists)."""
     found: dict[TimelineRequest, list[TimelineItem]] = {}
-    async with db.session() as session:
-        for batch in _rounds(requests):
-            by_client = {r.client_id: r for r in batch}
-            t = _sources(batch[0].coach_id, list(by_client))
-            position = sa.func.row_number().over(
-                partition_by=t.c.client_id, order_by=TIMELINE_ORDER.order_by()
-            )
-            after = [
-                sa.and_(
-                    t.c.client_id == r.client_id,
-                    sa.true() if r.after is None else TIMELINE_ORDER.after(r.after),
-                )
-                for r in batch
-            ]
-            ranked = sa.select(t, position.label("position")).where(sa.or_(*after)).subquery()
-            within = [
-                sa.and_(ranked.c.client_id == r.client_id, ranked.c.position <= r.size + 1)
-                for r in batch
-            ]
-            rows = await session.execute(
-                sa.select(ranked)
-                .where(sa.or_(*within))
-                .order_by(ranked.c.client_id, ranked.c.position)
-            )
-            items: dict[int, list[TimelineItem]] = defaultdict(list)
-            for row in rows:
-                items[row.client_id].append(
-                    _item(row.rank, row.occurred_at, row.subject_id, row.label, row.detail)
-                )
-            for client_id, request in by_client.items():
-                found[request] = items.get(client_id, [])
+    for batch in _rounds(requests):
+        items: dict[int, list[TimelineItem]] = defaultdict(list)
+        for client_id, at, rank, subject_id, label, detail, _ in await _batch_rows(db, batch):
+            items[client_id].append(_item(rank, at, subject_id, label, detail))
+        for request in batch:
+            found[request] = items.get(request.client_id, [])
     return [found[r] for r in requests]
+
+
+def _counts(by_coach: bool) -> Read[Row]:
+    t = _sources(_COACH if by_coach else None, _CLIENTS)
+    return rows(sa.select(t.c.client_id, sa.func.count()).group_by(t.c.client_id))
+
+
+_COUNTS = {c: _counts(c) for c in (False, True)}
 
 
 async def timeline_counts(db: Database, keys: list[tuple[int | None, int]]) -> list[int]:
     """Batch: how many items each client's whole timeline holds."""
     counts: dict[tuple[int | None, int], int] = {}
-    async with db.session() as session:
-        scopes: dict[int | None, list[int]] = defaultdict(list)
-        for coach_id, client_id in keys:
-            scopes[coach_id].append(client_id)
-        for coach_id, client_ids in scopes.items():
-            t = _sources(coach_id, client_ids)
-            rows = await session.execute(
-                sa.select(t.c.client_id, sa.func.count()).group_by(t.c.client_id)
-            )
-            for client_id, n in rows:
-                counts[(coach_id, client_id)] = int(n)
+    scopes: dict[int | None, list[int]] = defaultdict(list)
+    for coach_id, client_id in keys:
+        scopes[coach_id].append(client_id)
+    for coach_id, client_ids in scopes.items():
+        params: dict[str, Any] = {} if coach_id is None else {"coach_id": coach_id}
+        for client_id, n in await _COUNTS[coach_id is not None].all(
+            db, client_ids=client_ids, **params
+        ):
+            counts[(coach_id, client_id)] = int(n)
     return [counts.get(k, 0) for k in keys]
