@@ -13,11 +13,12 @@ from pathlib import Path
 from coach_graph import logs
 from coach_graph.accounts.models import Role
 from coach_graph.config import Settings
-from coach_graph.db import Database, alembic_config
+from coach_graph.db import Database
 from coach_graph.demo.people import DemoExists, demo_logins, describe_logins
 from coach_graph.demo.practice import DemoSize
 from coach_graph.demo.registry import seed_demo
 from coach_graph.errors import AppError
+from coach_graph.migrating import alembic_config
 from coach_graph.realtime import shares_across_processes
 
 
@@ -302,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
         except Exception as exc:  # show the refusal, not a traceback
             sys.exit(f"coach-graph: {exc}")
     elif args.command == "make-migration":
-        from coach_graph.db import make_revision
+        from coach_graph.migrating import make_revision
 
         make_revision(args.message, args.rev_id)
     elif args.command == "outbox" and args.outbox_command == "retry":

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from coach_graph.errors import Unavailable
+from coach_graph.migrating import run_alembic_upgrade
 from coach_graph.pagination import Cursors
 
 log = logging.getLogger("coach_graph.db")
@@ -47,9 +47,6 @@ def publish_after_commit(session: AsyncSession, channel: str, message: dict[str,
 def after_commit(session: AsyncSession, action: Callable[[], Awaitable[object]]) -> None:
     """Run `action` once the transaction of `session` has committed (e.g. wake a sender)."""
     session.info.setdefault(_ACTIONS, []).append(action)
-
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -373,42 +370,3 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-def alembic_config(connection: Connection | None = None) -> Any:
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    if connection is not None:
-        cfg.attributes["connection"] = connection
-    return cfg
-
-
-def run_alembic_upgrade(connection: Connection) -> None:
-    from alembic import command
-
-    command.upgrade(alembic_config(connection), "heads")
-
-
-def make_revision(message: str, rev_id: str) -> None:
-    """Autogenerate a migration from the models against a fresh database at every head (dev use:
-    `coach-graph make-migration`)."""
-    import asyncio
-    import tempfile
-
-    from alembic import command
-
-    async def run() -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = create_async_engine(f"sqlite+aiosqlite:///{tmp}/rev.db")
-            async with engine.begin() as conn:
-                await conn.run_sync(run_alembic_upgrade)
-                await conn.run_sync(
-                    lambda c: command.revision(
-                        alembic_config(c), message=message, autogenerate=True, rev_id=rev_id
-                    )
-                )
-            await engine.dispose()
-
-    asyncio.run(run())

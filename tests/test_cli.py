@@ -17,8 +17,9 @@ from sqlmodel import col
 
 from coach_graph.accounts.models import User
 from coach_graph.clients.models import CoachClient
-from coach_graph.db import Database, alembic_config
+from coach_graph.db import Database
 from coach_graph.journals.models import JournalEntry
+from coach_graph.migrating import alembic_config
 from coach_graph.sessions.demo_prospects import PROSPECTS
 from tests.conftest import GraphQLClient, Practice
 from tests.redis_server import free_port

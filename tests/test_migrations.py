@@ -11,7 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from coach_graph.db import Database, alembic_config, run_alembic_upgrade
+from coach_graph.db import Database
+from coach_graph.migrating import alembic_config, run_alembic_upgrade
 from coach_graph.models import metadata
 from tests.conftest import EXTERNAL_DB
 

@@ -12,8 +12,9 @@ from sqlmodel import col
 
 from coach_graph.accounts.models import Role, User
 from coach_graph.clients.models import ConsentStatus
-from coach_graph.db import Database, alembic_config, run_alembic_upgrade
+from coach_graph.db import Database
 from coach_graph.homework.models import Lesson, Module
+from coach_graph.migrating import alembic_config, run_alembic_upgrade
 from coach_graph.search import KEY_LENGTH, fold, search_key
 from tests.conftest import GraphQLClient, Practice
 from tests.graph_data import add_catalogue

@@ -18,7 +18,8 @@ from coach_graph.accounts.models import Role, User
 from coach_graph.accounts.service import add_user
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.context import Resources
-from coach_graph.db import Database, alembic_config, run_alembic_upgrade
+from coach_graph.db import Database
+from coach_graph.migrating import alembic_config, run_alembic_upgrade
 from coach_graph.search import fold
 from coach_graph.surveys.models import Survey
 from tests.conftest import PASSWORD, GraphQLClient, Practice
