@@ -5,6 +5,7 @@ still behaves the way the patch corrects (when it stops, the patch can go)."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import inspect
 from typing import Any
 
@@ -16,11 +17,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
-from coach_graph.patches.graphql_core import _keep_data
 from coach_graph.patches.strawberry import (
     WRITTEN_FOR,
     GraphQLTransportWSHandler,
     GraphQLWSHandler,
+    shared_json,
 )
 from tests.patches.pins import assert_written_for
 
@@ -78,7 +79,9 @@ def test_a_shared_next_message_is_the_text_encode_json_writes() -> None:
     handler.view = view
     handler.websocket = ASGIWebSocketAdapter(view, None, None)  # type: ignore[arg-type]
     data = {"alertCreated": {"id": "1", "message": 'Émile "wrote"\n', "client": None}}
-    _keep_data(ExecutionResult(data=data))
+    # Kept as the shared-events patch keeps a shared result (the module the handler reads).
+    events = importlib.import_module(shared_json.__module__)
+    events._keep_data(ExecutionResult(data=data))
     for operation_id in ("1", 'op "2"'):
         message: Any = {"id": operation_id, "type": "next", "payload": {"data": data}}
         assert handler._shared_next(message) == view.encode_json(message)
