@@ -5,8 +5,13 @@ still behaves the way the patch corrects (when it stops, the patch can go)."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import inspect
+from typing import Any
 
+import strawberry
+from graphql import ExecutionResult
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -16,6 +21,7 @@ from coach_graph.patches.strawberry import (
     WRITTEN_FOR,
     GraphQLTransportWSHandler,
     GraphQLWSHandler,
+    shared_json,
 )
 from tests.patches.pins import assert_written_for
 
@@ -63,3 +69,28 @@ def test_upstream_transport_ws_still_keeps_its_finished_connection_init_timer() 
     assert GraphQLTransportWSHandler.on_request_accepted is not (
         BaseGraphQLTransportWSHandler.on_request_accepted
     )
+
+
+def test_a_shared_next_message_is_the_text_encode_json_writes() -> None:
+    """The transport writes a shared result's `next` message from its data encoded once: the
+    very text strawberry's `encode_json` writes for the message."""
+    view = GraphQL(schema=strawberry.Schema(query=_Query))
+    handler = object.__new__(GraphQLTransportWSHandler)
+    handler.view = view
+    handler.websocket = ASGIWebSocketAdapter(view, None, None)  # type: ignore[arg-type]
+    data = {"alertCreated": {"id": "1", "message": 'Émile "wrote"\n', "client": None}}
+    # Kept as the shared-events patch keeps a shared result (the module the handler reads).
+    events = importlib.import_module(shared_json.__module__)
+    events._keep_data(ExecutionResult(data=data))
+    for operation_id in ("1", 'op "2"'):
+        message: Any = {"id": operation_id, "type": "next", "payload": {"data": data}}
+        assert handler._shared_next(message) == view.encode_json(message)
+    unshared: Any = {"id": "1", "type": "next", "payload": {"data": dict(data)}}
+    assert handler._shared_next(unshared) is None
+    with_errors: Any = {"id": "1", "type": "next", "payload": {"data": data, "errors": []}}
+    assert handler._shared_next(with_errors) is None
+
+
+@strawberry.type
+class _Query:
+    ok: bool = True

@@ -53,6 +53,31 @@ async def test_every_subscriber_of_a_channel_receives_its_events() -> None:
         await realtime.disconnect()
 
 
+async def test_an_event_reaches_only_its_owners_subscriptions_and_those_without_an_owner() -> None:
+    realtime = await _connected("memory://", queue_size=2)
+    try:
+        async with (
+            realtime.subscribe("a", owner=("coachId", 7)) as seven,
+            realtime.subscribe("a", owner=("coachId", 7)) as also_seven,
+            realtime.subscribe("a", owner=("coachId", 8)) as eight,
+            realtime.subscribe("a") as everyone,
+        ):
+            # Many events for others never queue up for 8 (its queue holds 2): no cut-off.
+            for _ in range(5):
+                await realtime.publish("a", {"coachId": 7, "n": 1})
+                assert await _next(seven) == await _next(also_seven) == {"coachId": 7, "n": 1}
+                assert await _next(everyone) == {"coachId": 7, "n": 1}
+            await realtime.publish("a", {"n": 2})  # no owner named: only the ownerless
+            assert await _next(everyone) == {"n": 2}
+            await realtime.publish("a", {"coachId": 8, "n": 3})
+            assert await _next(eight) == {"coachId": 8, "n": 3}
+            assert await _next(everyone) == {"coachId": 8, "n": 3}
+            assert realtime.subscriber_count("a") == 4
+        assert realtime.subscriber_count() == 0 and realtime._routes == {}
+    finally:
+        await realtime.disconnect()
+
+
 async def test_a_slow_subscriber_is_cut_off_and_its_socket_closed_while_others_go_on() -> None:
     realtime = await _connected("memory://", queue_size=3)
     closed: list[tuple[int, str]] = []
