@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
-from strawberry.types import ExecutionResult
 
 from coach_graph.accounts.activity import ActivityRecorder
 from coach_graph.auth import Passwords, Tokens
 from coach_graph.config import Settings
-from coach_graph.context import Context, Resources, viewer_from_bearer
+from coach_graph.context import Resources
 from coach_graph.db import Database
-from coach_graph.errors import ErrorCode, Unavailable
-from coach_graph.graphiql import asset_routes, page_response
+from coach_graph.graphiql import asset_routes
+from coach_graph.graphql_app import GraphQLApp
 from coach_graph.jobs import Job, JobRunner
 from coach_graph.observability.metrics import (
-    WEBSOCKETS_OPEN,
     RequestMetrics,
     app_registry,
     metrics_route,
@@ -40,19 +31,16 @@ from coach_graph.observability.metrics import (
 from coach_graph.observability.tracing import tracing_for
 from coach_graph.outbox.metrics import OUTBOX_METRICS
 from coach_graph.patches.graphql_core_events import shared_events
-from coach_graph.patches.strawberry import GraphQLTransportWSHandler, GraphQLWSHandler
-from coach_graph.realtime import Realtime, current_socket_closer
+from coach_graph.realtime import Realtime
 from coach_graph.runtime import tune_gc
 from coach_graph.schema import build_schema
 from coach_graph.sessions.exports import export_routes
 from coach_graph.sessions.jobs import sessions_jobs
-from coach_graph.sockets import SocketsFirst, TokenBoundSockets, close_socket
+from coach_graph.sockets import SocketsFirst, TokenBoundSockets
 from coach_graph.stored_keys import open_cursors
-from coach_graph.web import graphql_http, install
+from coach_graph.web import install
 from coach_graph.web.apq import (
-    NOT_FOUND_MESSAGE,
     PersistedQueries,
-    PersistedQueryNotFound,
     redis_url_of,
 )
 
@@ -72,162 +60,6 @@ def background_jobs() -> list[Job]:
     from coach_graph.mail.job import outbox_job
 
     return [analysis_job(), EVALUATION_JOB, *sessions_jobs(), outbox_job()]
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    """strawberry's ASGI view with our context and websocket authentication. A websocket is
-    bound to the token of its connection_init and closed (4401) when that token ends. Over HTTP
-    it reads and answers as coach_graph/web/graphql_http.py says (GraphQL-shaped 4xx, the
-    graphql-response+json media type)."""
-
-    graphql_ws_handler_class = GraphQLWSHandler
-    graphql_transport_ws_handler_class = GraphQLTransportWSHandler
-
-    def __init__(
-        self,
-        resources: Callable[[], Resources],
-        sockets: Callable[[], TokenBoundSockets],
-        persisted_queries: PersistedQueries,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self._resources = resources
-        self._sockets = sockets
-        self.persisted_queries = persisted_queries
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            # A request waits its turn at the door once its body has arrived (a slow upload holds
-            # no seat); in, its reads (its DataLoaders) take turns on one session.
-            receive = await received_whole(scope, receive)
-            started = False
-
-            async def tracking(message: Message) -> None:
-                nonlocal started
-                started = started or message["type"] == "http.response.start"
-                await send(message)
-
-            try:
-                db = self._resources().db
-                async with db.admitted(), db.read_scope():
-                    await self.serve_http(scope, receive, tracking)
-            except Unavailable as exc:  # before execution: at the door or while authenticating
-                if started:
-                    raise
-                await unavailable_response(exc)(scope, receive, send)
-            return
-        # A websocket lives long: its reads keep to short sessions per event.
-        WEBSOCKETS_OPEN.inc()
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            WEBSOCKETS_OPEN.dec()
-            self._sockets().release(scope)
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        return page_response()
-
-    async def serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """strawberry's HTTP path, its refusals answered in GraphQL's shape."""
-        request = Request(scope, receive)
-        try:
-            response = await self.run(request)
-        except HTTPException as e:
-            response = graphql_http.refusal(request, e)
-        except PersistedQueryNotFound:
-            # 200, as Apollo Server answers: the client then resends with the document.
-            response = graphql_http.error_response(
-                request.headers, 200, NOT_FOUND_MESSAGE, ErrorCode.PERSISTED_QUERY_NOT_FOUND
-            )
-        else:
-            graphql_http.negotiate(request, response)
-        await response(scope, receive, send)
-
-    def parse_json(self, data: str | bytes) -> dict[str, object]:
-        return graphql_http.parse_json_object(data)
-
-    async def parse_http_body(
-        self, request: AsyncHTTPRequestAdapter
-    ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """strawberry's reading, with the document of an Apollo persisted query filled in."""
-        data = await super().parse_http_body(request)
-        if isinstance(data, list):
-            return [await self.persisted_queries.resolve(item) for item in data]
-        return await self.persisted_queries.resolve(data)
-
-    async def process_result(
-        self, request: Request, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        body = await super().process_result(request, result)
-        return graphql_http.shape_result(request, result, body)
-
-    async def get_context(self, request: Request | WebSocket, response: Response | None) -> Context:  # type: ignore[override]
-        resources = self._resources()
-        viewer = None
-        if isinstance(request, Request):
-            viewer = await viewer_from_bearer(resources, request.headers.get("authorization"))
-        return Context(resources=resources, request=request, response=response, viewer=viewer)
-
-    def create_response(
-        self,
-        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
-        sub_response: Response,
-    ) -> Response:
-        """An operation that found no database connection in time answers 503 with
-        Retry-After (its body still GraphQL-shaped), never INTERNAL."""
-        response = super().create_response(response_data, sub_response)
-        results = response_data if isinstance(response_data, list) else [response_data]
-        extensions: list[dict[str, Any]] = [
-            dict(error.get("extensions") or {})  # type: ignore[attr-defined]
-            for result in results
-            for error in result.get("errors") or []
-        ]
-        waits = [int(e["retryAfter"]) for e in extensions if e.get("code") == ErrorCode.UNAVAILABLE]
-        if waits:
-            response.status_code = 503
-            response.headers["Retry-After"] = str(max(waits))
-        return response
-
-    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
-        params = context.connection_params or {}
-        raw = params.get("authorization") or params.get("Authorization")
-        viewer = await viewer_from_bearer(context.resources, raw)
-        # The socket lives for hours: it keeps the viewer, not the bearer token it came with.
-        context.connection_params = None
-        if viewer is None:
-            raise ConnectionRejectionError({"message": "A valid bearer token is required."})
-        context.viewer = viewer
-        websocket = context.request
-        assert isinstance(websocket, WebSocket)
-        self._sockets().bind(websocket, viewer.token_id, viewer.token_expires_at)
-        # Operations of this connection run in tasks started from here on: they inherit this,
-        # so the realtime layer can close the socket of a subscriber that falls behind.
-        current_socket_closer.set(partial(close_socket, websocket))
-        return None
-
-
-async def received_whole(scope: Scope, receive: Receive) -> Receive:
-    """Read the request's body now; returns a `receive` that hands it over in one message."""
-    body = await Request(scope, receive).body()
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if replayed:
-            return await receive()
-        replayed = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
-
-
-def unavailable_response(exc: Unavailable) -> Response:
-    """503 with Retry-After and a GraphQL-shaped body."""
-    return JSONResponse(
-        {"data": None, "errors": [{"message": exc.message, "extensions": exc.extensions}]},
-        status_code=503,
-        headers={"Retry-After": str(exc.retry_after)},
-    )
 
 
 def create_app(

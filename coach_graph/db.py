@@ -106,8 +106,7 @@ class _RolledBack(Exception):
 
 
 class _ReadScope:
-    """The reads of one GraphQL operation (see `Database.read_scope`): one connection, lent to
-    one task at a time, and a session bound to it."""
+    """The reads of one operation (`Database.read_scope`): one connection, and a session on it."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -213,13 +212,11 @@ class Database:
                     yield scope.session
             finally:
                 scope.lent = False
-                # Objects never outlive one use (the connection's transaction stays open).
-                await scope.session.close()
+                await scope.session.close()  # objects never outlive one use; the connection stays
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reading Core statements (`prepared.Read`): inside a `read_scope()`
-        the scope's, lent to one task at a time; outside, a pooled one for the block."""
+        """A connection to read on (`prepared.Read`): the read scope's, else one for the block."""
         async with self._turn() as scope:
             if scope is None:
                 async with self._bounded(), self.engine.connect() as conn:
@@ -231,8 +228,7 @@ class Database:
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[_ReadScope | None]:
-        """This task's turn on the read scope, its connection checked out (at the first read);
-        None outside a scope. Nested use in one task needs no second turn."""
+        """This task's turn on the read scope, its connection checked out; None outside one."""
         scope = _read_scope.get()
         if scope is None or scope.db is not self or scope.closed:
             yield None
@@ -266,15 +262,17 @@ class Database:
 
     @asynccontextmanager
     async def admitted(self) -> AsyncIterator[None]:
-        """One request's turn to be served: at most `admission` requests at once, the rest wait
-        at the door, first come first served, at most `admission_timeout` seconds (then
-        `Unavailable`). A request let in finds a connection whenever it needs one instead of
-        queueing for the pool between its statements (and timing out there after some work)."""
-        try:
-            async with asyncio.timeout(self.admission_timeout):
-                await self._admission.acquire()
-        except TimeoutError:
-            raise Unavailable(retry_after=_retry_after(self.pool_timeout)) from None
+        """One request's turn: at most `admission` requests at once, the rest wait at the door,
+        first come first served, at most `admission_timeout` seconds (then `Unavailable`); one
+        let in finds a connection when it needs one (it never queues for the pool mid-way)."""
+        if self._admission.locked():  # a free seat is taken at once, without a timer
+            try:
+                async with asyncio.timeout(self.admission_timeout):
+                    await self._admission.acquire()
+            except TimeoutError:
+                raise Unavailable(retry_after=_retry_after(self.pool_timeout)) from None
+        else:
+            await self._admission.acquire()
         try:
             yield
         finally:
@@ -282,9 +280,8 @@ class Database:
 
     @asynccontextmanager
     async def read_scope(self) -> AsyncIterator[None]:
-        """Share one connection among all reads inside the block (one GraphQL query with its
-        DataLoaders): its reads take turns on it, so a request never holds two read
-        connections and checks one out once (at its first read), not once per statement."""
+        """Share one connection among the reads inside the block (one GraphQL query with its
+        DataLoaders), checked out at the first read; its reads take turns on it."""
         scope = _ReadScope(self)
         token = _read_scope.set(scope)
         try:
@@ -292,10 +289,13 @@ class Database:
         finally:
             _read_scope.reset(token)
             # Wait for a reader still using it; later stragglers get connections of their own.
-            async with scope.lock:
+            if scope.connection is None and not scope.lock.locked():  # never read
                 scope.closed = True
-                if scope.connection is not None:
-                    await scope.connection.close()
+            else:
+                async with scope.lock:
+                    scope.closed = True
+                    if scope.connection is not None:
+                        await scope.connection.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

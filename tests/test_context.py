@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from coach_graph import app
+from coach_graph import graphql_app
 from coach_graph.accounts.service import logout
 from coach_graph.context import Resources, viewer_from_bearer
 from coach_graph.sessions.exports import routes
@@ -40,7 +40,7 @@ async def test_a_revoked_token_names_nobody(resources: Resources, practice: Prac
 
 
 def test_http_websocket_and_exports_all_authenticate_through_it() -> None:
-    for module in (app, routes):
+    for module in (graphql_app, routes):
         source = inspect.getsource(module)
         assert "viewer_from_bearer(" in source
         assert "parse_bearer(" not in source and "authenticate(" not in source

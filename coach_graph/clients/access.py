@@ -12,6 +12,7 @@ A client sees only themselves. Anything else answers exactly like a client that 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -74,6 +75,13 @@ _GRANTED_CLIENT = entities(
     ),
 )
 _USER = entities(User, sa.select(*_users.c).where(_users.c.id == sa.bindparam("client_id")))
+
+
+def clients_in(ids: sa.BindParameter[Any]) -> sa.Subquery:
+    """The accounts of an `IN` list parameter as rows (column `id`): the FROM of a read asking
+    one indexed question per client (a correlated subquery), where grouping a table by client
+    would read every row of every client."""
+    return sa.select(_users.c.id).where(_users.c.id.in_(ids)).subquery("clients")
 
 
 async def visible_client(db: Database, viewer: Viewer | None, client_id: int) -> ClientView:

@@ -20,7 +20,7 @@ from coach_graph import clock
 from coach_graph.alerts.models import AlertCategory
 from coach_graph.alerts.store import resolve_for_subject
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.access import visible_client
+from coach_graph.clients.access import clients_in, visible_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.homework.models import Homework, Lesson, Module
@@ -91,16 +91,21 @@ def _client_homework(by_coach: bool) -> Read[HomeworkItem]:
 
 
 def _latest_homework(by_coach: bool) -> Read[Homework]:
-    newest = sa.func.row_number().over(partition_by=_homework.c.client_id, order_by=_NEWEST_FIRST)
-    ranked = (
-        sa.select(_homework.c.id.label("id"), newest.label("rn"))
-        .where(_OF_CLIENTS, *((_BY_COACH,) if by_coach else ()))
-        .subquery()
+    """Each client's newest assignment: one probe of the (coach, client, assigned) index per
+    client of `client_ids`."""
+    clients = clients_in(sa.bindparam("client_ids", expanding=True))
+    h = _homework.alias("newest")
+    mine = (h.c.coach_id == sa.bindparam("coach_id"),) if by_coach else ()
+    newest = (
+        sa.select(h.c.id)
+        .where(h.c.client_id == clients.c.id, *mine)
+        .order_by(h.c.assigned_at.desc(), h.c.id.desc())
+        .limit(1)
+        .correlate(clients)
+        .scalar_subquery()
     )
-    return entities(
-        Homework,
-        sa.select(*_homework.c).join(ranked, ranked.c.id == _homework.c.id).where(ranked.c.rn == 1),
-    )
+    query = sa.select(*_homework.c).select_from(clients).join(_homework, _homework.c.id == newest)
+    return entities(Homework, query)
 
 
 # Keyed by whether a coach looks (their assignments only), else the client themself (all).

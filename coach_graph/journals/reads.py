@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
+from coach_graph.clients.access import clients_in
 from coach_graph.clock import as_utc
 from coach_graph.db import Database
 from coach_graph.journals.insight.protocol import EntryAnalysis
@@ -128,15 +129,23 @@ async def entry_pages(db: Database, keys: list[EntryPageKey]) -> list[list[Journ
     return by_key(keys, found, [])
 
 
-def _per_client(*where: sa.ColumnElement[bool], value: Any = None) -> Read[Row]:
-    """(client id, aggregate) per client of `client_ids`: a count unless `value` is given."""
-    aggregate = sa.func.count() if value is None else value
-    query = sa.select(_entries.c.client_id, aggregate).where(_OF_CLIENTS, *where)
+def _per_client(*where: sa.ColumnElement[bool]) -> Read[Row]:
+    """(client id, entries) per client of `client_ids` that has any."""
+    query = sa.select(_entries.c.client_id, sa.func.count()).where(_OF_CLIENTS, *where)
     return rows(query.group_by(_entries.c.client_id))
 
 
 _ENTRY_COUNTS = _per_client()
-_LAST_WRITTEN = _per_client(value=sa.func.max(_entries.c.created_at))
+# Each client's newest entry: one backward probe of the (client, created) index per client.
+_clients = clients_in(sa.bindparam("client_ids", expanding=True))
+_LAST_WRITTEN = rows(
+    sa.select(
+        _clients.c.id,
+        sa.select(sa.func.max(_entries.c.created_at))
+        .where(_entries.c.client_id == _clients.c.id)
+        .scalar_subquery(),
+    )
+)
 _UNCOVERED_COUNTS = _per_client(_ANALYSED, _entries.c.summary_id.is_(None))
 
 

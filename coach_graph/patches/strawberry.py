@@ -19,21 +19,34 @@ What upstream does, and what these handlers change:
   writes a `next` message whose data is a result shared by many subscribers
   (patches/graphql_core_events.py) with that data encoded once, the text the same as upstream's.
 
+- HTTP: `AsyncBaseHTTPView.run` serves every kind of request (websockets, GraphiQL, GET,
+  multipart uploads, batches, streams) and pays for asking which one each time (content-type
+  parsing through the e-mail package, the stream transports, the operation types twice).
+  `LeanJSONPosts.answer_json_post` answers the request a dashboard sends, a POST of one JSON
+  operation, with upstream's steps in upstream's order (root value, sub-response, context,
+  body, execute_single, process_result, _handle_errors, create_response) and nothing else; any
+  other request goes to `run` as before.
+
 To remove: when upstream closes rejected graphql-ws connections with 4403 and drops its finished
-connection_init task, delete this module, its guard test and the two `*_handler_class`
-attributes of `GraphQLApp` in app.py (shared results are then encoded per socket).
+connection_init task, delete the websocket handlers, their guard tests and the two
+`*_handler_class` attributes of `GraphQLApp` (graphql_app.py; shared results are then encoded per
+socket); `LeanJSONPosts` goes when upstream's `run` costs no more than it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseView
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -91,19 +104,25 @@ class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             raise WebSocketDisconnected from exc
 
     def _shared_next(self, message: Message) -> str | None:
-        """The text of a `next` message whose data is a shared result's, exactly as
-        `encode_json` would write it (compact separators, keys in strawberry's order)."""
+        """The text of a `next` message whose data is a shared result's, exactly as the view's
+        `encode_json` would write it: upstream's, or a view's that says `encodes_compact_json`
+        (compact separators, keys in the message's order, as GraphQLApp's orjson)."""
         if message["type"] != "next" or not isinstance(self.websocket, ASGIWebSocketAdapter):
             return None
         payload = message["payload"]
         if list(payload) != ["data"] or list(message) != ["id", "type", "payload"]:
             return None
-        if type(self.view).encode_json is not BaseView.encode_json:
+        view = type(self.view)
+        if view.encode_json is not BaseView.encode_json and not getattr(
+            view, "encodes_compact_json", False
+        ):
             return None
-        data = shared_json(payload["data"], self.view.encode_json)
-        if data is None:
+        encode = self.view.encode_json
+        data = shared_json(payload["data"], encode)
+        operation_id = encode(message["id"])
+        if not isinstance(data, str) or not isinstance(operation_id, str):
             return None
-        return f'{{"id":{json.dumps(message["id"])},"type":"next","payload":{{"data":{data}}}}}'
+        return f'{{"id":{operation_id},"type":"next","payload":{{"data":{data}}}}}'
 
     def on_request_accepted(self) -> None:
         super().on_request_accepted()
@@ -114,3 +133,77 @@ class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def _forget_init_timeout(self, task: asyncio.Task[None]) -> None:
         if self.connection_init_timeout_task is task:
             self.connection_init_timeout_task = None
+
+
+_WEBSOCKET_PROTOCOLS = frozenset((GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL))
+
+
+class LeanJSONPosts(GraphQL[Context, None]):
+    """strawberry's ASGI view answering a POST of one JSON operation without `run`'s dispatch
+    (see the module's docstring); `request_data` is the hook a subclass completes the request's
+    data in (the body was parsed by `parse_json`, which refuses anything but an object)."""
+
+    async def request_data(self, data: GraphQLRequestData) -> GraphQLRequestData:
+        return data
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Upstream's reading, then `request_data` on each operation."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):
+            return [await self.request_data(item) for item in data]
+        return await self.request_data(data)
+
+    async def answer_json_post(self, request: Request) -> Response | None:
+        """The answer to a POST of one JSON operation, as `run` gives it; None for any other
+        request (or with a streaming protocol enabled), which `run` answers."""
+        if request.method != "POST" or not _WEBSOCKET_PROTOCOLS.issuperset(self.protocols):
+            return None
+        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media != "application/json":
+            return None
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        data = self.parse_json(await request.body())
+        request_data = await self.request_data(_operation(data))
+        result = await self.execute_single(
+            request=request,
+            request_adapter=self.request_adapter_class(request),
+            sub_response=sub_response,
+            context=context,
+            root_value=None,  # what `get_root_value` gives (not overridden here)
+            request_data=request_data,
+        )
+        response_data = await self.process_result(request=request, result=result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data=response_data, sub_response=sub_response)
+
+
+def _operation(data: object) -> GraphQLRequestData:
+    """`parse_http_body`'s checks of one operation, with its messages."""
+    if not isinstance(data, dict):
+        raise HTTPException(400, "Batching is not enabled")
+    query = data.get("query")
+    if not isinstance(query, (str, type(None))):
+        raise HTTPException(
+            400, "The GraphQL operation's `query` must be a string or null, if provided."
+        )
+    variables = data.get("variables")
+    if not isinstance(variables, (dict, type(None))):
+        raise HTTPException(
+            400, "The GraphQL operation's `variables` must be an object or null, if provided."
+        )
+    extensions = data.get("extensions")
+    if not isinstance(extensions, (dict, type(None))):
+        raise HTTPException(
+            400, "The GraphQL operation's `extensions` must be an object or null, if provided."
+        )
+    return GraphQLRequestData(
+        query=query,
+        variables=variables,
+        operation_name=data.get("operationName"),
+        extensions=extensions,
+        protocol="http",
+    )

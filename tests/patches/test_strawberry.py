@@ -1,6 +1,7 @@
 """Guard for coach_graph/patches/strawberry.py: the installed strawberry is the version the
-handlers were written for, the methods they override still look as they did, and upstream
-still behaves the way the patch corrects (when it stops, the patch can go)."""
+handlers were written for, the methods they override or follow still look as they did, and
+upstream still behaves the way the patch corrects (when it stops, the patch can go). That the
+lean JSON POST answers as upstream's `run` does: tests/http/test_lean_post.py."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import strawberry
 from graphql import ExecutionResult
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http.async_base_view import AsyncBaseHTTPView
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -94,3 +96,20 @@ def test_a_shared_next_message_is_the_text_encode_json_writes() -> None:
 @strawberry.type
 class _Query:
     ok: bool = True
+
+
+# sha256 of upstream's AsyncBaseHTTPView methods whose steps LeanJSONPosts.answer_json_post
+# follows for a POST of one JSON operation (0.341.2): any change means re-reading it.
+MIRRORED_HTTP_STEPS = {
+    "run": "b278e647b7eee2e85196f5499025e0210bef4d161a6aa1ed7a26edb196a15209",
+    "parse_http_body": "6c7c673a13880c7f63024edfc8073005ed9c1eb69a1c1c74f7eb375ea60e0cc9",
+    "execute_operation": "7ee9febac728183f8db2a998a5667a4a94aded5e05351398eb8058fced7acb8b",
+}
+
+
+def test_the_http_steps_the_lean_post_follows_are_unchanged_upstream() -> None:
+    for name, expected in MIRRORED_HTTP_STEPS.items():
+        source = inspect.getsource(getattr(AsyncBaseHTTPView, name))
+        assert hashlib.sha256(source.encode()).hexdigest() == expected, (
+            f"strawberry changed AsyncBaseHTTPView.{name}: compare it with answer_json_post"
+        )
