@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
+from coach_graph import reactions
 from coach_graph.accounts.activity import ActivityRecorder
 from coach_graph.auth import Passwords, Tokens
 from coach_graph.config import Settings
@@ -72,6 +73,7 @@ def create_app(
     background jobs; shutdown stops them in reverse order. `span_exporter` replaces the OTLP
     exporter when tracing is on (tests)."""
     settings = settings or Settings.from_env()
+    reactions.wire()
     state: dict[str, Resources] = {}
     watch: dict[str, TokenBoundSockets] = {}
     tracing = tracing_for(settings, span_exporter)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from coach_graph import logs
+from coach_graph import logs, reactions
 from coach_graph.accounts.models import Role
 from coach_graph.config import Settings
 from coach_graph.db import Database
@@ -281,6 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     logs.configure()
+    reactions.wire()
     if args.command == "migrate" or (args.command == "db" and args.db_command == "upgrade"):
         asyncio.run(_migrate(settings))
         print("database is up to date")

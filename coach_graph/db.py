@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from coach_graph import events
 from coach_graph.errors import Unavailable
 from coach_graph.migrating import run_alembic_upgrade
 from coach_graph.pagination import Cursors
@@ -300,12 +301,14 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One transaction, the unit of work of a mutation: committed when the block ends,
-        rolled back if it raises. What it asked to happen after it (`publish_after_commit`,
+        rolled back if it raises. The events it recorded (coach_graph/events.py) are handled
+        before it commits, inside it. What it asked to happen after it (`publish_after_commit`,
         `after_commit`) runs once it has committed, outside the writers' turn, never after a
         rollback."""
         async with self._writing(), self._sessions() as session, self._bounded(), session.begin():
             await session.connection(execution_options={_WRITE: True})
             yield session
+            await events.dispatch(session)  # the domains that react, in this transaction
         await self._after_commit(session.info)
 
     async def _after_commit(self, info: dict[Any, Any]) -> None:

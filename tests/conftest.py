@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 
-from coach_graph import clock
+from coach_graph import clock, reactions
 from coach_graph.accounts.models import Role, User
 from coach_graph.accounts.service import add_user
 from coach_graph.auth import issue_token
@@ -165,6 +165,7 @@ def database_url(template_db: Path | None, tmp_path: Path) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    reactions.wire()  # the domains' reactions to each other's events, as the app has them
     config.addinivalue_line(
         "markers",
         "without_execution_check: the test counts what a query costs in production (SQL "

@@ -13,14 +13,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import col
 
-from coach_graph import clock
-from coach_graph.alerts.models import AlertCategory
-from coach_graph.alerts.store import resolve_for_category
+from coach_graph import clock, events
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import visible_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict
 from coach_graph.journals import reads
+from coach_graph.journals.events import JournalEntryWritten
 from coach_graph.journals.insight.protocol import AnalysedEntry, Analyser
 from coach_graph.journals.models import AnalysisStatus, JournalEntry, JournalSummary
 from coach_graph.journals.reads import analysis_of, uncovered_condition
@@ -34,7 +33,7 @@ ENTRY_PAGE = 20  # journal entries per page when `first` is not given
 
 
 async def create_entry(db: Database, viewer: Viewer | None, content: str) -> JournalEntry:
-    """Store a client's new entry, PENDING analysis (due at once); their JOURNAL alerts resolve."""
+    """Store a client's new entry, PENDING analysis (due at once); JournalEntryWritten recorded."""
     client = require_client(viewer)
     text = clean_entry_text(content)
     now = clock.now()
@@ -47,8 +46,10 @@ async def create_entry(db: Database, viewer: Viewer | None, content: str) -> Jou
     )
     async with db.transaction() as session:
         session.add(entry)
-        # Writing ends every coach's JOURNAL alert about them, in the same transaction.
-        await resolve_for_category(session, client.id, AlertCategory.JOURNAL)
+        await session.flush()
+        assert entry.id is not None
+        # Alerts react in this transaction (writing ends every coach's JOURNAL alert about them).
+        events.record(session, JournalEntryWritten(client_id=client.id, entry_id=entry.id))
     return entry
 
 

@@ -1,0 +1,16 @@
+"""The composition root of domain events: every subscription of coach_graph, in one place.
+
+A domain records its events (coach_graph/events.py); the domains that react to them offer
+handlers in their `reactions.py`; `wire()` subscribes them. The app, the CLI and the tests call
+it once at start (it is idempotent)."""
+
+from __future__ import annotations
+
+from coach_graph import events
+from coach_graph.alerts import reactions as alerts
+from coach_graph.journals.events import JournalEntryWritten
+
+
+def wire() -> None:
+    """Subscribe every domain's reactions (a second call changes nothing)."""
+    events.subscribe(JournalEntryWritten, alerts.journal_written)
