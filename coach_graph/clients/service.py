@@ -9,21 +9,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from coach_graph import clock
+from coach_graph import clock, events
 from coach_graph.accounts.models import Role, User
 from coach_graph.alerts.rules import activity_since, inactive, rules_of
-from coach_graph.alerts.store import resolve_for_client
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import ClientView
 from coach_graph.clients.activity import days_between, days_inactive
+from coach_graph.clients.events import ClientRemoved, ConsentChanged
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
 from coach_graph.errors import NotFound
-from coach_graph.homework.models import Homework
 from coach_graph.pagination import Keyset, Page, SortKey, page_size
 from coach_graph.prepared import Read, Row, entities, rows, table
 from coach_graph.search import contains, normalise_search, substring_pattern
-from coach_graph.sessions.changes import detach_client
 
 
 def _search_condition(search: str | None) -> sa.ColumnElement[bool]:
@@ -201,11 +199,12 @@ async def set_consent(
         if link is None:
             raise NotFound.of("coach", coach_id)
         if link.consent != status.value:
+            previous = link.consent
             link.consent = status.value
             link.consent_updated_at = clock.now()
             session.add(link)
-            if status is not ConsentStatus.GRANTED:  # the coach no longer sees their data
-                await resolve_for_client(session, coach_id, client.id)
+            # Alerts react in this transaction (withdrawn: the coach's alerts about them end).
+            events.record(session, ConsentChanged(coach_id, client.id, previous, status.value))
         user = await session.get(User, client.id)
         assert user is not None
     return ConsentItem(link, user)
@@ -227,13 +226,9 @@ async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> 
         )
         if link is None:
             raise NotFound.of("client", client_id)
-        await session.execute(
-            sa.delete(Homework).where(
-                col(Homework.coach_id) == coach.id, col(Homework.client_id) == client_id
-            )
-        )
-        # Upcoming sessions are cancelled; past ones keep their notes, linked to no one.
-        await detach_client(session, coach.id, client_id)
-        await resolve_for_client(session, coach.id, client_id)
+        # Homework, sessions and alerts react in this transaction (the homework this coach
+        # assigned goes; upcoming sessions are cancelled, past ones keep their notes, linked to
+        # no one; the coach's alerts about them end).
+        events.record(session, ClientRemoved(coach.id, client_id))
         await session.delete(link)
     return True

@@ -1,5 +1,5 @@
 """Changes to sessions: booking, follow-ups, the status moves, notes, the coach's moves and
-cancellations, review invitations, ratings, and detaching a deleted client. Each is one unit of
+cancellations, review invitations and ratings. Each is one unit of
 work; its live events are published once it commits."""
 
 from __future__ import annotations
@@ -12,23 +12,25 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from coach_graph import clock, text
-from coach_graph.accounts.models import User
+from coach_graph import clock, events, text
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import schedulable_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.notifications.service import local_time_of, notify
-from coach_graph.outbox.models import MessageKind, OutboxMessage
-from coach_graph.outbox.service import addressed_to
+from coach_graph.outbox.models import MessageKind
 from coach_graph.sessions.access import find_session, own_session
 from coach_graph.sessions.catalog import coach_service
+from coach_graph.sessions.events import (
+    SessionBooked,
+    SessionCancelled,
+    SessionRescheduled,
+    SessionStatusChanged,
+)
 from coach_graph.sessions.models import (
     Calendar,
     CoachingService,
     CoachingSession,
-    RescheduleRequest,
-    RescheduleRequestStatus,
     ReviewRequest,
     SessionStatus,
 )
@@ -55,7 +57,8 @@ def _check_text(value: str | None, field: str) -> str | None:
     return text.checked_text(value, field, limit)
 
 
-def _message(s: CoachingSession, **extra: Any) -> dict[str, Any]:
+def session_message(s: CoachingSession, **extra: Any) -> dict[str, Any]:
+    """The outbox payload naming a session (its mail and notification are written from it)."""
     return {"session_id": s.id, "starts_at": s.starts_at.isoformat(), **extra}
 
 
@@ -105,6 +108,13 @@ async def place_session(
     )
     session.add(booked)
     await session.flush()
+    assert booked.id is not None
+    events.record(
+        session,
+        SessionBooked(
+            booked.id, booked.coach_id, client_id, starts_at, ends_at, self_booked=self_booked
+        ),
+    )
     return booked
 
 
@@ -149,7 +159,11 @@ async def book_session(
             private_notes=private_notes,
         )
         await notify(
-            session, client_id, MessageKind.SESSION_BOOKED, _message(booked), session_id=booked.id
+            session,
+            client_id,
+            MessageKind.SESSION_BOOKED,
+            session_message(booked),
+            session_id=booked.id,
         )
     return booked
 
@@ -194,14 +208,25 @@ async def update_status(
         if refusal:
             raise Conflict(refusal)
         confirmed = target == SessionStatus.CONFIRMED and s.status == SessionStatus.PENDING
+        previous_status = s.status
         s.status = target.value
+        assert s.id is not None
+        if target == SessionStatus.CANCELLED:
+            events.record(
+                session, SessionCancelled(s.id, s.coach_id, s.client_id, s.starts_at, s.ends_at)
+            )
+        else:
+            events.record(
+                session,
+                SessionStatusChanged(s.id, s.coach_id, s.client_id, previous_status, target.value),
+            )
         if confirmed and s.client_id is not None:
             when = await local_time_of(session, s.client_id, s.starts_at)
             await notify(
                 session,
                 s.client_id,
                 MessageKind.SESSION_BOOKED,
-                _message(s),
+                session_message(s),
                 session_id=s.id,
                 title="Session confirmed",
                 body=f"Your coach confirmed the session of {when}.",
@@ -217,7 +242,7 @@ async def update_status(
                 session,
                 s.client_id,
                 MessageKind.SESSION_CANCELLED,
-                _message(s, reason=reason),
+                session_message(s, reason=reason),
                 session_id=s.id,
             )
     return s
@@ -258,13 +283,18 @@ async def reschedule_session(
             session, coach.id, starts_at, s.duration_minutes, exclude_session_id=s.id
         )
         move_session(s, starts_at, ends_at)
+        assert s.id is not None
+        events.record(
+            session,
+            SessionRescheduled(s.id, s.coach_id, s.client_id, previous, starts_at, ends_at),
+        )
         await drop_pending_reminders(session, s.id)
         await close_pending_request(session, s.id, "The coach rescheduled the session.")
         await notify(
             session,
             s.client_id,
             MessageKind.SESSION_RESCHEDULED,
-            _message(s, previous_starts_at=previous.isoformat(), reason=reason),
+            session_message(s, previous_starts_at=previous.isoformat(), reason=reason),
             session_id=s.id,
         )
     return s
@@ -290,7 +320,11 @@ async def request_review(db: Database, viewer: Viewer | None, session_id: int) -
             assert s.id is not None
             session.add(ReviewRequest(session_id=s.id))
             await notify(
-                session, s.client_id, MessageKind.REVIEW_INVITATION, _message(s), session_id=s.id
+                session,
+                s.client_id,
+                MessageKind.REVIEW_INVITATION,
+                session_message(s),
+                session_id=s.id,
             )
             await session.flush()
     except sa.exc.IntegrityError:  # a concurrent request won the unique index
@@ -322,68 +356,3 @@ async def rate_session(
             .values(closed_at=clock.now())
         )
     return s
-
-
-# ---------------------------------------------------------------- deleted clients
-
-
-async def detach_client(session: AsyncSession, coach_id: int, client_id: int) -> None:
-    """Called by deleteClient inside its transaction: the client's upcoming PENDING and
-    CONFIRMED sessions with this coach are cancelled ("Client deleted") and each is mailed to
-    the client as a cancellation (their address kept with the message, as the link to them
-    goes); all their sessions stay (notes too) but link to no one ("Deleted Client"); their
-    pending reschedule requests expire, and other unsent messages about them (reminders among
-    them) are dropped."""
-    theirs = sa.and_(
-        col(CoachingSession.coach_id) == coach_id, col(CoachingSession.client_id) == client_id
-    )
-    session_ids = sa.select(col(CoachingSession.id)).where(theirs)
-    upcoming = await session.scalars(
-        sa.select(CoachingSession)
-        .where(
-            theirs,
-            col(CoachingSession.status).in_([s.value for s in LIVE]),
-            col(CoachingSession.starts_at) > clock.now(),
-        )
-        .order_by(col(CoachingSession.starts_at))
-        .with_for_update()
-    )
-    cancelled = list(upcoming.all())
-    for s in cancelled:
-        s.status = SessionStatus.CANCELLED.value
-        s.cancellation_reason = CLIENT_DELETED
-        s.invite_sequence += 1
-    await session.execute(
-        sa.delete(OutboxMessage).where(
-            col(OutboxMessage.session_id).in_(session_ids),
-            col(OutboxMessage.sent_at).is_(None),
-        )
-    )
-    client = await session.get(User, client_id)
-    to = addressed_to(client.name, client.email, client.time_zone) if client else {}
-    for s in cancelled:
-        await notify(
-            session,
-            client_id,
-            MessageKind.SESSION_CANCELLED,
-            _message(s, reason=CLIENT_DELETED, **to),
-            session_id=s.id,
-        )
-    await session.execute(
-        sa.update(RescheduleRequest)
-        .where(
-            col(RescheduleRequest.coach_id) == coach_id,
-            col(RescheduleRequest.client_id) == client_id,
-        )
-        .values(
-            client_id=None,
-            status=sa.case(
-                (
-                    col(RescheduleRequest.status) == RescheduleRequestStatus.PENDING.value,
-                    RescheduleRequestStatus.EXPIRED.value,
-                ),
-                else_=col(RescheduleRequest.status),
-            ),
-        )
-    )
-    await session.execute(sa.update(CoachingSession).where(theirs).values(client_id=None))

@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from coach_graph import clock, text
+from coach_graph import clock, events, text
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.notifications.service import notify
 from coach_graph.outbox.models import MessageKind
+from coach_graph.sessions.events import SessionCancelled
 from coach_graph.sessions.models import CancellationPolicy, CoachingSession, SessionStatus
 from coach_graph.sessions.reminders import drop_pending_reminders
 from coach_graph.sessions.reschedule import close_pending_request
@@ -104,6 +105,10 @@ async def cancel_my_session(
         s.status = SessionStatus.CANCELLED.value
         s.cancellation_reason = reason
         s.invite_sequence += 1
+        assert s.id is not None
+        events.record(
+            session, SessionCancelled(s.id, s.coach_id, s.client_id, s.starts_at, s.ends_at)
+        )
         await drop_pending_reminders(session, s.id)
         await close_pending_request(session, s.id, "The client cancelled the session.")
         told = {"session_id": s.id, "starts_at": s.starts_at.isoformat(), "reason": reason}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from coach_graph import clock, text
+from coach_graph import clock, events, text
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
 from coach_graph.alerts.store import raise_alert, resolve_for_subject
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
@@ -18,6 +18,7 @@ from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.notifications.service import local_time_of, notify
 from coach_graph.outbox.models import MessageKind
 from coach_graph.sessions.access import coach_scope
+from coach_graph.sessions.events import SessionRescheduled
 from coach_graph.sessions.models import (
     CoachingSession,
     RescheduleRequest,
@@ -224,7 +225,13 @@ async def respond(
                 session, coach.id, request.proposed_starts_at, s.duration_minutes,
                 exclude_session_id=s.id,
             )  # fmt: skip
+            previous = s.starts_at
             move_session(s, request.proposed_starts_at, ends_at)
+            assert s.id is not None
+            events.record(
+                session,
+                SessionRescheduled(s.id, s.coach_id, s.client_id, previous, s.starts_at, ends_at),
+            )
             await drop_pending_reminders(session, s.id)
         request.status = (
             RescheduleRequestStatus.APPROVED if approve else RescheduleRequestStatus.REJECTED
