@@ -7,12 +7,14 @@ once; only their SHA-256 is stored, with an expiry and a revocation time.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -203,6 +205,10 @@ class Tokens:
     """Bearer tokens as HTTP requests check them: what the database said of a token is kept
     for `ttl` seconds (at most `size` tokens), so a dashboard's burst of requests reads it once.
 
+    Concurrent requests with the same token share one read (a thousand sockets opening at once
+    with one dashboard's token read it once); the shared read runs outside any request's read
+    scope, so a request that goes away spoils no other's answer.
+
     Revocation: a logout in this process `forget`s its token at once (a lookup that was under
     way when it happened is not kept); a logout in another worker takes effect here within `ttl`
     seconds. Expiry is checked on every use, against the clock. `ttl` 0: every request reads.
@@ -217,6 +223,7 @@ class Tokens:
         self.size = size
         self._found: dict[str, _Found] = {}
         self._forgotten = 0  # counts `forget` calls: a lookup spanning one is not kept
+        self._reading: dict[str, asyncio.Task[_Found | None]] = {}
 
     async def viewer(self, token: str | None) -> Viewer | None:
         if not token:
@@ -224,14 +231,37 @@ class Tokens:
         key = hash_token(token)
         found = self._found.get(key)
         if found is None or clock.now() - found.read_at >= self.ttl:
-            forgotten = self._forgotten
-            found = await _look_up(self.db, key)
+            found = await self._read(key)
             if found is None:
-                self._found.pop(key, None)
                 return None
-            if self.ttl and forgotten == self._forgotten:
-                self._keep(key, found)
         return _admit(found, self.activity)
+
+    async def _read(self, key: str) -> _Found | None:
+        """The database's word on a token, one read at a time per token."""
+        reading = self._reading.get(key)
+        if reading is None:
+            # A fresh context: the read uses no request's read scope (nor its admission seat).
+            reading = asyncio.get_running_loop().create_task(
+                self._read_and_keep(key), context=contextvars.Context()
+            )
+            self._reading[key] = reading
+            reading.add_done_callback(partial(self._done_reading, key))
+        return await asyncio.shield(reading)
+
+    async def _read_and_keep(self, key: str) -> _Found | None:
+        forgotten = self._forgotten
+        found = await _look_up(self.db, key)
+        if found is None:
+            self._found.pop(key, None)
+        elif self.ttl and forgotten == self._forgotten:
+            self._keep(key, found)
+        return found
+
+    def _done_reading(self, key: str, task: asyncio.Task[_Found | None]) -> None:
+        if self._reading.get(key) is task:
+            del self._reading[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: every waiter may have gone away
 
     def forget(self, token_id: int) -> None:
         """The token was revoked here: never answer from what was read of it before."""

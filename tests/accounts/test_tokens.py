@@ -1,9 +1,10 @@
 """How HTTP requests check bearer tokens (coach_graph.auth.Tokens): a burst of requests reads a
-token once; a logout here refuses it at once; a revocation by another worker within
-TOKEN_CACHE_SECONDS; an expired token at once."""
+token once (concurrent ones share one read); a logout here refuses it at once; a revocation by
+another worker within TOKEN_CACHE_SECONDS; an expired token at once."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -34,6 +35,19 @@ async def test_a_burst_of_requests_reads_the_token_once(
     with count_statements(resources.db) as statements:
         for _ in range(5):
             assert (await gql.data(VIEWER, token=token))["viewer"]["id"] == str(coach.id)
+    assert len([s for s in statements if "auth_token" in s.lower()]) == 1
+
+
+async def test_concurrent_requests_with_a_new_token_share_one_read(
+    gql: GraphQLClient, practice: Practice, resources: Resources
+) -> None:
+    """50 requests at once (a dashboard's sockets opening together) before the token is kept:
+    one read, and every request answered as the token's viewer."""
+    coach = await practice.coach()
+    token = await practice.token(coach)
+    with count_statements(resources.db) as statements:
+        answers = await asyncio.gather(*(gql.data(VIEWER, token=token) for _ in range(50)))
+    assert {a["viewer"]["id"] for a in answers} == {str(coach.id)}
     assert len([s for s in statements if "auth_token" in s.lower()]) == 1
 
 
