@@ -100,6 +100,8 @@ async def test_a_subscriber_gets_nothing_of_another_coach_s_requests(
     )
     mine = (await scene.book(at(2, 10), 60))["id"]
     async with subscription(app, resources, scene.coach_token) as ws:
+        # Routed by owner: the other coach's events never wake this subscription.
+        assert set(resources.realtime._routes[CHANNEL]) == {"coach_id"}
         await scene.gql.data(
             REQUEST,
             {"id": theirs["bookSession"]["id"], "t": "2026-03-06T10:00:00Z"},

@@ -386,7 +386,8 @@ class Subscription:
     ) -> AsyncGenerator[RescheduleRequest, None]:
         viewer = require_viewer(info.context.viewer)
         realtime = info.context.resources.realtime
-        async with realtime.subscribe(reschedule.CHANNEL) as events:
+        owner = ("coach_id" if viewer.is_coach else "client_id", viewer.id)  # who is woken
+        async with realtime.subscribe(reschedule.CHANNEL, owner=owner) as events:
             async for event in events:
                 # Reload through the viewer's scope; the event's own fields are not trusted.
                 info.context.fresh_loaders()
