@@ -72,9 +72,10 @@ class Query:
         return session_of(info, row) if row else None
 
     @strawberry.field(
-        description="Free start times for a service in [from, to) (at most 62 days): inside the "
-        "coach's weekly hours, in the future, overlapping no session. Public for a service that "
-        "takes bookings (anyone, signed in or not)."
+        description="Free start times for a service in [from, to) (at most 62 days), by the "
+        "rule every booking follows: inside the coach's weekly or extra hours and outside their "
+        "time off, in the future, the coach's buffer free of sessions; for anyone but the coach, "
+        "inside the minimum notice and booking window. Public for a service that takes bookings."
     )
     async def available_slots(
         self,
