@@ -53,6 +53,7 @@ MUTATIONS: tuple[type, ...] = (
     sessions.Mutation,
     sessions.BookingMutation,
     sessions.SchedulingMutation,
+    sessions.SeriesMutation,
     alerts.Mutation,
     messages.Mutation,
     notifications.Mutation,

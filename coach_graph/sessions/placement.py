@@ -117,6 +117,10 @@ class Schedule:
             raise refused
         return starts_at + timedelta(minutes=duration_minutes)
 
+    def release(self, session_ids: set[int]) -> None:
+        """These sessions no longer take time here (they are about to be moved)."""
+        self.busy = [b for b in self.busy if b[0] not in session_ids]
+
     def take(self, session_id: int, starts_at: datetime, ends_at: datetime) -> None:
         """A session placed (or moved) here now takes that time."""
         self.busy = [b for b in self.busy if b[0] != session_id]

@@ -197,30 +197,6 @@ class Mutation:
         )
         return session_of(info, row)
 
-    @strawberry.mutation(
-        description="Move a session at once (coach); the client is notified, with the reason."
-    )
-    async def reschedule_session(
-        self, info: Info, id: arg.SessionId, starts_at: arg.StartsAt, reason: arg.Reason = None
-    ) -> Session:
-        row = await changes.reschedule_session(
-            info.context.db, info.context.viewer, parse_id(id, "session"), starts_at, reason
-        )
-        return session_of(info, row)
-
-    @strawberry.mutation(description="Cancel a PENDING or CONFIRMED session (coach).")
-    async def cancel_session(
-        self, info: Info, id: arg.SessionId, reason: arg.Reason = None
-    ) -> Session:
-        row = await changes.update_status(
-            info.context.db,
-            info.context.viewer,
-            parse_id(id, "session"),
-            SessionStatus.CANCELLED,
-            reason,
-        )
-        return session_of(info, row)
-
     @strawberry.mutation(description="Record a no-show, 10 minutes after the start or later.")
     async def mark_no_show(self, info: Info, id: arg.SessionId) -> Session:
         row = await changes.update_status(
