@@ -446,3 +446,21 @@ async def test_a_following_move_racing_a_booking_of_its_target_lets_one_win(
     after = (await scene.as_coach(OF_SESSION, id=ids[0]))["session"]["series"]["sessions"]
     hours = {s["startsAt"][11:13] for s in after}
     assert hours == ({"09"} if move.get("errors") else {"13"})
+
+
+def test_a_wall_time_the_clock_skips_is_not_an_occurrence_that_exists() -> None:
+    """Lord Howe moves from 02:00 to 02:30 on 4 October 2026: a 02:15 occurrence that day does
+    not exist (bookSeries lists it as skipped); the weeks around it keep 02:15."""
+    from coach_graph.sessions.models import RecurrenceFrequency
+    from coach_graph.sessions.series import Recurrence, occurrences
+
+    tz = ZoneInfo("Australia/Lord_Howe")
+    starts = occurrences(
+        datetime(2026, 9, 27, 2, 15, tzinfo=tz), tz, Recurrence(RecurrenceFrequency.WEEKLY, count=3)
+    )
+    assert [o.exists for o in starts] == [True, False, True]
+    assert [o.starts_at.astimezone(tz).strftime("%H:%M") for o in (starts[0], starts[2])] == [
+        "02:15",
+        "02:15",
+    ]
+    assert starts[2].starts_at - starts[0].starts_at == timedelta(days=14, minutes=-30)
