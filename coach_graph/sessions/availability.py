@@ -145,8 +145,3 @@ def candidate_starts(
             result.append(slot)
             slot += SLOT_STEP
     return sorted(result)
-
-
-def overlaps(start: datetime, end: datetime, busy: Iterable[Range]) -> bool:
-    """Whether [start, end) overlaps any of the ranges."""
-    return any(b_start < end and start < b_end for b_start, b_end in busy)

@@ -17,14 +17,7 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.errors import AppError, BadUserInput, Conflict
-from coach_graph.sessions.availability import (
-    Range,
-    Window,
-    fits,
-    merged,
-    overlaps,
-    weekly_ranges,
-)
+from coach_graph.sessions.availability import Range, Window, fits, merged, weekly_ranges
 from coach_graph.sessions.models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -78,22 +71,22 @@ class Schedule:
                     f"{starts_at.isoformat()} is too far."
                 )
         ends_at = starts_at + timedelta(minutes=duration_minutes)
-        local = f"{starts_at.astimezone(self.tz):%A %Y-%m-%d %H:%M} ({self.tz.key})"
         if not fits(self.open_ranges, starts_at, ends_at):
             return BadUserInput(
-                f"{local} for {duration_minutes} minutes is outside the coach's availability."
+                f"{self._local(starts_at)} for {duration_minutes} minutes is outside the coach's "
+                "availability."
             )
         for (off_start, off_end), note in self.time_off:
             if off_start < ends_at and starts_at < off_end:
                 return BadUserInput(
-                    f"{local} is in the coach's time off" + (f" ({note})." if note else ".")
+                    f"{self._local(starts_at)} is in the coach's time off"
+                    + (f" ({note})." if note else ".")
                 )
         buffer = self.buffer
+        kept_from, kept_until = starts_at - buffer, ends_at + buffer
         for session_id, (b_start, b_end) in self.busy:
-            if session_id in ignore:
-                continue
-            if overlaps(starts_at - buffer, ends_at + buffer, [(b_start, b_end)]):
-                what = "overlaps" if overlaps(starts_at, ends_at, [(b_start, b_end)]) else (
+            if b_start < kept_until and kept_from < b_end and session_id not in ignore:
+                what = "overlaps" if b_start < ends_at and starts_at < b_end else (
                     f"leaves less than the coach's {self.rules.buffer_minutes}-minute buffer "
                     "to"
                 )  # fmt: skip
@@ -102,6 +95,9 @@ class Schedule:
                     f"{b_end.isoformat()})."
                 )
         return None
+
+    def _local(self, moment: datetime) -> str:
+        return f"{moment.astimezone(self.tz):%A %Y-%m-%d %H:%M} ({self.tz.key})"
 
     def check(
         self,
