@@ -31,6 +31,8 @@ DEMO_STEP_PATHS = (
     "coach_graph.sessions.demo_prospects:seed_prospects",
     "coach_graph.sessions.demo_prospects:seed_coach_booked_prospect",
     "coach_graph.sessions.demo_policy:seed_late_fees",
+    # After the replayed late fees (booked with no buffer then): the buffer, series, holiday.
+    "coach_graph.sessions.demo_scheduling:seed_scheduling",
     # Last: the evaluator reads everything the others wrote.
     "coach_graph.alerts.demo:seed_alert_history",
 )

@@ -89,46 +89,59 @@ def _local(day: date, minute: int, tz: ZoneInfo) -> datetime | None:
     return aware.astimezone(UTC)
 
 
-def fits(windows: Iterable[Window], tz: ZoneInfo, starts_at: datetime, ends_at: datetime) -> bool:
-    """Whether [starts_at, ends_at) lies inside one window on the local day of its start."""
-    local_start = starts_at.astimezone(tz)
-    day = local_start.date()
-    for w in windows:
-        if w.weekday != day.weekday():
-            continue
-        opens = _local(day, w.start_minute, tz)
-        closes = _local(day, w.end_minute, tz)
-        if opens is None or closes is None:
-            continue
-        if opens <= starts_at and ends_at <= closes:
-            return True
-    return False
+# A UTC range [start, end).
+Range = tuple[datetime, datetime]
 
 
-def candidate_starts(
-    windows: Sequence[Window], tz: ZoneInfo, start: datetime, end: datetime, duration: timedelta
-) -> list[datetime]:
-    """Every start on the slot grid in [start, end) where a session of `duration` fits a window
-    (busy times are not considered here)."""
-    result: list[datetime] = []
+def weekly_ranges(
+    windows: Iterable[Window], tz: ZoneInfo, start: datetime, end: datetime
+) -> list[Range]:
+    """The weekly hours of every local day touching [start, end), as UTC ranges (a window whose
+    wall time does not exist that day, in the hour skipped when clocks go forward, is left out)."""
+    ranges: list[Range] = []
     day = start.astimezone(tz).date() - timedelta(days=1)
     last = end.astimezone(tz).date()
+    windows = list(windows)
     while day <= last:
         for w in windows:
             if w.weekday != day.weekday():
                 continue
             opens = _local(day, w.start_minute, tz)
             closes = _local(day, w.end_minute, tz)
-            if opens is None or closes is None:
-                continue
-            slot = opens
-            while slot + duration <= closes:
-                if start <= slot < end:
-                    result.append(slot)
-                slot += SLOT_STEP
+            if opens is not None and closes is not None:
+                ranges.append((opens, closes))
         day += timedelta(days=1)
+    return ranges
+
+
+def merged(ranges: Iterable[Range]) -> list[Range]:
+    """The union of ranges as sorted, disjoint ranges (touching ones joined)."""
+    result: list[Range] = []
+    for r_start, r_end in sorted(ranges):
+        if result and r_start <= result[-1][1]:
+            if r_end > result[-1][1]:
+                result[-1] = (result[-1][0], r_end)
+        else:
+            result.append((r_start, r_end))
+    return result
+
+
+def fits(open_ranges: Iterable[Range], starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether [starts_at, ends_at) lies inside one of the (merged) open ranges."""
+    return any(o_start <= starts_at and ends_at <= o_end for o_start, o_end in open_ranges)
+
+
+def candidate_starts(
+    open_ranges: Iterable[Range], start: datetime, end: datetime, duration: timedelta
+) -> list[datetime]:
+    """Every start in [start, end) on the slot grid of each open range (counted from its
+    opening) where a session of `duration` fits the range (nothing else is considered here)."""
+    result: list[datetime] = []
+    for opens, closes in open_ranges:
+        slot = opens
+        if slot < start:  # jump to the grid's first step at or after `start`
+            slot += SLOT_STEP * -((opens - start) // SLOT_STEP)
+        while slot + duration <= closes and slot < end:
+            result.append(slot)
+            slot += SLOT_STEP
     return sorted(result)
-
-
-def overlaps(start: datetime, end: datetime, busy: Iterable[tuple[datetime, datetime]]) -> bool:
-    return any(b_start < end and start < b_end for b_start, b_end in busy)

@@ -4,26 +4,24 @@ confirms or cancels."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import col
 
-from coach_graph import clock, text
+from coach_graph import text
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import Viewer, require_client
 from coach_graph.clients.access import linked
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
-from coach_graph.errors import BadUserInput, Conflict, NotFound
+from coach_graph.errors import Conflict, NotFound
 from coach_graph.notifications.service import local_time_of, notify
 from coach_graph.outbox.models import MessageKind
 from coach_graph.sessions.changes import place_session
 from coach_graph.sessions.models import CoachingService, CoachingSession, SessionStatus
 from coach_graph.sessions.setup import lock_schedule
 
-# A client books at least this long before the start.
-BOOKING_NOTICE = timedelta(hours=2)
 # PENDING self-booked sessions a client may hold with one coach at a time.
 MAX_PENDING_SELF_BOOKED = 3
 
@@ -46,16 +44,12 @@ async def book_my_session(
     customer_notes: str | None,
 ) -> CoachingSession:
     """A client books a coach's service for themselves: PENDING until the coach confirms or
-    cancels it, at least 2 hours ahead, placed like every booking. The first booking links the
+    cancels it, placed like every booking (as a client's: the coach's minimum notice and
+    booking window apply). The first booking links the
     client to the coach (consent PENDING); one free intro call per coach ever, at most 3 PENDING
     self-booked sessions per coach. The coach is told."""
     client = require_client(viewer)
     text.checked_text(customer_notes, "customerNotes", text.NOTES)
-    if starts_at < clock.now() + BOOKING_NOTICE:
-        raise BadUserInput(
-            f"Book at least {BOOKING_NOTICE.seconds // 3600} hours ahead; "
-            f"{starts_at.isoformat()} is too soon."
-        )
     async with db.transaction() as session:
         service = await session.scalar(
             sa.select(CoachingService).where(col(CoachingService.id) == service_id)
@@ -94,6 +88,7 @@ async def book_my_session(
             status=SessionStatus.PENDING,
             customer_notes=customer_notes,
             self_booked=True,
+            by_client=True,
         )
         if await session.scalar(linked(coach_id, client.id)) is None:
             session.add(

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock
-from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_coach
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
@@ -20,16 +18,10 @@ from coach_graph.sessions.availability import (
     MAX_SLOT_PERIOD,
     Window,
     candidate_starts,
-    overlaps,
     validate_windows,
 )
-from coach_graph.sessions.models import (
-    AvailabilityWindow,
-    Calendar,
-    CoachingService,
-    CoachingSession,
-    SessionStatus,
-)
+from coach_graph.sessions.models import AvailabilityWindow, Calendar, CoachingService
+from coach_graph.sessions.placement import load_schedule
 from coach_graph.text import NAME, checked_text
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -216,33 +208,24 @@ async def set_availability(
 async def available_slots(
     db: Database, viewer: Viewer | None, service_id: int, start: datetime, end: datetime
 ) -> list[datetime]:
-    """Free start times for a service in [start, end): on the 15-minute grid of the coach's
-    weekly hours, in the future, not overlapping a session of the coach that is not cancelled."""
+    """Free start times for a service in [start, end), by the placement rule: on the 15-minute
+    grid of the coach's open hours (weekly plus extra hours, less time off), in the future, with
+    the coach's buffer free of sessions. Anyone but the coach sees only starts a client may book
+    (inside the minimum notice and the booking window)."""
     service = await bookable_service(db, viewer, service_id)
     if end <= start:
         raise BadUserInput("`to` must come after `from`.")
     if end - start > MAX_SLOT_PERIOD:
         raise BadUserInput(f"Ask for slots over at most {MAX_SLOT_PERIOD.days} days at a time.")
     start = max(start, clock.now())
+    if end <= start:
+        return []
     duration = timedelta(minutes=service.duration_minutes)
     async with db.session() as session:
-        tz_name = await session.scalar(
-            sa.select(col(User.time_zone)).where(col(User.id) == service.coach_id)
-        )
-        busy = (
-            await session.execute(
-                sa.select(col(CoachingSession.starts_at), col(CoachingSession.ends_at)).where(
-                    col(CoachingSession.coach_id) == service.coach_id,
-                    col(CoachingSession.status) != SessionStatus.CANCELLED,
-                    col(CoachingSession.starts_at) < end + duration,
-                    col(CoachingSession.ends_at) > start,
-                )
-            )
-        ).all()
-    windows = await coach_windows(db, service.coach_id)
-    busy_times = [(b[0], b[1]) for b in busy]
+        schedule = await load_schedule(session, service.coach_id, start, end)
+    by_client = viewer is None or viewer.id != service.coach_id
     return [
         slot
-        for slot in candidate_starts(windows, ZoneInfo(tz_name or "UTC"), start, end, duration)
-        if not overlaps(slot, slot + duration, busy_times)
+        for slot in candidate_starts(schedule.open_ranges, start, end, duration)
+        if schedule.refusal(slot, service.duration_minutes, by_client=by_client) is None
     ]

@@ -34,7 +34,7 @@ from coach_graph.sessions.models import (
     ReviewRequest,
     SessionStatus,
 )
-from coach_graph.sessions.placement import check_placement, move_session
+from coach_graph.sessions.placement import Schedule, check_placement, move_session
 from coach_graph.sessions.policy import charge_no_show
 from coach_graph.sessions.reminders import drop_pending_reminders
 from coach_graph.sessions.reschedule import close_pending_request
@@ -76,14 +76,23 @@ async def place_session(
     customer_notes: str | None = None,
     private_notes: str | None = None,
     self_booked: bool = False,
+    by_client: bool = False,
+    schedule: Schedule | None = None,
+    series_id: int | None = None,
 ) -> CoachingSession:
     """The one way a new session is placed, for the coach's booking and the client's: on a
-    service that is not archived, where `check_placement` allows (call after `lock_schedule`),
-    on the given calendar or the coach's first. Added and flushed in the caller's transaction."""
+    service that is not archived, where the placement rule allows (call after `lock_schedule`;
+    `schedule`: one loaded already, which then holds the new session too), on the given
+    calendar or the coach's first. Added and flushed in the caller's transaction."""
     assert service.id is not None
     if service.archived_at is not None:
         raise BadUserInput(f"The service {service.name!r} is archived and takes no bookings.")
-    ends_at = await check_placement(session, service.coach_id, starts_at, service.duration_minutes)
+    if schedule is None:
+        ends_at = await check_placement(
+            session, service.coach_id, starts_at, service.duration_minutes, by_client=by_client
+        )
+    else:
+        ends_at = schedule.check(starts_at, service.duration_minutes, by_client=by_client)
     if calendar_id is None:
         calendar_id = await session.scalar(
             sa.select(col(Calendar.id))
@@ -105,10 +114,13 @@ async def place_session(
         price_minor=service.price_minor,
         currency=service.currency,
         self_booked=self_booked,
+        series_id=series_id,
     )
     session.add(booked)
     await session.flush()
     assert booked.id is not None
+    if schedule is not None:
+        schedule.take(booked.id, starts_at, ends_at)
     events.record(
         session,
         SessionBooked(
@@ -207,19 +219,17 @@ async def update_status(
         refusal = transition_refusal(s, target, clock.now())
         if refusal:
             raise Conflict(refusal)
+        if target == SessionStatus.CANCELLED:
+            await cancel_occurrence(session, s, reason)
+            return s
         confirmed = target == SessionStatus.CONFIRMED and s.status == SessionStatus.PENDING
         previous_status = s.status
         s.status = target.value
         assert s.id is not None
-        if target == SessionStatus.CANCELLED:
-            events.record(
-                session, SessionCancelled(s.id, s.coach_id, s.client_id, s.starts_at, s.ends_at)
-            )
-        else:
-            events.record(
-                session,
-                SessionStatusChanged(s.id, s.coach_id, s.client_id, previous_status, target.value),
-            )
+        events.record(
+            session,
+            SessionStatusChanged(s.id, s.coach_id, s.client_id, previous_status, target.value),
+        )
         if confirmed and s.client_id is not None:
             when = await local_time_of(session, s.client_id, s.starts_at)
             await notify(
@@ -233,19 +243,26 @@ async def update_status(
             )
         if target in (SessionStatus.NO_SHOW, SessionStatus.COMPLETED):
             await charge_no_show(session, s)
-        if target == SessionStatus.CANCELLED:
-            s.cancellation_reason = reason
-            s.invite_sequence += 1
-            await drop_pending_reminders(session, session_id)
-            await close_pending_request(session, session_id, "The session was cancelled.")
-            await notify(
-                session,
-                s.client_id,
-                MessageKind.SESSION_CANCELLED,
-                session_message(s, reason=reason),
-                session_id=s.id,
-            )
     return s
+
+
+async def cancel_occurrence(session: AsyncSession, s: CoachingSession, reason: str | None) -> None:
+    """The coach cancels one session (alone, or as an occurrence of a series): its invitation
+    sequence moves on, reminders are dropped, a pending request rejected, the client told."""
+    s.status = SessionStatus.CANCELLED.value
+    s.cancellation_reason = reason
+    s.invite_sequence += 1
+    assert s.id is not None
+    events.record(session, SessionCancelled(s.id, s.coach_id, s.client_id, s.starts_at, s.ends_at))
+    await drop_pending_reminders(session, s.id)
+    await close_pending_request(session, s.id, "The session was cancelled.")
+    await notify(
+        session,
+        s.client_id,
+        MessageKind.SESSION_CANCELLED,
+        session_message(s, reason=reason),
+        session_id=s.id,
+    )
 
 
 async def update_notes(
@@ -278,26 +295,38 @@ async def reschedule_session(
         s = await own_session(session, coach, session_id)
         if s.status not in LIVE:
             raise Conflict(f"A {s.status} session cannot be rescheduled.")
-        previous = s.starts_at
         ends_at = await check_placement(
             session, coach.id, starts_at, s.duration_minutes, exclude_session_id=s.id
         )
-        move_session(s, starts_at, ends_at)
-        assert s.id is not None
-        events.record(
-            session,
-            SessionRescheduled(s.id, s.coach_id, s.client_id, previous, starts_at, ends_at),
-        )
-        await drop_pending_reminders(session, s.id)
-        await close_pending_request(session, s.id, "The coach rescheduled the session.")
-        await notify(
-            session,
-            s.client_id,
-            MessageKind.SESSION_RESCHEDULED,
-            session_message(s, previous_starts_at=previous.isoformat(), reason=reason),
-            session_id=s.id,
-        )
+        await move_occurrence(session, s, starts_at, ends_at, reason)
     return s
+
+
+async def move_occurrence(
+    session: AsyncSession,
+    s: CoachingSession,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str | None,
+) -> None:
+    """The coach moves one session (alone, or as an occurrence of a series) to a place the
+    placement rule allowed: a new invitation sequence, reminders for the new time, a pending
+    request of the client rejected, the client told."""
+    previous = s.starts_at
+    move_session(s, starts_at, ends_at)
+    assert s.id is not None
+    events.record(
+        session, SessionRescheduled(s.id, s.coach_id, s.client_id, previous, starts_at, ends_at)
+    )
+    await drop_pending_reminders(session, s.id)
+    await close_pending_request(session, s.id, "The coach rescheduled the session.")
+    await notify(
+        session,
+        s.client_id,
+        MessageKind.SESSION_RESCHEDULED,
+        session_message(s, previous_starts_at=previous.isoformat(), reason=reason),
+        session_id=s.id,
+    )
 
 
 async def request_review(db: Database, viewer: Viewer | None, session_id: int) -> bool:

@@ -18,6 +18,11 @@ class SessionStatus(StrEnum):
     NO_SHOW = "NO_SHOW"
 
 
+class RecurrenceFrequency(StrEnum):
+    WEEKLY = "WEEKLY"
+    MONTHLY = "MONTHLY"
+
+
 class RescheduleRequestStatus(StrEnum):
     PENDING = "PENDING"
     APPROVED = "APPROVED"
@@ -119,6 +124,8 @@ class CoachingSession(SQLModel, table=True):
     late_cancellation: bool = Field(default=False)
     # Booked by the client themselves (bookMySession) rather than by the coach.
     self_booked: bool = Field(default=False)
+    # The recurring series this session is an occurrence of (bookSeries), if any.
+    series_id: int | None = foreign_key("session_series.id", nullable=True, ondelete="SET NULL")
 
 
 def new_meeting_room() -> str:
@@ -184,3 +191,55 @@ class ReviewRequest(SQLModel, table=True):
     session_id: int = foreign_key("coaching_session.id")
     created_at: datetime = utc_column(now=True)
     closed_at: datetime | None = utc_column(nullable=True)
+
+
+class SessionSeries(SQLModel, table=True):
+    """A recurring series booked by a coach (bookSeries): its occurrences are ordinary sessions
+    pointing at it (`CoachingSession.series_id`)."""
+
+    __tablename__ = "session_series"
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int = foreign_key("user_account.id")
+    client_id: int | None = foreign_key("user_account.id", nullable=True, ondelete="SET NULL")
+    service_id: int = foreign_key("coaching_service.id", ondelete="RESTRICT")
+    frequency: str = enum_column(RecurrenceFrequency.WEEKLY.value, length=16)
+    interval: int = Field(default=1)
+    created_at: datetime = utc_column(now=True)
+
+
+class SeriesSkip(SQLModel, table=True):
+    """An occurrence of a series that was not booked (its time taken or outside availability)."""
+
+    __tablename__ = "session_series_skip"
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = foreign_key("session_series.id")
+    starts_at: datetime = utc_column()
+
+
+class AvailabilityException(SQLModel, table=True):
+    """A UTC range where a coach's weekly hours do not hold: time off (`available` false) or
+    extra hours (`available` true)."""
+
+    __tablename__ = "availability_exception"
+    __table_args__ = (sa.Index("ix_availability_exception_coach_ends", "coach_id", "ends_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
+    starts_at: datetime = utc_column()
+    ends_at: datetime = utc_column()
+    available: bool
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = utc_column(now=True)
+
+
+class BookingRules(SQLModel, table=True):
+    """A coach's booking rules; a coach without a row has the defaults."""
+
+    __tablename__ = "booking_rules"
+
+    coach_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    minimum_notice_hours: int = Field(default=2)
+    booking_window_days: int = Field(default=60)
+    buffer_minutes: int = Field(default=0)

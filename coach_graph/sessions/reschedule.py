@@ -145,7 +145,12 @@ async def request_reschedule(
                 raise Conflict("This session has a pending reschedule request already.")
             await lock_schedule(session, s.coach_id)
             ends_at = await check_placement(
-                session, s.coach_id, starts_at, s.duration_minutes, exclude_session_id=s.id
+                session,
+                s.coach_id,
+                starts_at,
+                s.duration_minutes,
+                exclude_session_id=s.id,
+                by_client=True,
             )
             assert s.id is not None
             request = RescheduleRequest(

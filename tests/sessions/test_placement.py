@@ -89,8 +89,9 @@ async def test_available_slots_skip_booked_times_and_the_past(scene: Scene) -> N
     await scene.book(at(1, 10), 60)
     data = await scene.as_coach(SLOTS, s=scene.services[60], f=iso(at(0, 0)), t=iso(at(2, 0)))
     slots = data["availableSlots"]
-    # Monday: from now (10:00) to 16:00; Tuesday: 09:00-16:00 minus 09:15..10:45 (overlap 10-11).
-    assert slots[0] == "2026-03-02T10:00:00Z"
+    # Monday: after now (10:00, which a booking refuses as not in the future) to 16:00;
+    # Tuesday: 09:00-16:00 minus 09:15..10:45 (overlap 10-11).
+    assert slots[0] == "2026-03-02T10:15:00Z"
     assert "2026-03-02T16:00:00Z" in slots and "2026-03-02T16:15:00Z" not in slots
     tuesday = [s for s in slots if s.startswith("2026-03-03")]
     assert "2026-03-03T09:00:00Z" in tuesday

@@ -16,7 +16,7 @@ from coach_graph.sessions.types.catalog import (
     CancellationPolicyInput,
     ServiceInput,
 )
-from coach_graph.sessions.types.session import SessionFilter
+from coach_graph.sessions.types.filters import SessionFilter
 
 HistoryFilter: TypeAlias = Annotated[
     SessionFilter | None, strawberry.argument(description="Which sessions; none: all.")

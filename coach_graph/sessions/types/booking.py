@@ -33,8 +33,9 @@ class BookingQuery:
 class BookingMutation:
     @strawberry.mutation(
         description="Book a coach's service for yourself (client). The session is PENDING until "
-        "the coach confirms or cancels it; it starts at least 2 hours ahead in a free time of "
-        "the coach's hours. The first booking links you to the coach (consent PENDING). One "
+        "the coach confirms or cancels it; it starts in a free time of the coach's hours, inside "
+        "their minimum notice (default 2 hours) and booking window (default 60 days). The "
+        "first booking links you to the coach (consent PENDING). One "
         "free intro call per coach ever and at most 3 bookings waiting for confirmation per "
         "coach (CONFLICT)."
     )

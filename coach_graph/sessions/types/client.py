@@ -12,7 +12,8 @@ from coach_graph.sessions import history
 from coach_graph.sessions.history import Sort
 from coach_graph.sessions.stats import load_session_stats
 from coach_graph.sessions.types.arguments import HistoryFilter, HistorySort
-from coach_graph.sessions.types.session import Session, SessionFilter, prime_rows, session_of
+from coach_graph.sessions.types.filters import SessionFilter
+from coach_graph.sessions.types.session import Session, prime_rows, session_of
 from coach_graph.sessions.types.stats import SessionStats
 
 

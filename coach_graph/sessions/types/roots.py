@@ -72,9 +72,10 @@ class Query:
         return session_of(info, row) if row else None
 
     @strawberry.field(
-        description="Free start times for a service in [from, to) (at most 62 days): inside the "
-        "coach's weekly hours, in the future, overlapping no session. Public for a service that "
-        "takes bookings (anyone, signed in or not)."
+        description="Free start times for a service in [from, to) (at most 62 days), by the "
+        "rule every booking follows: inside the coach's weekly or extra hours and outside their "
+        "time off, in the future, the coach's buffer free of sessions; for anyone but the coach, "
+        "inside the minimum notice and booking window. Public for a service that takes bookings."
     )
     async def available_slots(
         self,
@@ -193,30 +194,6 @@ class Mutation:
             parse_id(id, "session"),
             KEEP if customer_notes is strawberry.UNSET else customer_notes,
             KEEP if private_notes is strawberry.UNSET else private_notes,
-        )
-        return session_of(info, row)
-
-    @strawberry.mutation(
-        description="Move a session at once (coach); the client is notified, with the reason."
-    )
-    async def reschedule_session(
-        self, info: Info, id: arg.SessionId, starts_at: arg.StartsAt, reason: arg.Reason = None
-    ) -> Session:
-        row = await changes.reschedule_session(
-            info.context.db, info.context.viewer, parse_id(id, "session"), starts_at, reason
-        )
-        return session_of(info, row)
-
-    @strawberry.mutation(description="Cancel a PENDING or CONFIRMED session (coach).")
-    async def cancel_session(
-        self, info: Info, id: arg.SessionId, reason: arg.Reason = None
-    ) -> Session:
-        row = await changes.update_status(
-            info.context.db,
-            info.context.viewer,
-            parse_id(id, "session"),
-            SessionStatus.CANCELLED,
-            reason,
         )
         return session_of(info, row)
 

@@ -1,5 +1,5 @@
-"""GraphQL types of a session and of a client's request to move it (each is a field of the
-other), the filters of a history, and a history page."""
+"""GraphQL types of a session, of a client's request to move it and of the series it belongs to
+(each is a field of the other), and a history page (its filters: `filters.py`)."""
 
 from __future__ import annotations
 
@@ -16,28 +16,31 @@ from coach_graph.clients.access import ClientView, load_consents, shares_data
 from coach_graph.gql import Connection, Info, enum, requested_node_fields
 from coach_graph.loaders import then
 from coach_graph.sessions import access, history, reschedule
-from coach_graph.sessions.history import SessionQuery, Sort, When
-from coach_graph.sessions.loaders import load_calendars, load_services, load_sessions, load_users
-from coach_graph.sessions.models import CoachingSession, RescheduleRequestStatus, SessionStatus
+from coach_graph.sessions.history import Sort
+from coach_graph.sessions.loaders import (
+    load_calendars,
+    load_series,
+    load_series_sessions,
+    load_series_skips,
+    load_services,
+    load_sessions,
+    load_users,
+)
+from coach_graph.sessions.models import (
+    CoachingSession,
+    RecurrenceFrequency,
+    RescheduleRequestStatus,
+    SessionSeries,
+    SessionStatus,
+)
 from coach_graph.sessions.models import RescheduleRequest as RequestRow
 from coach_graph.sessions.types.catalog import Calendar, Money, Service, service_of
 from coach_graph.sessions.types.coach import Coach, coach_of
+from coach_graph.sessions.types.filters import SessionFilter
 
 if TYPE_CHECKING:
     from coach_graph.clients.types import Client
 
-enum(
-    SessionStatus,
-    "Where a session stands. Allowed moves: PENDING to CONFIRMED or CANCELLED; CONFIRMED to "
-    "COMPLETED, CANCELLED or NO_SHOW; a coach may correct COMPLETED and NO_SHOW into each other.",
-    {
-        SessionStatus.PENDING: "Booked, waiting for the coach to confirm it.",
-        SessionStatus.CONFIRMED: "Will take place.",
-        SessionStatus.COMPLETED: "Took place (set after the start).",
-        SessionStatus.CANCELLED: "Called off; final.",
-        SessionStatus.NO_SHOW: "The client did not come (set 10 minutes after the start or later).",
-    },
-)
 enum(
     RescheduleRequestStatus,
     "Where a client's request to move a session stands.",
@@ -49,24 +52,14 @@ enum(
     },
 )
 enum(
-    When,
-    "Which sessions of a history, by their start.",
+    RecurrenceFrequency,
+    "How a series repeats.",
     {
-        When.ALL: "Every session.",
-        When.UPCOMING: "Sessions starting now or later.",
-        When.PAST: "Sessions that started before now.",
+        RecurrenceFrequency.WEEKLY: "Every `interval` weeks (1 to 4), on the first start's "
+        "weekday.",
+        RecurrenceFrequency.MONTHLY: "Every `interval` months on the same weekday of the month "
+        "(the 2nd Tuesday; a 5th weekday becomes the last one of each month).",
     },
-    name="SessionWhen",
-)
-enum(
-    Sort,
-    "The order of a session history.",
-    {
-        Sort.NEWEST_FIRST: "Latest start first (the default).",
-        Sort.OLDEST_FIRST: "Earliest start first.",
-        Sort.STATUS: "By status (PENDING, CONFIRMED, COMPLETED, CANCELLED, NO_SHOW), then start.",
-    },
-    name="SessionSort",
 )
 
 
@@ -199,6 +192,55 @@ class Session:
         row = await info.context.loaders(reschedule.load_pending_requests).load(self.row.id)
         return RescheduleRequest.of(row) if row else None
 
+    @strawberry.field(description="The recurring series this session belongs to, if any.")
+    async def series(self, info: Info) -> Series | None:
+        if self.row.series_id is None:
+            return None
+        row = await info.context.loaders(load_series).load(self.row.series_id)
+        return Series.of(row, self.viewer) if row else None
+
+
+@strawberry.type(
+    name="SessionSeries",
+    description="A recurring series: ordinary sessions booked together (`bookSeries`), each "
+    "at the same wall-clock time in the coach's time zone.",
+)
+class Series:
+    id: strawberry.ID = strawberry.field(description="The series' id.")
+    frequency: RecurrenceFrequency = strawberry.field(description="Weekly or monthly.")
+    interval: int = strawberry.field(description="Every how many weeks or months.")
+    row: strawberry.Private[SessionSeries]
+    viewer: strawberry.Private[ViewerData]
+
+    @classmethod
+    def of(cls, row: SessionSeries, viewer: ViewerData) -> Series:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            frequency=RecurrenceFrequency(row.frequency),
+            interval=row.interval,
+            row=row,
+            viewer=viewer,
+        )
+
+    @strawberry.field(
+        description="Every booked occurrence, oldest first, cancelled ones too (those the viewer "
+        "may see: the coach's, the client's own)."
+    )
+    async def sessions(self, info: Info) -> list[Session]:
+        assert self.row.id is not None
+        rows = await info.context.loaders(load_series_sessions).load(self.row.id)
+        seen = self.viewer.id
+        return [session_of(info, r) for r in rows if seen in (r.coach_id, r.client_id)]
+
+    @strawberry.field(
+        description="Occurrences not booked, earliest first: the time was taken or outside the "
+        "coach's availability."
+    )
+    async def skipped(self, info: Info) -> list[datetime]:
+        assert self.row.id is not None
+        result: list[datetime] = await info.context.loaders(load_series_skips).load(self.row.id)
+        return result
+
 
 def session_of(info: Info, row: CoachingSession) -> Session:
     """The session as the request's viewer sees it."""
@@ -243,47 +285,6 @@ class RescheduleRequest:
         row = await info.context.loaders(load_sessions).load(self.session_id)
         assert row is not None  # a foreign key with ON DELETE CASCADE
         return session_of(info, row)
-
-
-@strawberry.input(description="Filters of a session history; all optional.")
-class SessionFilter:
-    when: When | None = strawberry.field(default=When.ALL, description="Upcoming, past or all.")
-    statuses: list[SessionStatus] | None = strawberry.field(
-        default=None, description="Only these statuses."
-    )
-    service_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Only these services."
-    )
-    from_: datetime | None = strawberry.field(
-        name="from", default=None, description="Sessions starting at or after this."
-    )
-    to: datetime | None = strawberry.field(default=None, description="Starting before this.")
-    client_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only this client's sessions."
-    )
-
-    def query(self) -> SessionQuery:
-        return SessionQuery(
-            when=When(self.when or When.ALL),
-            statuses=tuple(SessionStatus(s) for s in self.statuses)
-            if self.statuses is not None
-            else None,
-            service_ids=tuple(_filter_id(i) for i in self.service_ids)
-            if self.service_ids is not None
-            else None,
-            starts_from=self.from_,
-            starts_to=self.to,
-            client_id=_filter_id(self.client_id) if self.client_id is not None else None,
-        )
-
-
-def _filter_id(value: strawberry.ID) -> int:
-    """An id in a filter that cannot be ours matches nothing (0 is never an id)."""
-    try:
-        ident = int(str(value))
-    except ValueError:
-        return 0
-    return ident if 0 < ident < 2**63 else 0
 
 
 async def session_page(
