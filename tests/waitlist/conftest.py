@@ -1,0 +1,17 @@
+"""Fixtures of the waitlist tests: the sessions tests' scene (a coach in UTC with their
+default services and one granted client), and GraphQL documents of the waitlist."""
+
+from __future__ import annotations
+
+from tests.sessions.conftest import scene  # noqa: F401  (the fixture, shared)
+
+JOIN = """mutation($c: ID!, $s: ID!, $f: DateTime!, $t: DateTime!) {
+  joinWaitlist(coachId: $c, serviceId: $s, from: $f, to: $t) {
+    id from to createdAt clientName coach { id name } service { id durationMinutes }
+  }
+}"""
+LEAVE = "mutation($id: ID!) { leaveWaitlist(id: $id) }"
+WAITLIST = "{ waitlist { id from to clientName service { durationMinutes } coach { id } } }"
+CANCEL = "mutation($id: ID!) { cancelSession(id: $id) { id status } }"
+RESCHEDULE = "mutation($id: ID!, $t: DateTime!) { rescheduleSession(id: $id, startsAt: $t) { id } }"
+NOTIFICATIONS = "{ notifications { edges { node { kind title body session { id } } } } }"
