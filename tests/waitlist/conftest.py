@@ -1,9 +1,11 @@
 """Fixtures of the waitlist tests: the sessions tests' scene (a coach in UTC with their
-default services and one granted client), and GraphQL documents of the waitlist."""
+default services and one granted client), a real uvicorn serving the app, and GraphQL
+documents of the waitlist."""
 
 from __future__ import annotations
 
 from tests.sessions.conftest import scene  # noqa: F401  (the fixture, shared)
+from tests.sessions.test_self_booking_race import server  # noqa: F401  (a real uvicorn)
 
 JOIN = """mutation($c: ID!, $s: ID!, $f: DateTime!, $t: DateTime!) {
   joinWaitlist(coachId: $c, serviceId: $s, from: $f, to: $t) {
