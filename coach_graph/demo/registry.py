@@ -31,6 +31,7 @@ DEMO_STEP_PATHS = (
     "coach_graph.sessions.demo_prospects:seed_prospects",
     "coach_graph.sessions.demo_prospects:seed_coach_booked_prospect",
     "coach_graph.sessions.demo_policy:seed_late_fees",
+    "coach_graph.waitlist.demo:seed_waitlist",
     # Last: the evaluator reads everything the others wrote.
     "coach_graph.alerts.demo:seed_alert_history",
 )
