@@ -4,9 +4,10 @@ link as LOCATION, times in UTC), no METHOD (a published calendar, not an invitat
 
 Building a VEVENT with `icalendar` costs a few hundred microseconds, so a coach's feed of
 thousands of sessions would take a second each time a calendar program polls it. Each event's
-text is kept in a small LRU keyed by everything the text is made of (the session's row, whose
-view, the UID domain, the link template): a changed session has a new key, so what is served is
-always what `session_event` would build now; only unchanged events are reused.
+text is kept in a small LRU keyed by everything the text is made of (the session's row as the
+database driver returned it, whose view, the UID domain, the link template): a changed session
+has a new key, so what is served is always what `session_event` would build now; only
+unchanged events are reused.
 """
 
 from __future__ import annotations
@@ -116,8 +117,10 @@ async def render(
     if missing:
 
         def build() -> list[bytes]:
+            shape = content.shape
             return [
-                _event(content.sessions[i], content, domain, meeting_url_template) for i in missing
+                _event(shape(content.sessions[i]), content, domain, meeting_url_template)
+                for i in missing
             ]
 
         built = await asyncio.to_thread(build) if len(missing) > _INLINE else build()

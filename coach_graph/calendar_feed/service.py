@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,14 +137,21 @@ _FEED_OWNER = rows(
 )
 
 
+def _as_read(row: Row) -> Row:
+    return row
+
+
 @dataclass(frozen=True)
 class FeedContent:
-    """Whose feed it is and the rows of its sessions (see `_COLUMNS`)."""
+    """Whose feed it is and the rows of its sessions (see `_COLUMNS`) as the driver returned
+    them: `shape` makes one a row of Python values (UTC datetimes). Raw rows are what the
+    rendered events are cached by (ics.py): shaping every row would cost more than the read."""
 
     owner_name: str
     owner_email: str
     is_coach: bool
     sessions: list[Row]
+    shape: Callable[[Row], Row] = _as_read
 
 
 async def feed_content(db: Database, secret: str) -> FeedContent | None:
@@ -157,8 +165,8 @@ async def feed_content(db: Database, secret: str) -> FeedContent | None:
     start, end = window(clock.now())
     is_coach = role == Role.COACH.value
     read = _COACH_SESSIONS if is_coach else _CLIENT_SESSIONS
-    found = await read.all(db, owner=owner_id, start=start, end=end)
-    return FeedContent(name or email.split("@")[0], email, is_coach, found)
+    found, shape = await read.unshaped(db, owner=owner_id, start=start, end=end)
+    return FeedContent(name or email.split("@")[0], email, is_coach, found, shape)
 
 
 def window(now: datetime) -> tuple[datetime, datetime]:
