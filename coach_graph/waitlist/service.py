@@ -208,7 +208,7 @@ async def slot_opened(
     """A time of the coach starting at `starts_at` became free (a cancellation, a move away):
     every open entry whose range holds it, for a service that can be placed there, is told at
     once (its client, except `freed_by`, the client who freed it). Runs in the transaction that
-    freed it: a rolled-back change tells no one. Returns the entries told."""
+    freed it; each client once): a rolled-back change tells no one. Returns the entries told."""
     now = clock.now()
     if starts_at <= now:
         return []
@@ -235,9 +235,12 @@ async def slot_opened(
     coach = await session.get(User, coach_id)
     coach_name = _name(coach) if coach else "your coach"
     told: list[int] = []
+    clients: set[int] = set()
     for entry, service in rows:
-        if not fitting[service.duration_minutes]:
+        # Each client is told once, by their oldest fitting entry.
+        if not fitting[service.duration_minutes] or entry.client_id in clients:
             continue
+        clients.add(entry.client_id)
         assert entry.id is not None
         when = await local_time_of(session, entry.client_id, starts_at)
         await notify(

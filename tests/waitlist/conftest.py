@@ -4,6 +4,7 @@ documents of the waitlist."""
 
 from __future__ import annotations
 
+from tests.mail.conftest import smtp_server  # noqa: F401  (a real SMTP server)
 from tests.sessions.conftest import scene  # noqa: F401  (the fixture, shared)
 from tests.sessions.test_self_booking_race import server  # noqa: F401  (a real uvicorn)
 

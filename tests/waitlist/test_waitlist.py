@@ -204,6 +204,18 @@ async def test_a_cancellation_tells_every_waiting_client_whose_range_and_service
         assert await mailed_notices(db, user.id) == 0
 
 
+async def test_a_client_waiting_with_several_fitting_entries_is_told_once(
+    scene: Scene, db: Database
+) -> None:
+    freed = await scene.book(at(1, 14), 60)
+    waiting, token = await waiter(scene, "Ann")
+    await joined(scene, token, 60, at(1, 0), at(2, 0))
+    await joined(scene, token, 30, at(0, 0), at(3, 0))
+    await scene.as_coach(CANCEL, id=freed["id"])
+    assert len(await slot_notices(scene.gql, token)) == 1
+    assert await mailed_notices(db, waiting.id) == 1
+
+
 async def test_the_client_who_cancelled_is_not_told_of_their_own_time(scene: Scene) -> None:
     await joined(scene, scene.client_token, 60, at(1, 0), at(2, 0))
     session = await scene.book(at(1, 14), 60)
