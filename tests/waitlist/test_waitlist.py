@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from coach_graph import clock, events
@@ -17,7 +18,7 @@ from coach_graph.errors import Conflict
 from coach_graph.outbox.models import OutboxMessage
 from coach_graph.sessions.events import SessionCancelled
 from coach_graph.waitlist.models import WaitlistEntry
-from tests.conftest import GraphQLClient, Practice
+from tests.conftest import GraphQLClient, Practice, count_statements
 from tests.sessions.conftest import Scene, at, count_rows, iso
 from tests.waitlist.conftest import (
     CANCEL,
@@ -309,3 +310,23 @@ async def test_the_coach_lists_entries_earliest_range_first(
         await joined(scene, token, 60, at(day, 0), at(day, 0) + timedelta(days=1))
     listed = (await scene.as_coach(WAITLIST))["waitlist"]
     assert [e["clientName"] for e in listed] == ["Day 2", "Day 3", "Day 4"]
+
+
+@pytest.mark.without_execution_check  # counts what one request costs in production
+async def test_listing_costs_the_same_statements_for_few_and_many_entries(
+    scene: Scene, db: Database
+) -> None:
+    async def statements() -> int:
+        with count_statements(db) as seen:
+            listed = (await scene.as_coach(WAITLIST))["waitlist"]
+        assert all(e["service"]["durationMinutes"] and e["coach"]["id"] for e in listed)
+        return len(seen)
+
+    for n in range(3):
+        _, token = await waiter(scene, f"Few {n}")
+        await joined(scene, token, [15, 30, 60][n], at(1, 0), at(2, 0))
+    few = await statements()
+    for n in range(12):
+        _, token = await waiter(scene, f"Many {n}")
+        await joined(scene, token, [15, 30, 45, 60][n % 4], at(1, 0), at(2, 0))
+    assert await statements() == few
