@@ -17,6 +17,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from coach_graph import reactions
 from coach_graph.accounts.activity import ActivityRecorder
 from coach_graph.auth import Passwords, Tokens
+from coach_graph.calendar_feed.routes import calendar_routes
 from coach_graph.config import Settings
 from coach_graph.context import Resources
 from coach_graph.db import Database
@@ -187,6 +188,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *export_routes(resources),
+        *calendar_routes(resources),
     ]
     if settings.metrics:
         routes.append(metrics_route(registry))

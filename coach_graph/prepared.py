@@ -148,6 +148,22 @@ class Read(Generic[R]):
         shape = self._shape
         return [shape(r) for r in rows]
 
+    async def unshaped(self, db: Database, **params: Any) -> tuple[list[Row], Callable[[Row], R]]:
+        """Every row as the driver returned it, and the function that shapes one (the columns'
+        result processors, then the read's shape): for a caller that answers most rows from a
+        cache keyed by their raw values and shapes only the others."""
+        async with db.connection() as conn:
+            plan = self._plan(conn.dialect)
+            if plan.driver not in _DRIVERS:  # SQLAlchemy's execution processed them already
+                return await run(conn, plan, params), self._shape
+            raw = await fetch(conn, plan, params)
+        shape = self._shape
+
+        def shaped(row: Row) -> R:
+            return shape(plan.shape((row,))[0])
+
+        return raw, shaped
+
     async def first(self, db: Database, **params: Any) -> R | None:
         """The first row, shaped, or None."""
         found = await self.all(db, **params)
@@ -155,9 +171,15 @@ class Read(Generic[R]):
 
 
 async def run(conn: AsyncConnection, plan: _Plan, params: dict[str, Any]) -> list[Row]:
-    """Run a plan on `conn`'s driver connection, firing the engine's cursor events."""
+    """Run a plan on `conn`'s driver connection, firing the engine's cursor events; the rows
+    through the columns' result processors."""
     if plan.driver not in _DRIVERS:  # SQLAlchemy's own execution (its events fire there)
         return [tuple(r) for r in (await conn.execute(plan.statement, params)).all()]
+    return plan.shape(await fetch(conn, plan, params))
+
+
+async def fetch(conn: AsyncConnection, plan: _Plan, params: dict[str, Any]) -> list[Row]:
+    """Run a plan on one of `_DRIVERS` as `run` does; the rows as the driver returned them."""
     sql, values = plan.bind(params)
     sync = conn.sync_connection
     assert sync is not None
@@ -172,7 +194,7 @@ async def run(conn: AsyncConnection, plan: _Plan, params: dict[str, Any]) -> lis
         raw = await driver.fetch(sql, *values)
     if dispatch.after_cursor_execute:
         dispatch.after_cursor_execute(sync, None, sql, values, None, False)
-    return plan.shape(raw)
+    return list(raw)
 
 
 def rows(statement: sa.Select[Any]) -> Read[Row]:

@@ -12,6 +12,8 @@ from coach_graph.clients.events import ClientRemoved, ConsentChanged
 from coach_graph.homework import reactions as homework
 from coach_graph.journals.events import JournalEntryWritten
 from coach_graph.sessions import reactions as sessions
+from coach_graph.sessions.events import SessionBooked, SessionCancelled, SessionRescheduled
+from coach_graph.waitlist import reactions as waitlist
 
 
 def wire() -> None:
@@ -21,3 +23,7 @@ def wire() -> None:
     events.subscribe(ClientRemoved, homework.client_removed)
     events.subscribe(ClientRemoved, sessions.client_removed)
     events.subscribe(ClientRemoved, alerts.client_removed)
+    events.subscribe(ClientRemoved, waitlist.client_removed)
+    events.subscribe(SessionBooked, waitlist.session_booked)
+    events.subscribe(SessionCancelled, waitlist.session_cancelled)
+    events.subscribe(SessionRescheduled, waitlist.session_rescheduled)

@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 from coach_graph import logs
 from coach_graph.accounts import types as accounts
 from coach_graph.alerts import types as alerts
+from coach_graph.calendar_feed import types as calendar_feed
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
 from coach_graph.documents import CheckedDocuments, OperationObserver, limit_rules
@@ -31,6 +32,7 @@ from coach_graph.observability.metrics import count_error
 from coach_graph.patches.graphql_core import CompiledQueryExecutor
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
+from coach_graph.waitlist import types as waitlist
 
 QUERIES: tuple[type, ...] = (
     accounts.Query,
@@ -43,6 +45,8 @@ QUERIES: tuple[type, ...] = (
     alerts.Query,
     messages.Query,
     notifications.Query,
+    waitlist.Query,
+    calendar_feed.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
@@ -57,6 +61,8 @@ MUTATIONS: tuple[type, ...] = (
     alerts.Mutation,
     messages.Mutation,
     notifications.Mutation,
+    waitlist.Mutation,
+    calendar_feed.Mutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     alerts.Subscription,

@@ -73,6 +73,20 @@ async def test_datetimes_are_bound_and_read_back_as_aware_utc(
     assert [r[0] for r in everything] == [first, second]
 
 
+async def test_unshaped_rows_shape_one_by_one_into_what_all_returns(
+    db: Database, practice: Practice
+) -> None:
+    client = await practice.client()
+    assert client.id is not None
+    t0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    await _entry(db, client.id, t0, ["sleep"])
+    await _entry(db, client.id, t0 + timedelta(hours=1), ["work"])
+    raw, shape = await ENTRIES_SINCE.unshaped(db, client_id=client.id, since=t0)
+    shaped = [tuple(shape(r)) for r in raw]
+    assert shaped == [tuple(r) for r in await ENTRIES_SINCE.all(db, client_id=client.id, since=t0)]
+    assert shaped[0][1] == t0 and shaped[1][2] == ["work"]
+
+
 async def test_booleans_come_back_as_booleans(db: Database, practice: Practice) -> None:
     premium = await practice.client(is_premium=True)
     plain = await practice.client()

@@ -33,6 +33,7 @@ DEMO_STEP_PATHS = (
     "coach_graph.sessions.demo_policy:seed_late_fees",
     # After the replayed late fees (booked with no buffer then): the buffer, series, holiday.
     "coach_graph.sessions.demo_scheduling:seed_scheduling",
+    "coach_graph.waitlist.demo:seed_waitlist",
     # Last: the evaluator reads everything the others wrote.
     "coach_graph.alerts.demo:seed_alert_history",
 )

@@ -40,6 +40,7 @@ KIND_OF: dict[MessageKind, NotificationKind] = {
     MessageKind.RESCHEDULE_ANSWERED: NotificationKind.RESCHEDULE_ANSWERED,
     MessageKind.REVIEW_INVITATION: NotificationKind.REVIEW_REQUESTED,
     MessageKind.MESSAGE_RECEIVED: NotificationKind.MESSAGE_RECEIVED,
+    MessageKind.WAITLIST_SLOT_OPENED: NotificationKind.WAITLIST_SLOT_OPENED,
 }
 
 NEWEST_FIRST = Keyset(

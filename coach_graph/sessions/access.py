@@ -86,8 +86,13 @@ def can_join(s: CoachingSession, now: datetime | None = None) -> bool:
 
 def meeting_link(s: CoachingSession, template: str) -> str:
     """The session's video-call link (`template` is MEETING_URL_TEMPLATE, holding `{room}`):
-    shown as `joinUrl` and written as the LOCATION of its invitations."""
-    return template.replace("{room}", s.meeting_room)
+    shown as `joinUrl` and written as the LOCATION of its invitations and calendar feeds."""
+    return room_link(s.meeting_room, template)
+
+
+def room_link(room: str, template: str) -> str:
+    """The video-call link of a meeting room (a session's `meeting_room`)."""
+    return template.replace("{room}", room)
 
 
 def join_url(viewer: Viewer | None, s: CoachingSession, template: str) -> str | None:

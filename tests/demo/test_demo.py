@@ -365,3 +365,21 @@ async def test_a_prospect_the_coach_added_has_pending_consent_and_a_coach_booked
     # Besides the prospects who booked for themselves, also consent PENDING.
     self_booked = [s for s in await _demo_coach_sessions(db, seeded) if s.self_booked]
     assert len(self_booked) == 3
+
+
+async def test_client1_waits_on_the_demo_coachs_waitlist(
+    db: Database, seeded: DemoPractice
+) -> None:
+    from coach_graph.waitlist.models import WaitlistEntry
+
+    async with db.session() as session:
+        client1 = await session.scalar(
+            sa.select(User).where(col(User.email) == "client1@demo.example")
+        )
+        entries = (await session.scalars(sa.select(WaitlistEntry))).all()
+    assert client1 is not None
+    assert [(e.coach_id, e.client_id, e.ended_at) for e in entries] == [
+        (seeded.demo_coach_id, client1.id, None)
+    ]
+    assert entries[0].starts_at == seeded.now + timedelta(days=1)
+    assert entries[0].ends_at - entries[0].starts_at == timedelta(days=7)

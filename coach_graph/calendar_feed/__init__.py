@@ -1,0 +1,1 @@
+"""Calendar feeds: a person's sessions as a private iCalendar subscription URL."""
