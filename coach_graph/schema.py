@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 from coach_graph import logs
 from coach_graph.accounts import types as accounts
 from coach_graph.alerts import types as alerts
+from coach_graph.audit import types as audit
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
 from coach_graph.documents import CheckedDocuments, OperationObserver, limit_rules
@@ -42,6 +43,7 @@ QUERIES: tuple[type, ...] = (
     alerts.Query,
     messages.Query,
     notifications.Query,
+    audit.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
