@@ -22,8 +22,9 @@ _SWEEP_BATCH = 5000
 
 
 async def write_reads(db: Database, pending: dict[AuditedRead, datetime]) -> None:
-    """Insert a batch of coalesced reads in one transaction; a read some worker already wrote
-    for its (reader, client, action, hour) is skipped (the unique key decides, across workers)."""
+    """Insert a batch of coalesced reads in one transaction. A read some worker already wrote
+    for its (reader, client, action, hour) stays one event (the unique key decides, across
+    workers), at the earliest time any of them noted."""
     rows = [
         {
             "actor_id": read.reader_id,
@@ -32,15 +33,23 @@ async def write_reads(db: Database, pending: dict[AuditedRead, datetime]) -> Non
             "at": at,
             "hour": read.hour,
         }
-        for read, at in sorted(pending.items(), key=lambda item: item[1])
+        # In key order: workers writing the same reads at once lock them in the same order.
+        for read, at in sorted(
+            pending.items(),
+            key=lambda item: (item[0].reader_id, item[0].client_id, item[0].action, item[0].hour),
+        )
     ]
     async with db.transaction() as session:
         insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
         for start in range(0, len(rows), _BATCH):
+            statement = insert(AuditEvent).values(rows[start : start + _BATCH])
+            # Another worker wrote this hour's read: it keeps the earlier of the two times.
             await session.execute(
-                insert(AuditEvent)
-                .values(rows[start : start + _BATCH])
-                .on_conflict_do_nothing(index_elements=["actor_id", "client_id", "action", "hour"])
+                statement.on_conflict_do_update(
+                    index_elements=["actor_id", "client_id", "action", "hour"],
+                    set_={"at": statement.excluded.at},
+                    where=statement.excluded.at < col(AuditEvent.at),
+                )
             )
 
 
