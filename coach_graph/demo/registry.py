@@ -31,6 +31,8 @@ DEMO_STEP_PATHS = (
     "coach_graph.sessions.demo_prospects:seed_prospects",
     "coach_graph.sessions.demo_prospects:seed_coach_booked_prospect",
     "coach_graph.sessions.demo_policy:seed_late_fees",
+    # Draws nothing from the generator: its place changes no other step's data.
+    "coach_graph.audit.demo:seed_audit_trail",
     # Last: the evaluator reads everything the others wrote.
     "coach_graph.alerts.demo:seed_alert_history",
 )

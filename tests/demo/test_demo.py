@@ -365,3 +365,28 @@ async def test_a_prospect_the_coach_added_has_pending_consent_and_a_coach_booked
     # Besides the prospects who booked for themselves, also consent PENDING.
     self_booked = [s for s in await _demo_coach_sessions(db, seeded) if s.self_booked]
     assert len(self_booked) == 3
+
+
+async def test_client1_s_audit_trail_shows_the_demo_coach_s_reads(
+    gql: GraphQLClient, seeded: DemoPractice
+) -> None:
+    login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
+    data = await gql.data(login, {"e": "client1@demo.example", "p": "demo-password"})
+    trail = await gql.data(
+        "{ auditTrail { totalCount edges { node { at actorName actorRole action } } } }",
+        token=data["login"]["token"],
+    )
+    nodes = [e["node"] for e in trail["auditTrail"]["edges"]]
+    assert trail["auditTrail"]["totalCount"] == len(nodes) == 10
+    assert nodes == sorted(nodes, key=lambda n: n["at"], reverse=True)
+    reads = {n["action"] for n in nodes if n["actorRole"] == "COACH"}
+    assert reads == {
+        "READ_JOURNAL",
+        "READ_EMOTIONS",
+        "READ_SURVEYS",
+        "READ_PRIVATE_NOTES",
+        "EXPORT",
+    }
+    assert {n["actorName"] for n in nodes if n["actorRole"] == "COACH"} == {"Dana Whitfield"}
+    assert nodes[-1]["action"] == "CONSENT_CHANGED"
+    assert all(n["at"] <= "2026-03-02T10:00:00Z" for n in nodes)
