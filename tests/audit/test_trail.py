@@ -4,6 +4,7 @@ changes are recorded in their transaction; events older than AUDIT_RETENTION_DAY
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coach_graph import clock, events
 from coach_graph.audit.jobs import RETENTION_JOB
 from coach_graph.audit.models import AuditEvent
-from coach_graph.auditing import AuditAction
+from coach_graph.audit.store import write_reads
+from coach_graph.auditing import AuditAction, AuditRecorder
 from coach_graph.clients.events import ConsentChanged
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.config import Settings
@@ -249,3 +251,19 @@ async def test_the_retention_job_deletes_events_older_than_the_retention_days(
 def test_a_retention_shorter_than_a_day_is_refused_at_start(days: str) -> None:
     with pytest.raises(ValueError, match="AUDIT_RETENTION_DAYS"):
         Settings.from_env({"AUDIT_RETENTION_DAYS": days})
+
+
+def test_the_audit_settings_are_read_from_the_environment() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.audit_trail, defaults.audit_retention_days) == (True, 730)
+    assert defaults.audit_flush_seconds == 5.0
+    env = {"AUDIT_TRAIL": "0", "AUDIT_RETENTION_DAYS": "90", "AUDIT_FLUSH_SECONDS": "2.5"}
+    settings = Settings.from_env(env)
+    assert (settings.audit_trail, settings.audit_retention_days) == (False, 90)
+    assert settings.audit_flush_seconds == 2.5
+
+
+async def test_with_the_trail_off_no_read_is_noted(resources: Resources) -> None:
+    off = AuditRecorder(partial(write_reads, resources.db), enabled=False)
+    off.read(1, 2, AuditAction.READ_JOURNAL)
+    assert off.pending == 0
