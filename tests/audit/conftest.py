@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph.accounts.models import User
 from coach_graph.audit.models import AuditEvent
+from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.journals.models import JournalEntry
 from tests.graph_data import uid
 
 Row = tuple[int, int, str, datetime]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The suite's settings, the recorder's background flush an hour away: within a test only
+    its explicit `flush()` writes, so what is pending is what the test did."""
+    return settings.with_(audit_flush_seconds=3600.0)
 
 
 async def trail_rows(db: Database) -> list[Row]:
