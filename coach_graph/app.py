@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
@@ -16,6 +17,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from coach_graph import reactions
 from coach_graph.accounts.activity import ActivityRecorder
+from coach_graph.audit.store import write_reads
+from coach_graph.auditing import AuditRecorder
 from coach_graph.auth import Passwords, Tokens
 from coach_graph.calendar_feed.routes import calendar_routes
 from coach_graph.config import Settings
@@ -58,10 +61,11 @@ READINESS_CHANNEL = "coach_graph.readiness"
 def background_jobs() -> list[Job]:
     """Every periodic job of the product (each domain contributes its own)."""
     from coach_graph.alerts.evaluator import EVALUATION_JOB
+    from coach_graph.audit.jobs import RETENTION_JOB
     from coach_graph.journals.analysis import analysis_job
     from coach_graph.mail.job import outbox_job
 
-    return [analysis_job(), EVALUATION_JOB, *sessions_jobs(), outbox_job()]
+    return [analysis_job(), EVALUATION_JOB, *sessions_jobs(), outbox_job(), RETENTION_JOB]
 
 
 def create_app(
@@ -110,7 +114,12 @@ def create_app(
         activity = ActivityRecorder(db, settings.activity_flush_seconds)
         activity.start()
         tokens = Tokens(db, activity, settings.token_cache_seconds)
-        state["resources"] = Resources(settings, db, passwords, realtime, activity, tokens)
+        # Reads of clients' private data, written off the request path (coach_graph/auditing.py).
+        audit = AuditRecorder(
+            partial(write_reads, db), settings.audit_flush_seconds, enabled=settings.audit_trail
+        )
+        audit.start()
+        state["resources"] = Resources(settings, db, passwords, realtime, activity, tokens, audit)
         app.state.resources = state["resources"]
         runner = JobRunner(state["resources"], background_jobs() if jobs is None else jobs)
         app.state.jobs = runner
@@ -124,6 +133,7 @@ def create_app(
         finally:
             await runner.stop()
             await activity.stop()
+            await audit.stop()
             await watch["sockets"].stop()
             await realtime.disconnect()
             await db.dispose()

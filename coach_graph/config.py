@@ -57,6 +57,12 @@ class Settings:
     admission_timeout_seconds: float = 30.0
     # How often clients' last-active times are written (in the background).
     activity_flush_seconds: float = 5.0
+    # The audit trail (SPEC "Integrations"): reads of clients' private data are written every
+    # `audit_flush_seconds` (in the background) and every event is kept `audit_retention_days`.
+    # `audit_trail=False` records no reads (benchmarks compare the trail on and off).
+    audit_flush_seconds: float = 5.0
+    audit_retention_days: int = 730
+    audit_trail: bool = True
     # argon2id cost; tests lower it, production keeps the library's defaults.
     password_time_cost: int = 3
     password_memory_kib: int = 65536
@@ -128,6 +134,8 @@ class Settings:
         smtp_url = env.get("SMTP_URL")
         mail_from = env.get("MAIL_FROM") or defaults.mail_from
         parse_mail_from(mail_from)  # refused at start, not at the first mail
+        if _int(env, "AUDIT_RETENTION_DAYS", defaults.audit_retention_days) < 1:
+            raise ValueError("AUDIT_RETENTION_DAYS needs at least 1 day")
         cursor_secret = env.get("CURSOR_SECRET") or None
         if cursor_secret is not None and len(cursor_secret.encode()) < MIN_CURSOR_SECRET:
             raise ValueError(f"CURSOR_SECRET needs at least {MIN_CURSOR_SECRET} bytes")
@@ -161,6 +169,9 @@ class Settings:
             activity_flush_seconds=_float(
                 env, "ACTIVITY_FLUSH_SECONDS", defaults.activity_flush_seconds
             ),
+            audit_flush_seconds=_float(env, "AUDIT_FLUSH_SECONDS", defaults.audit_flush_seconds),
+            audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", defaults.audit_retention_days),
+            audit_trail=_flag(env, "AUDIT_TRAIL", defaults.audit_trail),
             run_jobs=env.get("RUN_JOBS", "1") not in ("0", "false", "no"),
             job_interval_seconds=_float(env, "JOB_INTERVAL_SECONDS", defaults.job_interval_seconds),
             insight_provider_url=env.get("INSIGHT_PROVIDER_URL") or None,

@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 
 from coach_graph import logs
 from coach_graph.accounts.activity import ActivityRecorder
+from coach_graph.auditing import AuditAction, AuditRecorder
 from coach_graph.auth import Passwords, Tokens, Viewer, parse_bearer
 from coach_graph.config import Settings
 from coach_graph.db import Database
@@ -33,6 +34,7 @@ class Resources:
     realtime: Realtime
     activity: ActivityRecorder
     tokens: Tokens
+    audit: AuditRecorder
 
 
 @dataclass
@@ -62,6 +64,12 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders(self.resources.db)
         return self._loaders
+
+    def audit_read(self, client_id: int, action: AuditAction) -> None:
+        """Note on the client's audit trail that the viewer read their private data (written in
+        the background, coalesced per hour; nothing for the client themselves)."""
+        if self.viewer is not None:
+            self.resources.audit.read(self.viewer.id, client_id, action)
 
     def fresh_loaders(self) -> None:
         """Forget the loaders and what they cached: the next use makes new ones. (Made only

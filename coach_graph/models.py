@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from coach_graph import jobs, stored_keys  # noqa: F401
 from coach_graph.accounts import models as accounts  # noqa: F401
 from coach_graph.alerts import models as alerts  # noqa: F401
+from coach_graph.audit import models as audit  # noqa: F401
 from coach_graph.calendar_feed import models as calendar_feed  # noqa: F401
 from coach_graph.clients import models as clients  # noqa: F401
 from coach_graph.homework import models as homework  # noqa: F401

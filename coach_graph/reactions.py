@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from coach_graph import events
 from coach_graph.alerts import reactions as alerts
+from coach_graph.audit import reactions as audit
 from coach_graph.clients.events import ClientRemoved, ConsentChanged
 from coach_graph.homework import reactions as homework
 from coach_graph.journals.events import JournalEntryWritten
@@ -20,6 +21,7 @@ def wire() -> None:
     """Subscribe every domain's reactions (a second call changes nothing)."""
     events.subscribe(JournalEntryWritten, alerts.journal_written)
     events.subscribe(ConsentChanged, alerts.consent_changed)
+    events.subscribe(ConsentChanged, audit.consent_changed)
     events.subscribe(ClientRemoved, homework.client_removed)
     events.subscribe(ClientRemoved, sessions.client_removed)
     events.subscribe(ClientRemoved, alerts.client_removed)

@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 from coach_graph import logs
 from coach_graph.accounts import types as accounts
 from coach_graph.alerts import types as alerts
+from coach_graph.audit import types as audit
 from coach_graph.calendar_feed import types as calendar_feed
 from coach_graph.clients import types as clients
 from coach_graph.config import Settings
@@ -47,6 +48,7 @@ QUERIES: tuple[type, ...] = (
     notifications.Query,
     waitlist.Query,
     calendar_feed.Query,
+    audit.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,

@@ -3,14 +3,12 @@
 A client's request only notes (client id, time) in memory; a background task writes every noted
 time in one statement every few seconds, in its own transaction. So a read never writes, never
 waits for the database's write lock and never needs a second connection. A crash loses at most
-the last few seconds of activity (the rule coalesces to a minute anyway).
+the last few seconds of activity (the rule coalesces to a minute anyway). The mechanism is
+`writebehind.WriteBehind`, shared with the audit trail's reads.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,73 +16,34 @@ from sqlmodel import col
 
 from coach_graph.accounts.models import User
 from coach_graph.db import Database, UtcDateTime
-
-log = logging.getLogger("coach_graph.activity")
+from coach_graph.writebehind import WriteBehind
 
 # Rows per UPDATE statement (keeps the statement's parameters well under SQLite's limit).
 _BATCH = 500
 
 
-class ActivityRecorder:
+class ActivityRecorder(WriteBehind[int, datetime]):
     """Collects clients' activity times and flushes them every `interval` seconds."""
 
+    what = "activity times"
+
     def __init__(self, db: Database, interval: float = 5.0) -> None:
+        super().__init__(interval)
         self.db = db
-        self.interval = interval
-        self._pending: dict[int, datetime] = {}
-        self._task: asyncio.Task[None] | None = None
 
-    def note(self, user_id: int, at: datetime) -> None:
-        """Remember that the user was active at `at` (never waits, never fails)."""
-        known = self._pending.get(user_id)
-        if known is None or at > known:
-            self._pending[user_id] = at
+    def merge(self, known: datetime, new: datetime) -> datetime:
+        return max(known, new)
 
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
-
-    async def flush(self) -> int:
-        """Write every noted time; returns how many users were written. On failure the times
-        are kept for the next flush (newer notes win)."""
-        pending, self._pending = self._pending, {}
-        if not pending:
-            return 0
-        try:
-            ids = sorted(pending)
-            async with self.db.transaction() as session:
-                for start in range(0, len(ids), _BATCH):
-                    chunk = ids[start : start + _BATCH]
-                    times = sa.case(
-                        {i: sa.bindparam(None, pending[i], type_=UtcDateTime()) for i in chunk},
-                        value=col(User.id),
-                    )
-                    await session.execute(
-                        sa.update(User).where(col(User.id).in_(chunk)).values(last_active_at=times)
-                    )
-        except Exception as exc:
-            log.warning(
-                "recording activity of %d user(s) failed; retrying later (%r)", len(pending), exc
-            )
-            for user_id, at in pending.items():
-                self.note(user_id, at)
-            return 0
-        return len(pending)
-
-    def start(self) -> None:
-        """Flush every `interval` seconds until `stop()` (call inside the app's lifespan)."""
-        self._task = asyncio.create_task(self._run(), name="activity-recorder")
-
-    async def stop(self) -> None:
-        """Stop the loop and write what is still pending."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self.flush()
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            await self.flush()
+    async def write(self, pending: dict[int, datetime]) -> None:
+        """One UPDATE per chunk of users, in one transaction."""
+        ids = sorted(pending)
+        async with self.db.transaction() as session:
+            for start in range(0, len(ids), _BATCH):
+                chunk = ids[start : start + _BATCH]
+                times = sa.case(
+                    {i: sa.bindparam(None, pending[i], type_=UtcDateTime()) for i in chunk},
+                    value=col(User.id),
+                )
+                await session.execute(
+                    sa.update(User).where(col(User.id).in_(chunk)).values(last_active_at=times)
+                )

@@ -34,6 +34,8 @@ DEMO_STEP_PATHS = (
     # After the replayed late fees (booked with no buffer then): the buffer, series, holiday.
     "coach_graph.sessions.demo_scheduling:seed_scheduling",
     "coach_graph.waitlist.demo:seed_waitlist",
+    # Draws nothing from the generator: its place changes no other step's data.
+    "coach_graph.audit.demo:seed_audit_trail",
     # Last: the evaluator reads everything the others wrote.
     "coach_graph.alerts.demo:seed_alert_history",
 )

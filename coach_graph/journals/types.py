@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from coach_graph.auditing import AuditAction
 from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id
 from coach_graph.journals import emotions as emotion_series
 from coach_graph.journals import models, reads, service
@@ -175,11 +176,15 @@ class JournalClientFields:
         after: After = None,
     ) -> Connection[JournalEntry]:
         page = await service.entry_page(info.context.loaders, self.view.id, first, after)
+        if page.items:
+            info.context.audit_read(self.view.id, AuditAction.READ_JOURNAL)
         return Connection.of(page, JournalEntry.of)
 
     @strawberry.field(description="The client's journal summaries, newest first.")
     async def summaries(self, info: Info) -> list[JournalSummary]:
         rows = await info.context.loaders(reads.summaries_of).load(self.view.id)
+        if rows:
+            info.context.audit_read(self.view.id, AuditAction.READ_JOURNAL)
         return [JournalSummary.of(s) for s in rows]
 
     @strawberry.field(
@@ -203,6 +208,8 @@ class JournalClientFields:
     ) -> list[EmotionPoint]:
         key = reads.RecentKey(self.view.id, emotion_series.check_last(last))
         rows = await info.context.loaders(reads.recent_emotions).load(key)
+        if rows:
+            info.context.audit_read(self.view.id, AuditAction.READ_EMOTIONS)
         return [EmotionPoint.of(p) for p in emotion_series.entry_points(rows, self.view.time_zone)]
 
     @strawberry.field(
@@ -219,6 +226,8 @@ class JournalClientFields:
         tz = self.view.time_zone
         key = reads.SinceKey(self.view.id, emotion_series.range_start(range, tz))
         rows = await info.context.loaders(reads.emotions_since).load(key)
+        if rows:
+            info.context.audit_read(self.view.id, AuditAction.READ_EMOTIONS)
         return [EmotionPoint.of(p) for p in emotion_series.daily_points(rows, tz)]
 
 
@@ -254,4 +263,5 @@ class Mutation:
             parse_id(client_id, "client"),
             analyser_for(info.context.settings),
         )
+        info.context.audit_read(summary.client_id, AuditAction.READ_JOURNAL)
         return JournalSummary.of(summary)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from coach_graph.auditing import AuditAction
 from coach_graph.clients.access import ClientView
 from coach_graph.errors import NotFound
 from coach_graph.gql import Info, parse_id
@@ -102,6 +103,8 @@ class SurveyClientFields:
         rows = await info.context.loaders(service.client_submissions).load(
             (self.view.coach_id, self.view.id)
         )
+        if rows:
+            info.context.audit_read(self.view.id, AuditAction.READ_SURVEYS)
         return [SurveySubmission.of(s) for s in rows]
 
 

@@ -7,8 +7,9 @@ from datetime import datetime
 
 import strawberry
 
+from coach_graph.auditing import AuditAction
 from coach_graph.clients.access import ClientView
-from coach_graph.gql import After, Info, PageInfo, PageSize, enum
+from coach_graph.gql import After, Info, PageInfo, PageSize, enum, requested_node_fields
 from coach_graph.timeline import service
 from coach_graph.timeline.service import TimelineKind
 
@@ -91,6 +92,11 @@ class TimelineClientFields:
         page = await service.timeline_page(
             info.context.loaders, self.view.coach_id, self.view.id, first, after
         )
+        # A journal item's description quotes the entry (or its analysis): a journal read.
+        if any(i.kind is TimelineKind.JOURNAL_ENTRY for _, i in page.items) and (
+            "description" in requested_node_fields(info)
+        ):
+            info.context.audit_read(self.view.id, AuditAction.READ_JOURNAL)
         return TimelineConnection(
             edges=[TimelineEdge(cursor=c, node=TimelineItem.of(i)) for c, i in page.items],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),

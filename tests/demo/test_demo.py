@@ -383,3 +383,28 @@ async def test_client1_waits_on_the_demo_coachs_waitlist(
     ]
     assert entries[0].starts_at == seeded.now + timedelta(days=1)
     assert entries[0].ends_at - entries[0].starts_at == timedelta(days=7)
+
+
+async def test_client1_s_audit_trail_shows_the_demo_coach_s_reads(
+    gql: GraphQLClient, seeded: DemoPractice
+) -> None:
+    login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
+    data = await gql.data(login, {"e": "client1@demo.example", "p": "demo-password"})
+    trail = await gql.data(
+        "{ auditTrail { totalCount edges { node { at actorName actorRole action } } } }",
+        token=data["login"]["token"],
+    )
+    nodes = [e["node"] for e in trail["auditTrail"]["edges"]]
+    assert trail["auditTrail"]["totalCount"] == len(nodes) == 10
+    assert nodes == sorted(nodes, key=lambda n: n["at"], reverse=True)
+    reads = {n["action"] for n in nodes if n["actorRole"] == "COACH"}
+    assert reads == {
+        "READ_JOURNAL",
+        "READ_EMOTIONS",
+        "READ_SURVEYS",
+        "READ_PRIVATE_NOTES",
+        "EXPORT",
+    }
+    assert {n["actorName"] for n in nodes if n["actorRole"] == "COACH"} == {"Dana Whitfield"}
+    assert nodes[-1]["action"] == "CONSENT_CHANGED"
+    assert all(n["at"] <= "2026-03-02T10:00:00Z" for n in nodes)

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from coach_graph.auditing import AuditAction
 from coach_graph.context import Resources, viewer_from_bearer
 from coach_graph.errors import NotFound
 from coach_graph.sessions.exports.csv import to_csv
@@ -73,6 +74,7 @@ def export_routes(resources: Callable[[], Resources]) -> list[Route]:
                 history = await client_history(db, viewer, client_id, _FLAG[flag])
             except (ValueError, NotFound):
                 return _error(404, "NOT_FOUND", f"No client with id {raw_id}.")
+            res.audit.read(viewer.id, client_id, AuditAction.EXPORT)
             # Rendering is CPU work (a PDF takes a tenth of a second or more): off the loop.
             body = await run_in_threadpool(render, history)
             client = history.client

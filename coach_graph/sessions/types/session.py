@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from coach_graph import clock
+from coach_graph.auditing import AuditAction
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
 from coach_graph.clients.access import ClientView, load_consents, shares_data
@@ -71,12 +72,6 @@ class Session:
     duration_minutes: int = strawberry.field(description="How long it lasts.")
     status: SessionStatus = strawberry.field(description="Where it stands.")
     customer_notes: str | None = strawberry.field(description="Notes the client sees too.")
-    private_notes: str | None = strawberry.field(
-        description="The coach's own notes; null for anyone but the session's coach."
-    )
-    notes_preview: str | None = strawberry.field(
-        description="The first 80 characters of the private notes (coach only)."
-    )
     cancellation_reason: str | None = strawberry.field(
         description="Why it was cancelled, when a reason was given."
     )
@@ -98,6 +93,7 @@ class Session:
     )
     row: strawberry.Private[CoachingSession]
     viewer: strawberry.Private[ViewerData]
+    private: strawberry.Private[str | None]  # the private notes, when the viewer may read them
 
     @classmethod
     def of(cls, row: CoachingSession, viewer: ViewerData, meeting_url: str) -> Session:
@@ -110,8 +106,6 @@ class Session:
             duration_minutes=row.duration_minutes,
             status=SessionStatus(row.status),
             customer_notes=row.customer_notes,
-            private_notes=private,
-            notes_preview=access.notes_preview(private),
             cancellation_reason=row.cancellation_reason,
             price=Money(amount_minor=row.price_minor, currency=row.currency),
             rating=row.rating,
@@ -122,7 +116,22 @@ class Session:
             fee=Money(amount_minor=row.fee_minor, currency=row.currency) if row.fee_minor else None,
             row=row,
             viewer=viewer,
+            private=private,
         )
+
+    def _read_private_notes(self, info: Info) -> str | None:
+        """The private notes, the read noted on the client's audit trail when there are any."""
+        if self.private and self.row.client_id is not None:
+            info.context.audit_read(self.row.client_id, AuditAction.READ_PRIVATE_NOTES)
+        return self.private
+
+    @strawberry.field(description="The coach's own notes; null for anyone but the session's coach.")
+    def private_notes(self, info: Info) -> str | None:
+        return self._read_private_notes(info)
+
+    @strawberry.field(description="The first 80 characters of the private notes (coach only).")
+    def notes_preview(self, info: Info) -> str | None:
+        return access.notes_preview(self._read_private_notes(info))
 
     @strawberry.field(
         description="The client's shared data: null once the client was deleted, and for a "

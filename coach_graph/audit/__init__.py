@@ -1,0 +1,1 @@
+"""The audit trail: who read a client's private data, and consent changes (SPEC "Integrations")."""
