@@ -44,6 +44,7 @@ from coach_graph.web.apq import (
     PersistedQueries,
     redis_url_of,
 )
+from coach_graph.webhooks.metrics import WEBHOOK_METRICS
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -59,8 +60,9 @@ def background_jobs() -> list[Job]:
     from coach_graph.alerts.evaluator import EVALUATION_JOB
     from coach_graph.journals.analysis import analysis_job
     from coach_graph.mail.job import outbox_job
+    from coach_graph.webhooks.delivery.job import webhook_job
 
-    return [analysis_job(), EVALUATION_JOB, *sessions_jobs(), outbox_job()]
+    return [analysis_job(), EVALUATION_JOB, *sessions_jobs(), outbox_job(), webhook_job()]
 
 
 def create_app(
@@ -77,7 +79,7 @@ def create_app(
     state: dict[str, Resources] = {}
     watch: dict[str, TokenBoundSockets] = {}
     tracing = tracing_for(settings, span_exporter)
-    registry = app_registry(lambda: state.get("resources"), OUTBOX_METRICS)
+    registry = app_registry(lambda: state.get("resources"), OUTBOX_METRICS, WEBHOOK_METRICS)
     persisted_queries = PersistedQueries(
         settings.apq_cache_size, redis_url_of(settings.broadcast_url), settings.apq_ttl_seconds
     )

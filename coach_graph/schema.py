@@ -31,6 +31,7 @@ from coach_graph.observability.metrics import count_error
 from coach_graph.patches.graphql_core import CompiledQueryExecutor
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
+from coach_graph.webhooks import types as webhooks
 
 QUERIES: tuple[type, ...] = (
     accounts.Query,
@@ -42,6 +43,7 @@ QUERIES: tuple[type, ...] = (
     alerts.Query,
     messages.Query,
     notifications.Query,
+    webhooks.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
@@ -54,6 +56,7 @@ MUTATIONS: tuple[type, ...] = (
     alerts.Mutation,
     messages.Mutation,
     notifications.Mutation,
+    webhooks.Mutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     alerts.Subscription,

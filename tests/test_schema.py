@@ -52,26 +52,11 @@ NOT_YET_BUILT: tuple[str, ...] = (
     "Mutation.rescheduleSession(scope:)",
     "Mutation.cancelSession(scope:)",
     # "Webhooks a practice can trust, and an audit trail clients can read"
-    "WebhookEvent",
-    "Webhook",
-    "WebhookWithSecret",
-    "WebhookDeliveryStatus",
-    "WebhookDelivery",
-    "WebhookDeliveryEdge",
-    "WebhookDeliveryConnection",
     "AuditAction",
     "AuditEvent",
     "AuditEventEdge",
     "AuditEventConnection",
-    "WEBHOOK_DISABLED",
-    "Query.webhooks",
-    "Query.webhookDeliveries",
     "Query.auditTrail",
-    "Mutation.createWebhook",
-    "Mutation.updateWebhook",
-    "Mutation.rotateWebhookSecret",
-    "Mutation.deleteWebhook",
-    "Mutation.redeliverWebhook",
 )
 
 

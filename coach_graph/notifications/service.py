@@ -40,6 +40,7 @@ KIND_OF: dict[MessageKind, NotificationKind] = {
     MessageKind.RESCHEDULE_ANSWERED: NotificationKind.RESCHEDULE_ANSWERED,
     MessageKind.REVIEW_INVITATION: NotificationKind.REVIEW_REQUESTED,
     MessageKind.MESSAGE_RECEIVED: NotificationKind.MESSAGE_RECEIVED,
+    MessageKind.WEBHOOK_DISABLED: NotificationKind.WEBHOOK_DISABLED,
 }
 
 NEWEST_FIRST = Keyset(

@@ -31,6 +31,8 @@ enum(
         NotificationKind.RESCHEDULE_ANSWERED: "The coach answered a reschedule request.",
         NotificationKind.REVIEW_REQUESTED: "The coach invites the client to rate a session.",
         NotificationKind.MESSAGE_RECEIVED: "A new message in one of the viewer's conversations.",
+        NotificationKind.WEBHOOK_DISABLED: "One of the coach's webhooks failed for three days "
+        "and was turned off.",
     },
 )
 

@@ -1,0 +1,324 @@
+"""The webhook sender: claims due deliveries (so two senders never send one at once), signs and
+POSTs each (Standard Webhooks headers, 10 s, no redirects), then records every outcome of the
+batch in one transaction: DELIVERED on a 2xx answer; otherwise retried with exponential backoff
+and jitter until three days after it was queued, then FAILED. An endpoint whose attempts have
+all failed for three days is disabled, its pending deliveries FAILED, and its coach told
+(WEBHOOK_DISABLED). A sender stopped mid-batch leaves its claims to expire: those deliveries
+are sent again, with the same `webhook-id`."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import logging
+import random
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from coach_graph import clock
+from coach_graph.db import Database
+from coach_graph.notifications.service import notify
+from coach_graph.outbox.models import MessageKind
+from coach_graph.webhooks.addresses import Resolver, system_resolver
+from coach_graph.webhooks.delivery.transport import GuardedTransport, trust_store
+from coach_graph.webhooks.metrics import WEBHOOK_METRICS
+from coach_graph.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from coach_graph.webhooks.service import secret_key
+
+log = logging.getLogger("coach_graph.webhooks")
+
+TIMEOUT_SECONDS = 10.0
+# A claimed batch is the sender's for this long; a stopped sender's batch is sent after it.
+CLAIM_TTL = timedelta(minutes=5)
+# Retries wait 15 s, 30 s, 1 min, ... doubling, at most 6 h (less a random part of up to half).
+BACKOFF_BASE = timedelta(seconds=15)
+BACKOFF_MAX = timedelta(hours=6)
+# An endpoint whose attempts all failed for this long is disabled.
+DISABLE_AFTER = timedelta(days=3)
+# Deliveries sent at once by one sender.
+CONCURRENCY = 32
+
+
+def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
+    """`webhook-signature`: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`."""
+    signed = f"{message_id}.{timestamp}.{body}".encode()
+    digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """The wait before retry number `attempts`: between half the ceiling and the ceiling."""
+    ceiling: timedelta = min(BACKOFF_BASE * (2 ** min(max(attempts - 1, 0), 20)), BACKOFF_MAX)
+    wait: timedelta = ceiling * (0.5 + 0.5 * (rng or random).random())
+    return wait
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery: WebhookDelivery
+    status_code: int | None
+    error: str | None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass(frozen=True)
+class SendReport:
+    delivered: int
+    failed: int  # failed attempts (retried later or given up)
+    given_up: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.delivered + self.failed
+
+
+class WebhookSender:
+    """Sends due deliveries; use as `async with WebhookSender(db, ...) as sender`."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        allow_private: bool,
+        resolver: Resolver = system_resolver,
+        timeout: float = TIMEOUT_SECONDS,
+        ssl_context: ssl.SSLContext | None = None,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
+        self.db = db
+        self.timeout = timeout
+        self._gate = asyncio.Semaphore(concurrency)
+        self._http = httpx.AsyncClient(
+            transport=GuardedTransport(
+                ssl_context or trust_store(),
+                resolver,
+                allow_private=allow_private,
+                max_connections=concurrency,
+            ),
+            follow_redirects=False,
+            timeout=timeout,
+        )
+
+    async def __aenter__(self) -> WebhookSender:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._http.aclose()
+
+    async def _attempt(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> Outcome:
+        timestamp = int(clock.now().timestamp())
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "coach_graph-webhooks",
+            "webhook-id": delivery.message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature(
+                endpoint.secret, delivery.message_id, timestamp, delivery.body
+            ),
+        }
+        async with self._gate:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    answer = await self._http.post(
+                        endpoint.url, content=delivery.body.encode(), headers=headers
+                    )
+            except Exception as exc:  # a timeout, a refused address, a network or TLS error
+                text = f"{type(exc).__name__}: {exc}"[:500]
+                return Outcome(delivery, None, text)
+        if 200 <= answer.status_code < 300:
+            return Outcome(delivery, answer.status_code, None)
+        return Outcome(delivery, answer.status_code, f"HTTP {answer.status_code}")
+
+    async def send_due(self, *, limit: int = 200) -> SendReport:
+        """Send one batch of due deliveries and record what became of each."""
+        now = clock.now()
+        batch = await _claim(self.db, now, limit)
+        if not batch:
+            return SendReport(0, 0)
+        outcomes = await asyncio.gather(*(self._attempt(d, e) for d, e in batch))
+        report = await _record(self.db, outcomes, {e.id: e for _, e in batch})
+        WEBHOOK_METRICS.record(
+            delivered=report.delivered, failed=report.failed, given_up=report.given_up
+        )
+        return report
+
+    async def drain(self, *, batch: int = 200) -> SendReport:
+        """Send batches until nothing is due (or a batch had failures), then refresh the gauge."""
+        delivered = failed = given_up = 0
+        while True:
+            report = await self.send_due(limit=batch)
+            delivered, failed = delivered + report.delivered, failed + report.failed
+            given_up += report.given_up
+            if report.handled < batch or report.failed:
+                break
+        WEBHOOK_METRICS.observe(await pending_count(self.db))
+        return SendReport(delivered, failed, given_up)
+
+
+def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(
+        col(WebhookDelivery.claimed_until).is_(None), col(WebhookDelivery.claimed_until) < now
+    )
+
+
+async def _claim(
+    db: Database, now: datetime, limit: int
+) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
+    pending = col(WebhookDelivery.status) == DeliveryStatus.PENDING.value
+    async with db.transaction() as session:
+        due = (
+            sa.select(col(WebhookDelivery.id))
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+            .where(
+                pending,
+                col(WebhookDelivery.next_attempt_at) <= now,
+                _unclaimed(now),
+                col(WebhookEndpoint.active),
+            )
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
+            .limit(limit)
+        )
+        ids = list((await session.scalars(due)).all())
+        if not ids:
+            return []
+        # The same condition again in the UPDATE: a row another sender claimed meanwhile is skipped.
+        claimed = await session.scalars(
+            sa.update(WebhookDelivery)
+            .where(col(WebhookDelivery.id).in_(ids), pending, _unclaimed(now))
+            .values(claimed_until=now + CLAIM_TTL)
+            .returning(col(WebhookDelivery.id))
+        )
+        claimed_ids = list(claimed.all())
+        if not claimed_ids:
+            return []
+        rows = await session.execute(
+            sa.select(WebhookDelivery, WebhookEndpoint)
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+            .where(col(WebhookDelivery.id).in_(claimed_ids))
+            .order_by(col(WebhookDelivery.id))
+        )
+        return [(d, e) for d, e in rows.tuples().all()]
+
+
+async def _record(
+    db: Database, outcomes: list[Outcome], endpoints: dict[int | None, WebhookEndpoint]
+) -> SendReport:
+    now = clock.now()
+    changes: list[dict[str, object]] = []
+    succeeded: set[int] = set()
+    failing: set[int] = set()
+    given_up = 0
+    for outcome in outcomes:
+        delivery = outcome.delivery
+        change: dict[str, object] = {
+            "id": delivery.id,
+            "attempts": delivery.attempts + 1,
+            "last_status_code": outcome.status_code,
+            "last_error": outcome.error,
+            "claimed_until": None,
+        }
+        if outcome.delivered:
+            succeeded.add(delivery.endpoint_id)
+            change |= {"status": DeliveryStatus.DELIVERED.value, "delivered_at": now}
+            change["next_attempt_at"] = None
+        else:
+            failing.add(delivery.endpoint_id)
+            if now >= clock.as_utc(delivery.retry_until):
+                given_up += 1
+                change |= {"status": DeliveryStatus.FAILED.value, "next_attempt_at": None}
+                log.warning("webhook delivery %s FAILED: %s", delivery.message_id, outcome.error)
+            else:
+                change["next_attempt_at"] = now + backoff(delivery.attempts + 1)
+        changes.append(change)
+    async with db.transaction() as session:
+        await session.execute(sa.update(WebhookDelivery), changes)
+        if succeeded:
+            await session.execute(
+                sa.update(WebhookEndpoint)
+                .where(col(WebhookEndpoint.id).in_(succeeded))
+                .values(failing_since=None)
+            )
+        still_failing = failing - succeeded
+        if still_failing:
+            await session.execute(
+                sa.update(WebhookEndpoint)
+                .where(
+                    col(WebhookEndpoint.id).in_(still_failing),
+                    col(WebhookEndpoint.failing_since).is_(None),
+                )
+                .values(failing_since=now)
+            )
+            given_up += await _disable_failing(session, still_failing, now)
+    delivered = sum(1 for o in outcomes if o.delivered)
+    return SendReport(delivered, len(outcomes) - delivered, given_up)
+
+
+async def _disable_failing(session: AsyncSession, endpoint_ids: set[int], now: datetime) -> int:
+    """Disable the endpoints among `endpoint_ids` failing for DISABLE_AFTER, FAIL their pending
+    deliveries and tell their coaches; how many deliveries were given up that way."""
+    disabled = (
+        await session.scalars(
+            sa.update(WebhookEndpoint)
+            .where(
+                col(WebhookEndpoint.id).in_(endpoint_ids),
+                col(WebhookEndpoint.active),
+                col(WebhookEndpoint.failing_since) <= now - DISABLE_AFTER,
+            )
+            .values(
+                active=False,
+                disabled_reason="Every delivery failed for 3 days: turned off. Fix the endpoint, "
+                "then turn it back on (updateWebhook with active: true).",
+            )
+            .returning(WebhookEndpoint)
+        )
+    ).all()
+    if not disabled:
+        return 0
+    ids = [e.id for e in disabled]
+    given_up = (
+        await session.execute(
+            sa.update(WebhookDelivery)
+            .where(
+                col(WebhookDelivery.endpoint_id).in_(ids),
+                col(WebhookDelivery.status) == DeliveryStatus.PENDING.value,
+            )
+            .values(status=DeliveryStatus.FAILED.value, next_attempt_at=None, claimed_until=None)
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    for endpoint in disabled:
+        log.warning("webhook %s disabled: every delivery failed for 3 days", endpoint.id)
+        await notify(
+            session,
+            endpoint.coach_id,
+            MessageKind.WEBHOOK_DISABLED,
+            {"webhook_id": endpoint.id},
+            title="A webhook was turned off",
+            body=f"Every delivery to {endpoint.url} failed for 3 days, so it was turned off. "
+            "Fix the endpoint, then turn it back on.",
+        )
+    return int(given_up or 0)
+
+
+async def pending_count(db: Database) -> int:
+    """Deliveries not delivered yet and still tried."""
+    async with db.session() as session:
+        count = await session.scalar(
+            sa.select(sa.func.count()).where(
+                col(WebhookDelivery.status) == DeliveryStatus.PENDING.value
+            )
+        )
+    return int(count or 0)
