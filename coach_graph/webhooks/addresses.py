@@ -59,7 +59,7 @@ def refusal(address: IPAddress) -> str | None:
         inner = _embedded_ipv4(address)
         if inner is not None:
             why = refusal(inner)
-            return f"{why} (inside {address})" if why else None
+            return f"{why} ({inner} inside an IPv6 address)" if why else None
     if address in METADATA:
         return "a cloud metadata address"
     if address.is_loopback:

@@ -27,6 +27,7 @@ from coach_graph.webhooks.models import (
 RETRY_FOR = timedelta(days=3)
 # Rung after the commit of a transaction that queued a delivery: wakes the sender job.
 WEBHOOK_DOORBELL = Doorbell()
+_ENDPOINTS = "coach_graph.webhooks.endpoints"
 
 
 def new_message_id() -> str:
@@ -47,19 +48,26 @@ def subscribed(endpoint: WebhookEndpoint, event: WebhookEvent) -> bool:
     return event.name in endpoint.events.split(",")
 
 
+async def _endpoints(session: AsyncSession, coach_id: int) -> list[WebhookEndpoint]:
+    """The coach's active endpoints, read once per transaction (a run of the alert evaluator
+    raises many alerts for one coach)."""
+    known: dict[int, list[WebhookEndpoint]] = session.info.setdefault(_ENDPOINTS, {})
+    if coach_id not in known:
+        rows = await session.scalars(
+            sa.select(WebhookEndpoint).where(
+                col(WebhookEndpoint.coach_id) == coach_id, col(WebhookEndpoint.active)
+            )
+        )
+        known[coach_id] = list(rows.all())
+    return known[coach_id]
+
+
 async def queue_event(
     session: AsyncSession, coach_id: int, event: WebhookEvent, data: dict[str, Any]
 ) -> int:
     """Queue `event` for every active endpoint of `coach_id` subscribed to it, inside the
     caller's transaction; how many deliveries were queued."""
-    endpoints = (
-        await session.scalars(
-            sa.select(WebhookEndpoint).where(
-                col(WebhookEndpoint.coach_id) == coach_id, col(WebhookEndpoint.active)
-            )
-        )
-    ).all()
-    targets = [e for e in endpoints if subscribed(e, event)]
+    targets = [e for e in await _endpoints(session, coach_id) if subscribed(e, event)]
     if not targets:
         return 0
     now = clock.now()

@@ -211,7 +211,7 @@ async def _claim(
             .where(col(WebhookDelivery.id).in_(claimed_ids))
             .order_by(col(WebhookDelivery.id))
         )
-        return [(d, e) for d, e in rows.tuples().all()]
+        return [(d, e) for d, e in rows.all()]
 
 
 async def _record(

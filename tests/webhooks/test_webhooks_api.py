@@ -1,0 +1,210 @@
+"""The webhook API: registering (secret shown once), listing, changing, rotating, deleting;
+who may touch what; bad input writes nothing; deliveries queued with the change (outbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from coach_graph import events
+from coach_graph.accounts.models import User
+from coach_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.conftest import Practice
+from tests.webhooks.conftest import Hooks
+
+LIST = "{ webhooks { id url events active createdAt disabledReason } }"
+UPDATE = """mutation($id: ID!, $url: String, $events: [WebhookEvent!], $active: Boolean) {
+  updateWebhook(id: $id, url: $url, events: $events, active: $active) {
+    id url events active disabledReason
+  }
+}"""
+ROTATE = "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret webhook { id } } }"
+DELETE = "mutation($id: ID!) { deleteWebhook(id: $id) }"
+CONSENT = """mutation($c: ID!, $s: ConsentStatus!) { setConsent(coachId: $c, status: $s) {
+  status } }"""
+
+
+async def _rows(hooks: Hooks, table: Any) -> list[Any]:
+    async with hooks.db.session() as session:
+        return list((await session.scalars(sa.select(table))).all())
+
+
+async def test_a_coach_registers_a_webhook_and_sees_its_secret_once(hooks: Hooks) -> None:
+    created = await hooks.create("https://127.0.0.1:9/hook", ["SESSION_BOOKED", "ALERT_RAISED"])
+    assert created["secret"].startswith("whsec_") and len(created["secret"]) > 30
+    assert created["webhook"]["events"] == ["SESSION_BOOKED", "ALERT_RAISED"]
+    assert created["webhook"]["active"] is True
+    listed = (await hooks.gql.data(LIST, token=hooks.coach_token))["webhooks"]
+    assert [w["id"] for w in listed] == [created["webhook"]["id"]]
+    assert "secret" not in json.dumps(listed)
+
+
+async def test_bad_webhooks_are_refused_and_write_nothing(hooks: Hooks) -> None:
+    for url, events_ in [
+        ("http://127.0.0.1/hook", ["MESSAGE_RECEIVED"]),
+        ("https://2130706433/hook", ["MESSAGE_RECEIVED"]),
+        ("https://127.0.0.1/hook", []),
+        ("https://127.0.0.1/" + "x" * 2001, ["MESSAGE_RECEIVED"]),
+    ]:
+        error = await hooks.gql.error(
+            "mutation($u: String!, $e: [WebhookEvent!]!) { createWebhook(url: $u, events: $e) "
+            "{ secret } }",
+            {"u": url, "e": events_},
+            hooks.coach_token,
+        )
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert await _rows(hooks, WebhookEndpoint) == []
+
+
+async def test_private_addresses_are_refused_unless_allowed(hooks: Hooks, resources: Any) -> None:
+    resources.settings = resources.settings.with_(webhook_allow_private=False)
+    error = await hooks.gql.error(
+        'mutation { createWebhook(url: "https://169.254.169.254/x", events: [ALERT_RAISED]) '
+        "{ secret } }",
+        token=hooks.coach_token,
+    )
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "cloud metadata" in error["message"]
+    assert await _rows(hooks, WebhookEndpoint) == []
+
+
+async def test_only_the_webhooks_coach_sees_or_changes_it(hooks: Hooks, practice: Practice) -> None:
+    created = await hooks.create("https://127.0.0.1:9/hook")
+    webhook_id = created["webhook"]["id"]
+    other = await practice.token(await practice.coach("Other Coach"))
+    assert (await hooks.gql.data(LIST, token=other))["webhooks"] == []
+    for query, variables in [
+        (UPDATE, {"id": webhook_id, "active": False}),
+        (ROTATE, {"id": webhook_id}),
+        (DELETE, {"id": webhook_id}),
+        (
+            "query($id: ID!) { webhookDeliveries(webhookId: $id) { totalCount } }",
+            {"id": webhook_id},
+        ),
+    ]:
+        error = await hooks.gql.error(query, variables, other)
+        assert error["extensions"]["code"] == "NOT_FOUND", error
+        client_error = await hooks.gql.error(query, variables, hooks.client_token)
+        assert client_error["extensions"]["code"] == "FORBIDDEN"
+        anonymous = await hooks.gql.error(query, variables)
+        assert anonymous["extensions"]["code"] == "UNAUTHENTICATED"
+    for odd in [" 1", "\uff11", "1_0", "x"]:
+        error = await hooks.gql.error(DELETE, {"id": odd}, hooks.coach_token)
+        assert error["extensions"]["code"] == "NOT_FOUND"
+    assert len(await _rows(hooks, WebhookEndpoint)) == 1
+
+
+async def test_update_rotate_and_delete(hooks: Hooks) -> None:
+    created = await hooks.create("https://127.0.0.1:9/hook")
+    webhook_id = created["webhook"]["id"]
+    updated = await hooks.gql.data(
+        UPDATE,
+        {"id": webhook_id, "url": "https://127.0.0.1:10/other", "events": ["CONSENT_CHANGED"]},
+        hooks.coach_token,
+    )
+    assert updated["updateWebhook"]["url"] == "https://127.0.0.1:10/other"
+    assert updated["updateWebhook"]["events"] == ["CONSENT_CHANGED"]
+    rotated = await hooks.gql.data(ROTATE, {"id": webhook_id}, hooks.coach_token)
+    assert rotated["rotateWebhookSecret"]["secret"] != created["secret"]
+    [row] = await _rows(hooks, WebhookEndpoint)
+    assert row.secret == rotated["rotateWebhookSecret"]["secret"]
+    bad = await hooks.gql.error(UPDATE, {"id": webhook_id, "url": "http://x"}, hooks.coach_token)
+    assert bad["extensions"]["code"] == "BAD_USER_INPUT"
+    assert (await hooks.gql.data(DELETE, {"id": webhook_id}, hooks.coach_token))["deleteWebhook"]
+    assert await _rows(hooks, WebhookEndpoint) == []
+
+
+async def test_an_event_queues_one_delivery_per_subscribed_endpoint_without_private_text(
+    hooks: Hooks,
+) -> None:
+    subscribed = await hooks.create("https://127.0.0.1:9/a", ["MESSAGE_RECEIVED"])
+    await hooks.create("https://127.0.0.1:9/b", ["SESSION_BOOKED"])
+    message_id = await hooks.message("my very private worry")
+    [delivery] = await _rows(hooks, WebhookDelivery)
+    body = json.loads(delivery.body)
+    assert set(body) == {"type", "timestamp", "data"}
+    assert body["type"] == "message.received"
+    assert body["data"] == {
+        "messageId": message_id,
+        "conversationId": body["data"]["conversationId"],
+        "coachId": str(hooks.coach.id),
+        "clientId": str(hooks.client.id),
+    }
+    assert "worry" not in delivery.body
+    [listed] = await hooks.deliveries(subscribed["webhook"]["id"])
+    assert listed["id"] == delivery.message_id and listed["status"] == "PENDING"
+    assert listed["attempts"] == 0 and listed["nextAttemptAt"] is not None
+
+
+async def test_a_coachs_own_message_is_not_received_news(hooks: Hooks) -> None:
+    await hooks.create("https://127.0.0.1:9/a", ["MESSAGE_RECEIVED"])
+    await hooks.gql.data(
+        'mutation($c: ID) { sendMessage(clientId: $c, body: "hi") { id } }',
+        {"c": str(hooks.client.id)},
+        hooks.coach_token,
+    )
+    assert await _rows(hooks, WebhookDelivery) == []
+
+
+async def test_consent_changes_are_delivered(hooks: Hooks) -> None:
+    await hooks.create("https://127.0.0.1:9/a", ["CONSENT_CHANGED"])
+    await hooks.gql.data(CONSENT, {"c": str(hooks.coach.id), "s": "DECLINED"}, hooks.client_token)
+    [delivery] = await _rows(hooks, WebhookDelivery)
+    body = json.loads(delivery.body)
+    assert body["type"] == "consent.changed"
+    assert body["data"]["consent"] == "DECLINED" and body["data"]["previousConsent"] == "GRANTED"
+
+
+async def test_a_rolled_back_change_queues_no_delivery(hooks: Hooks) -> None:
+    await hooks.create("https://127.0.0.1:9/a", ["CONSENT_CHANGED"])
+    from coach_graph.clients.events import ConsentChanged
+
+    class Refused(Exception):
+        pass
+
+    try:
+        async with hooks.db.transaction() as session:
+            assert hooks.coach.id is not None and hooks.client.id is not None
+            events.record(
+                session, ConsentChanged(hooks.coach.id, hooks.client.id, "GRANTED", "DECLINED")
+            )
+            await events.dispatch(session)
+            assert (
+                await session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery))
+            ) == 1
+            raise Refused
+    except Refused:
+        pass
+    assert await _rows(hooks, WebhookDelivery) == []
+
+
+async def test_many_changes_at_once_each_queue_exactly_their_deliveries(
+    hooks: Hooks, practice: Practice
+) -> None:
+    await hooks.create("https://127.0.0.1:9/a", ["MESSAGE_RECEIVED"])
+    await hooks.create("https://127.0.0.1:9/b", ["MESSAGE_RECEIVED", "CONSENT_CHANGED"])
+    clients: list[tuple[User, str]] = []
+    for i in range(10):
+        client = await practice.client(hooks.coach, f"Crowd {i}")
+        clients.append((client, await practice.token(client)))
+
+    async def send(token: str, n: int) -> str:
+        data = await hooks.gql.data(
+            "mutation($c: ID, $b: String!) { sendMessage(coachId: $c, body: $b) { id } }",
+            {"c": str(hooks.coach.id), "b": f"message {n}"},
+            token,
+        )
+        return str(data["sendMessage"]["id"])
+
+    sent = await asyncio.gather(*(send(t, n) for n, (_, t) in enumerate(clients * 2)))
+    rows = await _rows(hooks, WebhookDelivery)
+    assert len(rows) == 2 * len(sent)
+    per_message: dict[str, int] = {}
+    for row in rows:
+        message_id = json.loads(row.body)["data"]["messageId"]
+        per_message[message_id] = per_message.get(message_id, 0) + 1
+    assert per_message == {m: 2 for m in sent}
+    assert len({r.message_id for r in rows}) == len(rows)
