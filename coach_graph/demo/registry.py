@@ -33,6 +33,7 @@ DEMO_STEP_PATHS = (
     "coach_graph.sessions.demo_policy:seed_late_fees",
     # Last: the evaluator reads everything the others wrote.
     "coach_graph.alerts.demo:seed_alert_history",
+    "coach_graph.webhooks.demo:seed_webhook",
 )
 
 

@@ -25,6 +25,11 @@ from coach_graph.webhooks.models import (
 
 # A delivery is retried (backoff with jitter) for this long, then FAILED.
 RETRY_FOR = timedelta(days=3)
+# What an endpoint turned off by the sender says (`disabledReason`).
+DISABLED_REASON = (
+    "Every delivery failed for 3 days: turned off. Fix the endpoint, then turn it back on "
+    "(updateWebhook with active: true)."
+)
 # Rung after the commit of a transaction that queued a delivery: wakes the sender job.
 WEBHOOK_DOORBELL = Doorbell()
 _ENDPOINTS = "coach_graph.webhooks.endpoints"

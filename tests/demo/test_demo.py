@@ -365,3 +365,26 @@ async def test_a_prospect_the_coach_added_has_pending_consent_and_a_coach_booked
     # Besides the prospects who booked for themselves, also consent PENDING.
     self_booked = [s for s in await _demo_coach_sessions(db, seeded) if s.self_booked]
     assert len(self_booked) == 3
+
+
+async def test_the_demo_coach_has_a_disabled_webhook_with_a_few_deliveries(
+    db: Database, seeded: DemoPractice
+) -> None:
+    from coach_graph.webhooks.demo import DEMO_URL
+    from coach_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    async with db.session() as session:
+        [endpoint] = (
+            await session.scalars(
+                sa.select(WebhookEndpoint).where(
+                    col(WebhookEndpoint.coach_id) == seeded.demo_coach_id
+                )
+            )
+        ).all()
+        deliveries = (
+            await session.scalars(
+                sa.select(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint.id)
+            )
+        ).all()
+    assert endpoint.url == DEMO_URL and not endpoint.active and endpoint.disabled_reason
+    assert sorted(d.status for d in deliveries) == ["DELIVERED"] * 3 + ["FAILED"] * 2

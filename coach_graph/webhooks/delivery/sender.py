@@ -32,6 +32,7 @@ from coach_graph.webhooks.addresses import Resolver, system_resolver
 from coach_graph.webhooks.delivery.transport import GuardedTransport, trust_store
 from coach_graph.webhooks.metrics import WEBHOOK_METRICS
 from coach_graph.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from coach_graph.webhooks.queue import DISABLED_REASON
 from coach_graph.webhooks.service import secret_key
 
 log = logging.getLogger("coach_graph.webhooks")
@@ -280,8 +281,7 @@ async def _disable_failing(session: AsyncSession, endpoint_ids: set[int], now: d
             )
             .values(
                 active=False,
-                disabled_reason="Every delivery failed for 3 days: turned off. Fix the endpoint, "
-                "then turn it back on (updateWebhook with active: true).",
+                disabled_reason=DISABLED_REASON,
             )
             .returning(WebhookEndpoint)
         )
