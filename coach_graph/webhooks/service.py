@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock
+from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_coach
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
@@ -85,6 +86,11 @@ async def create_webhook(
     checked = await check_url(url, resolver, allow_private=allow_private)
     secret = new_secret()
     async with db.transaction() as session:
+        # The coach's row lock (PostgreSQL; SQLite's writers take turns): registrations at once
+        # count one after the other, so the limit holds.
+        await session.execute(
+            sa.select(col(User.id)).where(col(User.id) == coach.id).with_for_update()
+        )
         count = await session.scalar(
             sa.select(sa.func.count()).where(col(WebhookEndpoint.coach_id) == coach.id)
         )

@@ -20,7 +20,7 @@ from coach_graph import clock
 from coach_graph.context import Resources
 from coach_graph.jobs import JobRunner
 from coach_graph.webhooks.delivery.job import webhook_job
-from coach_graph.webhooks.delivery.sender import CLAIM_TTL
+from coach_graph.webhooks.delivery.sender import PER_ENDPOINT, TIMEOUT_SECONDS, claim_ttl
 from coach_graph.webhooks.models import WebhookDelivery
 from tests.webhooks.conftest import Hooks
 from tests.webhooks.receiver import CLOSE, ERROR, HANG, REDIRECT, Receiver
@@ -281,7 +281,8 @@ async def test_nothing_is_lost_across_a_restart_of_the_sender(
     second = JobRunner(resources, [job])
     assert await second.run_once(job) is False  # the stopped worker's lease still holds
     assert receiver.delivered == []
-    manual_clock.advance(CLAIM_TTL + timedelta(seconds=1))  # the claims (and lease) expire
+    # The claims (and the lease) expire.
+    manual_clock.advance(claim_ttl(200, PER_ENDPOINT, TIMEOUT_SECONDS) + timedelta(seconds=1))
     assert await second.run_once(job) is True
     rows = await _rows(hooks)
     assert {r.status for r in rows} == {"DELIVERED"}
@@ -324,3 +325,22 @@ async def test_metrics_count_deliveries_by_outcome_and_pending(
     assert lines['coach_graph_webhook_deliveries_total{outcome="failed"}'] >= 1
     assert lines["coach_graph_webhook_deliveries_pending"] == 1
     assert json.loads((await _rows(hooks))[0].body)["type"] == "message.received"
+
+
+async def test_a_webhook_deleted_while_its_delivery_is_in_flight_is_simply_gone(
+    hooks: Hooks, receiver: Receiver
+) -> None:
+    created = await hooks.create(receiver.url)
+    await hooks.message()
+    receiver.default = HANG
+    async with hooks.sender(timeout=0.5) as sender:
+        sending = asyncio.create_task(sender.drain())
+        await receiver.wait_for(1)
+        await hooks.gql.data(
+            "mutation($id: ID!) { deleteWebhook(id: $id) }",
+            {"id": created["webhook"]["id"]},
+            hooks.coach_token,
+        )
+        report = await sending
+    assert report.failed == 1
+    assert await _rows(hooks) == []

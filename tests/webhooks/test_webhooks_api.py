@@ -208,3 +208,15 @@ async def test_many_changes_at_once_each_queue_exactly_their_deliveries(
         per_message[message_id] = per_message.get(message_id, 0) + 1
     assert per_message == {m: 2 for m in sent}
     assert len({r.message_id for r in rows}) == len(rows)
+
+
+async def test_registrations_at_once_hold_the_limit_of_twenty(hooks: Hooks) -> None:
+    query = "mutation($u: String!) { createWebhook(url: $u, events: [ALERT_RAISED]) { secret } }"
+    answers = await asyncio.gather(
+        *(hooks.gql(query, {"u": f"https://127.0.0.1:9/{n}"}, hooks.coach_token) for n in range(25))
+    )
+    made = [a for a in answers if not a.get("errors")]
+    refused = [a["errors"][0]["extensions"]["code"] for a in answers if a.get("errors")]
+    assert len(made) == 20 and refused == ["CONFLICT"] * 5
+    assert len({a["data"]["createWebhook"]["secret"] for a in made}) == 20
+    assert len(await _rows(hooks, WebhookEndpoint)) == 20

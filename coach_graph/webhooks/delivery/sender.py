@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import math
 import random
 import ssl
 from dataclasses import dataclass
@@ -38,8 +39,6 @@ from coach_graph.webhooks.service import secret_key
 log = logging.getLogger("coach_graph.webhooks")
 
 TIMEOUT_SECONDS = 10.0
-# A claimed batch is the sender's for this long; a stopped sender's batch is sent after it.
-CLAIM_TTL = timedelta(minutes=5)
 # Retries wait 15 s, 30 s, 1 min, ... doubling, at most 6 h (less a random part of up to half).
 BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_MAX = timedelta(hours=6)
@@ -50,6 +49,13 @@ DISABLE_AFTER = timedelta(days=3)
 # while slow endpoints still proceed side by side).
 CONCURRENCY = 32
 PER_ENDPOINT = 4
+
+
+def claim_ttl(limit: int, per_endpoint: int, timeout: float) -> timedelta:
+    """How long a sender holds a batch: long enough to send all of it to one endpoint that
+    hangs every attempt until the timeout, plus a minute. A stopped sender's batch is sent
+    again (by any sender) once it is over."""
+    return timedelta(seconds=math.ceil(limit / per_endpoint) * timeout + 60)
 
 
 def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
@@ -156,11 +162,12 @@ class WebhookSender:
     async def send_due(self, *, limit: int = 200) -> SendReport:
         """Send one batch of due deliveries and record what became of each."""
         now = clock.now()
-        batch = await _claim(self.db, now, limit)
+        hold = claim_ttl(limit, self._per_endpoint, self.timeout)
+        batch = await _claim(self.db, now, limit, hold)
         if not batch:
             return SendReport(0, 0)
         outcomes = await asyncio.gather(*(self._attempt(d, e) for d, e in batch))
-        report = await _record(self.db, outcomes, {e.id: e for _, e in batch})
+        report = await _record(self.db, outcomes)
         WEBHOOK_METRICS.record(
             delivered=report.delivered, failed=report.failed, given_up=report.given_up
         )
@@ -186,7 +193,7 @@ def _unclaimed(now: datetime) -> sa.ColumnElement[bool]:
 
 
 async def _claim(
-    db: Database, now: datetime, limit: int
+    db: Database, now: datetime, limit: int, hold: timedelta
 ) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:
     pending = col(WebhookDelivery.status) == DeliveryStatus.PENDING.value
     async with db.transaction() as session:
@@ -209,7 +216,7 @@ async def _claim(
         claimed = await session.scalars(
             sa.update(WebhookDelivery)
             .where(col(WebhookDelivery.id).in_(ids), pending, _unclaimed(now))
-            .values(claimed_until=now + CLAIM_TTL)
+            .values(claimed_until=now + hold)
             .returning(col(WebhookDelivery.id))
         )
         claimed_ids = list(claimed.all())
@@ -224,9 +231,24 @@ async def _claim(
         return [(d, e) for d, e in rows.all()]
 
 
-async def _record(
-    db: Database, outcomes: list[Outcome], endpoints: dict[int | None, WebhookEndpoint]
-) -> SendReport:
+_OUTCOME = (
+    sa.update(WebhookDelivery)
+    .where(col(WebhookDelivery.id) == sa.bindparam("delivery_id"))
+    .values(
+        attempts=sa.bindparam("attempts"),
+        last_status_code=sa.bindparam("last_status_code"),
+        last_error=sa.bindparam("last_error"),
+        status=sa.bindparam("status"),
+        delivered_at=sa.bindparam("delivered_at"),
+        next_attempt_at=sa.bindparam("next_attempt_at"),
+        claimed_until=None,
+    )
+)
+
+
+async def _record(db: Database, outcomes: list[Outcome]) -> SendReport:
+    """Every outcome of a batch in one transaction (one statement for the deliveries; a row
+    deleted meanwhile with its webhook is simply not there to update)."""
     now = clock.now()
     changes: list[dict[str, object]] = []
     succeeded: set[int] = set()
@@ -235,27 +257,29 @@ async def _record(
     for outcome in outcomes:
         delivery = outcome.delivery
         change: dict[str, object] = {
-            "id": delivery.id,
+            "delivery_id": delivery.id,
             "attempts": delivery.attempts + 1,
             "last_status_code": outcome.status_code,
             "last_error": outcome.error,
-            "claimed_until": None,
+            "status": DeliveryStatus.PENDING.value,
+            "delivered_at": None,
+            "next_attempt_at": None,
         }
         if outcome.delivered:
             succeeded.add(delivery.endpoint_id)
             change |= {"status": DeliveryStatus.DELIVERED.value, "delivered_at": now}
-            change["next_attempt_at"] = None
         else:
             failing.add(delivery.endpoint_id)
             if now >= clock.as_utc(delivery.retry_until):
                 given_up += 1
-                change |= {"status": DeliveryStatus.FAILED.value, "next_attempt_at": None}
+                change["status"] = DeliveryStatus.FAILED.value
                 log.warning("webhook delivery %s FAILED: %s", delivery.message_id, outcome.error)
             else:
                 change["next_attempt_at"] = now + backoff(delivery.attempts + 1)
         changes.append(change)
     async with db.transaction() as session:
-        await session.execute(sa.update(WebhookDelivery), changes)
+        connection = await session.connection()
+        await connection.execute(_OUTCOME, changes)
         if succeeded:
             await session.execute(
                 sa.update(WebhookEndpoint)
