@@ -220,3 +220,49 @@ async def test_registrations_at_once_hold_the_limit_of_twenty(hooks: Hooks) -> N
     assert len(made) == 20 and refused == ["CONFLICT"] * 5
     assert len({a["data"]["createWebhook"]["secret"] for a in made}) == 20
     assert len(await _rows(hooks, WebhookEndpoint)) == 20
+
+
+async def test_deliveries_page_newest_first_every_one_once_at_a_fixed_statement_count(
+    hooks: Hooks, manual_clock: Any
+) -> None:
+    from datetime import timedelta
+
+    from tests.conftest import count_statements
+
+    created = await hooks.create("https://127.0.0.1:9/a", ["CONSENT_CHANGED"])
+    webhook_id = created["webhook"]["id"]
+    from coach_graph.clients.events import ConsentChanged
+
+    assert hooks.coach.id is not None and hooks.client.id is not None
+    for n in range(130):
+        async with hooks.db.transaction() as session:
+            consent = "DECLINED" if n % 2 else "GRANTED"
+            events.record(session, ConsentChanged(hooks.coach.id, hooks.client.id, "X", consent))
+        if n % 3 == 0:
+            manual_clock.advance(timedelta(seconds=1))  # some share a creation time
+    query = """query($id: ID!, $first: Int, $after: String) {
+      webhookDeliveries(webhookId: $id, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id createdAt } } } }"""
+    seen: list[dict[str, str]] = []
+    after = None
+    while True:
+        data = await hooks.gql.data(
+            query, {"id": webhook_id, "first": 50, "after": after}, hooks.coach_token
+        )
+        page = data["webhookDeliveries"]
+        assert page["totalCount"] == 130
+        seen += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    rows = await _rows(hooks, WebhookDelivery)
+    newest_first = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
+    assert [s["id"] for s in seen] == [r.message_id for r in newest_first]
+    counts = []
+    for first in (10, 100):
+        with count_statements(hooks.db) as statements:
+            await hooks.gql.data(query, {"id": webhook_id, "first": first}, hooks.coach_token)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+    bad = await hooks.gql.error(query, {"id": webhook_id, "after": "tampered"}, hooks.coach_token)
+    assert bad["extensions"]["code"] == "BAD_USER_INPUT"
