@@ -344,3 +344,47 @@ async def test_a_webhook_deleted_while_its_delivery_is_in_flight_is_simply_gone(
         report = await sending
     assert report.failed == 1
     assert await _rows(hooks) == []
+
+
+async def test_the_apps_sender_job_wakes_on_the_commit_and_delivers(
+    settings: Any, receiver: Receiver, manual_clock: clock.ManualClock
+) -> None:
+    import httpx
+
+    from coach_graph.app import create_app
+    from tests.conftest import GraphQLClient, Practice
+
+    app = create_app(settings.with_(run_jobs=True), jobs=[webhook_job(interval_seconds=3600)])
+    async with app.router.lifespan_context(app):
+        resources: Resources = app.state.resources
+        if resources.db.engine.dialect.name == "postgresql":
+            from tests.conftest import _truncate
+
+            await _truncate(resources.db)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            practice = Practice(resources)
+            coach = await practice.coach()
+            client = await practice.client(coach)
+            hooks = Hooks(
+                GraphQLClient(http),
+                resources.db,
+                coach,
+                client,
+                await practice.token(coach),
+                await practice.token(client),
+            )
+            created = await hooks.create(receiver.url)
+            await hooks.message()
+            # The job's interval is an hour: only the commit's doorbell can have woken it.
+            async with asyncio.timeout(30):
+                await receiver.wait_for(1)
+                # Read the rows, not the API, while the job writes: the suite's execution check
+                # runs each query twice and would see the status change in between.
+                for _ in range(600):
+                    if {r.status for r in await _rows(hooks)} == {"DELIVERED"}:
+                        break
+                    await asyncio.sleep(0.05)
+            [listed] = await hooks.deliveries(created["webhook"]["id"])
+            assert listed["status"] == "DELIVERED"
+    Webhook(created["secret"]).verify(receiver.received[0].body, headers_of(receiver.received[0]))

@@ -113,16 +113,28 @@ class WebhookSender:
         self._gate = asyncio.Semaphore(concurrency)
         self._per_endpoint = per_endpoint
         self._endpoint_gates: dict[int | None, asyncio.Semaphore] = {}
-        self._http = httpx.AsyncClient(
-            transport=GuardedTransport(
-                ssl_context or trust_store(),
-                resolver,
-                allow_private=allow_private,
-                max_connections=concurrency,
-            ),
-            follow_redirects=False,
-            timeout=timeout,
-        )
+        self._resolver = resolver
+        self._allow_private = allow_private
+        self._ssl_context = ssl_context
+        self._concurrency = concurrency
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The HTTP client, made at the first attempt (a run with nothing due loads no trust
+        store and opens no pool)."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                transport=GuardedTransport(
+                    self._ssl_context or trust_store(),
+                    self._resolver,
+                    allow_private=self._allow_private,
+                    max_connections=self._concurrency,
+                ),
+                follow_redirects=False,
+                timeout=self.timeout,
+            )
+        return self._client
 
     async def __aenter__(self) -> WebhookSender:
         return self
@@ -130,7 +142,8 @@ class WebhookSender:
     async def __aexit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def _attempt(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> Outcome:
         timestamp = int(clock.now().timestamp())
