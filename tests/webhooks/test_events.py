@@ -70,3 +70,68 @@ async def test_an_alert_the_evaluator_raises_reaches_the_alert_webhook(
     assert all(
         set(b["data"]) == {"alertId", "coachId", "clientId", "category", "severity"} for b in bodies
     )  # type: ignore[arg-type]
+
+
+async def test_every_event_queues_its_type_and_only_ids_and_changed_fields(
+    hooks: Hooks, manual_clock: clock.ManualClock
+) -> None:
+    from coach_graph import events
+    from coach_graph.alerts.events import AlertRaised
+    from coach_graph.clients.events import ConsentChanged
+    from coach_graph.messages.events import MessageSent
+    from coach_graph.sessions.events import (
+        SessionBooked,
+        SessionCancelled,
+        SessionRescheduled,
+        SessionStatusChanged,
+    )
+
+    everything = [
+        "SESSION_BOOKED",
+        "SESSION_RESCHEDULED",
+        "SESSION_CANCELLED",
+        "SESSION_STATUS_CHANGED",
+        "MESSAGE_RECEIVED",
+        "ALERT_RAISED",
+        "CONSENT_CHANGED",
+    ]
+    await hooks.create("https://127.0.0.1:9/all", everything)
+    coach, client = hooks.coach.id, hooks.client.id
+    assert coach is not None and client is not None
+    t1 = manual_clock.now() + timedelta(days=2)
+    t2 = t1 + timedelta(hours=1)
+    recorded = [
+        SessionBooked(7, coach, client, t1, t2, True),
+        SessionRescheduled(7, coach, client, t1, t2, t2 + timedelta(hours=1)),
+        SessionCancelled(7, coach, client, t2, t2 + timedelta(hours=1)),
+        SessionStatusChanged(8, coach, client, "SCHEDULED", "COMPLETED"),
+        MessageSent(9, 3, coach, client, client, coach),
+        AlertRaised(11, coach, client, "HOMEWORK", "WARNING"),
+        ConsentChanged(coach, client, "GRANTED", "DECLINED"),
+    ]
+    async with hooks.db.transaction() as session:
+        for event in recorded:
+            events.record(session, event)
+    bodies = await _bodies(hooks)
+    assert [b["type"] for b in bodies] == [
+        "session.booked",
+        "session.rescheduled",
+        "session.cancelled",
+        "session.status_changed",
+        "message.received",
+        "alert.raised",
+        "consent.changed",
+    ]
+    keys = [set(b["data"]) for b in bodies]  # type: ignore[arg-type]
+    assert keys == [
+        {"sessionId", "coachId", "clientId", "startsAt", "endsAt", "selfBooked"},
+        {"sessionId", "coachId", "clientId", "previousStartsAt", "startsAt", "endsAt"},
+        {"sessionId", "coachId", "clientId", "startsAt", "endsAt"},
+        {"sessionId", "coachId", "clientId", "previousStatus", "status"},
+        {"messageId", "conversationId", "coachId", "clientId"},
+        {"alertId", "coachId", "clientId", "category", "severity"},
+        {"coachId", "clientId", "previousConsent", "consent"},
+    ]
+    assert bodies[1]["data"]["previousStartsAt"] == t1.isoformat()  # type: ignore[index]
+    assert bodies[3]["data"]["status"] == "COMPLETED"  # type: ignore[index]
+    assert all(b["data"]["coachId"] == str(coach) for b in bodies)  # type: ignore[index]
