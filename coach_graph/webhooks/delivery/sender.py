@@ -16,6 +16,7 @@ import logging
 import math
 import random
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -49,6 +50,8 @@ DISABLE_AFTER = timedelta(days=3)
 # while slow endpoints still proceed side by side).
 CONCURRENCY = 32
 PER_ENDPOINT = 4
+# A batch's endpoints' secrets are read again at most this often while it is being sent.
+SECRETS_FRESH_SECONDS = 1.0
 
 
 def claim_ttl(limit: int, per_endpoint: int, timeout: float) -> timedelta:
@@ -118,6 +121,9 @@ class WebhookSender:
         self._ssl_context = ssl_context
         self._concurrency = concurrency
         self._client: httpx.AsyncClient | None = None
+        self._secrets: dict[int | None, str | None] = {}
+        self._secrets_read_at = 0.0
+        self._secrets_lock = asyncio.Lock()
 
     @property
     def _http(self) -> httpx.AsyncClient:
@@ -145,21 +151,46 @@ class WebhookSender:
         if self._client is not None:
             await self._client.aclose()
 
-    async def _attempt(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> Outcome:
+    async def _current_secret(self, endpoint: WebhookEndpoint) -> str | None:
+        """The endpoint's secret as of at most SECRETS_FRESH_SECONDS ago (read with the claim,
+        then again for the whole batch at most once a second: a rotation or a deletion during
+        a long batch reaches it that soon); None once the endpoint is gone or turned off."""
+        if time.monotonic() - self._secrets_read_at > SECRETS_FRESH_SECONDS:
+            async with self._secrets_lock:
+                if time.monotonic() - self._secrets_read_at > SECRETS_FRESH_SECONDS:
+                    async with self.db.session() as session:
+                        rows = await session.execute(
+                            sa.select(col(WebhookEndpoint.id), col(WebhookEndpoint.secret)).where(
+                                col(WebhookEndpoint.id).in_(list(self._secrets)),
+                                col(WebhookEndpoint.active),
+                            )
+                        )
+                        fresh = {row[0]: row[1] for row in rows}
+                    self._secrets = {e: fresh.get(e) for e in self._secrets}
+                    self._secrets_read_at = time.monotonic()
+        return self._secrets.get(endpoint.id)
+
+    def _headers(self, delivery: WebhookDelivery, secret: str) -> dict[str, str]:
+        """Standard Webhooks headers, signed for this moment."""
         timestamp = int(clock.now().timestamp())
-        headers = {
+        return {
             "content-type": "application/json",
             "user-agent": "coach_graph-webhooks",
             "webhook-id": delivery.message_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(
-                endpoint.secret, delivery.message_id, timestamp, delivery.body
-            ),
+            "webhook-signature": signature(secret, delivery.message_id, timestamp, delivery.body),
         }
+
+    async def _attempt(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> Outcome:
         endpoint_gate = self._endpoint_gates.setdefault(
             endpoint.id, asyncio.Semaphore(self._per_endpoint)
         )
         async with endpoint_gate, self._gate:
+            # Signed once its turn came: a receiver checks the timestamp against its clock.
+            secret = await self._current_secret(endpoint)
+            if secret is None:
+                return Outcome(delivery, None, "the webhook was turned off or deleted")
+            headers = self._headers(delivery, secret)
             try:
                 async with asyncio.timeout(self.timeout):
                     answer = await self._http.post(
@@ -179,6 +210,8 @@ class WebhookSender:
         batch = await _claim(self.db, now, limit, hold)
         if not batch:
             return SendReport(0, 0)
+        self._secrets = {e.id: e.secret for _, e in batch}
+        self._secrets_read_at = time.monotonic()
         outcomes = await asyncio.gather(*(self._attempt(d, e) for d, e in batch))
         report = await _record(self.db, outcomes)
         WEBHOOK_METRICS.record(
