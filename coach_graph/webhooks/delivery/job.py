@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from coach_graph.context import Resources
 from coach_graph.jobs import Job
-from coach_graph.webhooks.delivery.sender import SendReport, WebhookSender
+from coach_graph.webhooks.delivery.outcomes import SendReport
+from coach_graph.webhooks.delivery.sender import WebhookSender
 from coach_graph.webhooks.queue import WEBHOOK_DOORBELL
 
 INTERVAL_SECONDS = 5.0
