@@ -48,6 +48,7 @@ from coach_graph.web.apq import (
     PersistedQueries,
     redis_url_of,
 )
+from coach_graph.webhooks.metrics import WEBHOOK_METRICS
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -64,8 +65,16 @@ def background_jobs() -> list[Job]:
     from coach_graph.audit.jobs import RETENTION_JOB
     from coach_graph.journals.analysis import analysis_job
     from coach_graph.mail.job import outbox_job
+    from coach_graph.webhooks.delivery.job import webhook_job
 
-    return [analysis_job(), EVALUATION_JOB, *sessions_jobs(), outbox_job(), RETENTION_JOB]
+    return [
+        analysis_job(),
+        EVALUATION_JOB,
+        *sessions_jobs(),
+        outbox_job(),
+        RETENTION_JOB,
+        webhook_job(),
+    ]
 
 
 def create_app(
@@ -82,7 +91,7 @@ def create_app(
     state: dict[str, Resources] = {}
     watch: dict[str, TokenBoundSockets] = {}
     tracing = tracing_for(settings, span_exporter)
-    registry = app_registry(lambda: state.get("resources"), OUTBOX_METRICS)
+    registry = app_registry(lambda: state.get("resources"), OUTBOX_METRICS, WEBHOOK_METRICS)
     persisted_queries = PersistedQueries(
         settings.apq_cache_size, redis_url_of(settings.broadcast_url), settings.apq_ttl_seconds
     )

@@ -120,6 +120,8 @@ class Settings:
     meeting_url_template: str = "https://meet.jit.si/{room}"
     # New messages mail their recipient at most once per conversation within this interval.
     message_mail_interval: timedelta = timedelta(seconds=900)
+    # Webhooks may go to loopback, private and link-local addresses (tests, private networks).
+    webhook_allow_private: bool = False
     # The key that signs cursors, the same in every worker; None: a random key made once and
     # kept in the database (stored_keys.py).
     cursor_secret: str | None = field(default=None, repr=False)
@@ -216,6 +218,9 @@ class Settings:
                 )
             ),
             cursor_secret=cursor_secret,
+            webhook_allow_private=_flag(
+                env, "WEBHOOK_ALLOW_PRIVATE", defaults.webhook_allow_private
+            ),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -16,5 +16,6 @@ from coach_graph.outbox import models as outbox  # noqa: F401
 from coach_graph.sessions import models as sessions  # noqa: F401
 from coach_graph.surveys import models as surveys  # noqa: F401
 from coach_graph.waitlist import models as waitlist  # noqa: F401
+from coach_graph.webhooks import models as webhooks  # noqa: F401
 
 metadata = SQLModel.metadata

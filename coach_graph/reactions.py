@@ -8,13 +8,21 @@ from __future__ import annotations
 
 from coach_graph import events
 from coach_graph.alerts import reactions as alerts
+from coach_graph.alerts.events import AlertRaised
 from coach_graph.audit import reactions as audit
 from coach_graph.clients.events import ClientRemoved, ConsentChanged
 from coach_graph.homework import reactions as homework
 from coach_graph.journals.events import JournalEntryWritten
+from coach_graph.messages.events import MessageSent
 from coach_graph.sessions import reactions as sessions
-from coach_graph.sessions.events import SessionBooked, SessionCancelled, SessionRescheduled
+from coach_graph.sessions.events import (
+    SessionBooked,
+    SessionCancelled,
+    SessionRescheduled,
+    SessionStatusChanged,
+)
 from coach_graph.waitlist import reactions as waitlist
+from coach_graph.webhooks import reactions as webhooks
 
 
 def wire() -> None:
@@ -29,3 +37,11 @@ def wire() -> None:
     events.subscribe(SessionBooked, waitlist.session_booked)
     events.subscribe(SessionCancelled, waitlist.session_cancelled)
     events.subscribe(SessionRescheduled, waitlist.session_rescheduled)
+    # Webhooks last: they tell the outside of a change once every domain has reacted to it.
+    events.subscribe(SessionBooked, webhooks.session_booked)
+    events.subscribe(SessionRescheduled, webhooks.session_rescheduled)
+    events.subscribe(SessionCancelled, webhooks.session_cancelled)
+    events.subscribe(SessionStatusChanged, webhooks.session_status_changed)
+    events.subscribe(MessageSent, webhooks.message_sent)
+    events.subscribe(AlertRaised, webhooks.alert_raised)
+    events.subscribe(ConsentChanged, webhooks.consent_changed)

@@ -34,6 +34,7 @@ from coach_graph.patches.graphql_core import CompiledQueryExecutor
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
 from coach_graph.waitlist import types as waitlist
+from coach_graph.webhooks import types as webhooks
 
 QUERIES: tuple[type, ...] = (
     accounts.Query,
@@ -49,6 +50,7 @@ QUERIES: tuple[type, ...] = (
     waitlist.Query,
     calendar_feed.Query,
     audit.Query,
+    webhooks.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     accounts.Mutation,
@@ -65,6 +67,7 @@ MUTATIONS: tuple[type, ...] = (
     notifications.Mutation,
     waitlist.Mutation,
     calendar_feed.Mutation,
+    webhooks.Mutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     alerts.Subscription,

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock
+from coach_graph import events as domain_events
+from coach_graph.alerts.events import AlertRaised
 from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
 from coach_graph.db import after_commit, publish_after_commit
 from coach_graph.observability.metrics import ALERTS_PUBLISHED
@@ -29,15 +31,17 @@ ALERT_CHANGES_CHANNEL = "alert-changes"
 
 
 def insert_ignoring_duplicates(session: AsyncSession) -> sa.Insert:
-    """INSERT INTO alert ... ON CONFLICT DO NOTHING RETURNING id, coach_id (SQLite and PG)."""
+    """INSERT INTO alert ... ON CONFLICT DO NOTHING RETURNING what AlertRaised names (SQLite
+    and PG)."""
     table = Alert.__table__  # type: ignore[attr-defined]
+    returned = (table.c.id, table.c.coach_id, table.c.client_id, table.c.category, table.c.severity)
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.coach_id)
+        return pg_insert(table).on_conflict_do_nothing().returning(*returned)
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.coach_id)
+    return sqlite_insert(table).on_conflict_do_nothing().returning(*returned)
 
 
 def alert_row(
@@ -72,7 +76,12 @@ async def insert_alerts(session: AsyncSession, rows: list[dict[str, Any]]) -> li
     if not rows:
         return []
     result = await session.execute(insert_ignoring_duplicates(session), rows)
-    created = [(r.id, r.coach_id) for r in result]
+    raised = list(result)
+    for r in raised:
+        domain_events.record(
+            session, AlertRaised(r.id, r.coach_id, r.client_id, r.category, r.severity)
+        )
+    created = [(r.id, r.coach_id) for r in raised]
     publish_raised(session, created)
     return created
 
@@ -101,6 +110,9 @@ async def raise_alert(
     row = (await session.execute(insert_ignoring_duplicates(session).values(**values))).first()
     if row is None:
         return None
+    domain_events.record(
+        session, AlertRaised(row.id, coach_id, client_id, category.value, severity.value)
+    )
     publish_raised(session, [(row.id, coach_id)])
     return Alert(id=row.id, **values)
 

@@ -38,6 +38,7 @@ DEMO_STEP_PATHS = (
     "coach_graph.audit.demo:seed_audit_trail",
     # Last: the evaluator reads everything the others wrote.
     "coach_graph.alerts.demo:seed_alert_history",
+    "coach_graph.webhooks.demo:seed_webhook",
 )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from coach_graph import clock, feed, text
+from coach_graph import clock, events, feed, text
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.access import linked
@@ -29,6 +29,7 @@ from coach_graph.clients.models import CoachClient
 from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import BadUserInput, NotFound, RateLimited
 from coach_graph.loaders import by_key
+from coach_graph.messages.events import MessageSent
 from coach_graph.messages.models import Message
 from coach_graph.notifications.service import notify_of_conversation, read_conversation
 from coach_graph.pagination import Cursors, Keyset, Page, SortKey, page_size
@@ -190,7 +191,9 @@ async def send_message(
         )
         session.add(message)
         await session.flush()
+        assert message.id is not None
         await _tell_recipient(session, viewer, message, mail_interval)
+        events.record(session, MessageSent(message.id, link.id, coach, client, viewer.id, other))
     return message
 
 

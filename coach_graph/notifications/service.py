@@ -41,6 +41,7 @@ KIND_OF: dict[MessageKind, NotificationKind] = {
     MessageKind.REVIEW_INVITATION: NotificationKind.REVIEW_REQUESTED,
     MessageKind.MESSAGE_RECEIVED: NotificationKind.MESSAGE_RECEIVED,
     MessageKind.WAITLIST_SLOT_OPENED: NotificationKind.WAITLIST_SLOT_OPENED,
+    MessageKind.WEBHOOK_DISABLED: NotificationKind.WEBHOOK_DISABLED,
 }
 
 NEWEST_FIRST = Keyset(

@@ -33,6 +33,8 @@ enum(
         NotificationKind.MESSAGE_RECEIVED: "A new message in one of the viewer's conversations.",
         NotificationKind.WAITLIST_SLOT_OPENED: "A time opened on a coach's waitlist the viewer "
         "is on (first to book it wins).",
+        NotificationKind.WEBHOOK_DISABLED: "One of the coach's webhooks failed for three days "
+        "and was turned off.",
     },
 )
 

@@ -408,3 +408,26 @@ async def test_client1_s_audit_trail_shows_the_demo_coach_s_reads(
     assert {n["actorName"] for n in nodes if n["actorRole"] == "COACH"} == {"Dana Whitfield"}
     assert nodes[-1]["action"] == "CONSENT_CHANGED"
     assert all(n["at"] <= "2026-03-02T10:00:00Z" for n in nodes)
+
+
+async def test_the_demo_coach_has_a_disabled_webhook_with_a_few_deliveries(
+    db: Database, seeded: DemoPractice
+) -> None:
+    from coach_graph.webhooks.demo import DEMO_URL
+    from coach_graph.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    async with db.session() as session:
+        [endpoint] = (
+            await session.scalars(
+                sa.select(WebhookEndpoint).where(
+                    col(WebhookEndpoint.coach_id) == seeded.demo_coach_id
+                )
+            )
+        ).all()
+        deliveries = (
+            await session.scalars(
+                sa.select(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint.id)
+            )
+        ).all()
+    assert endpoint.url == DEMO_URL and not endpoint.active and endpoint.disabled_reason
+    assert sorted(d.status for d in deliveries) == ["DELIVERED"] * 3 + ["FAILED"] * 2

@@ -1,0 +1,1 @@
+"""Sending webhook deliveries: the guarded HTTPS transport, the signature, the sender job."""
