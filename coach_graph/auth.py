@@ -7,14 +7,12 @@ once; only their SHA-256 is stored, with an expiry and a revocation time.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hashlib
 import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -206,8 +204,8 @@ class Tokens:
     for `ttl` seconds (at most `size` tokens), so a dashboard's burst of requests reads it once.
 
     Concurrent requests with the same token share one read (a thousand sockets opening at once
-    with one dashboard's token read it once); the shared read runs outside any request's read
-    scope, so a request that goes away spoils no other's answer.
+    with one dashboard's token read it once); should the request reading it go away, the others
+    read it again.
 
     Revocation: a logout in this process `forget`s its token at once (a lookup that was under
     way when it happened is not kept); a logout in another worker takes effect here within `ttl`
@@ -223,7 +221,7 @@ class Tokens:
         self.size = size
         self._found: dict[str, _Found] = {}
         self._forgotten = 0  # counts `forget` calls: a lookup spanning one is not kept
-        self._reading: dict[str, asyncio.Task[_Found | None]] = {}
+        self._reading: dict[str, asyncio.Future[_Found | None]] = {}
 
     async def viewer(self, token: str | None) -> Viewer | None:
         if not token:
@@ -237,16 +235,34 @@ class Tokens:
         return _admit(found, self.activity)
 
     async def _read(self, key: str) -> _Found | None:
-        """The database's word on a token, one read at a time per token."""
+        """The database's word on a token: the first request reads it (in its own read scope,
+        no task of its own), the requests that ask meanwhile wait for that read."""
         reading = self._reading.get(key)
-        if reading is None:
-            # A fresh context: the read uses no request's read scope (nor its admission seat).
-            reading = asyncio.get_running_loop().create_task(
-                self._read_and_keep(key), context=contextvars.Context()
-            )
-            self._reading[key] = reading
-            reading.add_done_callback(partial(self._done_reading, key))
-        return await asyncio.shield(reading)
+        if reading is not None:
+            try:
+                return await asyncio.shield(reading)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not reading.cancelled() or (task is not None and task.cancelling()):
+                    raise
+            return await self._read(key)  # the first reader went away: read again
+        reading = asyncio.get_running_loop().create_future()
+        self._reading[key] = reading
+        try:
+            found = await self._read_and_keep(key)
+        except asyncio.CancelledError:
+            reading.cancel()
+            raise
+        except BaseException as exc:
+            reading.set_exception(exc)
+            reading.exception()  # retrieved: nobody may be waiting
+            raise
+        else:
+            reading.set_result(found)
+        finally:
+            if self._reading.get(key) is reading:
+                del self._reading[key]
+        return found
 
     async def _read_and_keep(self, key: str) -> _Found | None:
         forgotten = self._forgotten
@@ -256,12 +272,6 @@ class Tokens:
         elif self.ttl and forgotten == self._forgotten:
             self._keep(key, found)
         return found
-
-    def _done_reading(self, key: str, task: asyncio.Task[_Found | None]) -> None:
-        if self._reading.get(key) is task:
-            del self._reading[key]
-        if not task.cancelled():
-            task.exception()  # retrieved: every waiter may have gone away
 
     def forget(self, token_id: int) -> None:
         """The token was revoked here: never answer from what was read of it before."""

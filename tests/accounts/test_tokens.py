@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
-from coach_graph import clock
+from coach_graph import auth, clock
 from coach_graph.accounts.models import AuthToken
 from coach_graph.auth import hash_token
 from coach_graph.config import Settings
 from coach_graph.context import Resources
+from coach_graph.db import Database
 from tests.conftest import GraphQLClient, Practice, count_statements
 
 VIEWER = "{ viewer { id } }"
@@ -85,3 +87,32 @@ async def test_an_expired_token_is_refused_at_once_even_after_it_was_read(
     assert (await gql.data(VIEWER, token=token))["viewer"]["id"]
     manual_clock.advance(resources.settings.token_ttl)
     assert (await gql.error(VIEWER, token=token))["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_request_that_goes_away_mid_read_spoils_no_other_request(
+    practice: Practice, resources: Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first request reads the token, a second waits for that read; the first is cancelled
+    (its client went away) mid-read: the second reads again and is answered."""
+    coach = await practice.coach()
+    token = await practice.token(coach)
+    started, gate = asyncio.Event(), asyncio.Event()
+    real_look_up = auth._look_up
+
+    async def gated_look_up(db: Database, token_hash: str) -> Any:
+        started.set()
+        await gate.wait()
+        return await real_look_up(db, token_hash)
+
+    monkeypatch.setattr(auth, "_look_up", gated_look_up)
+    tokens = auth.Tokens(resources.db, resources.activity, ttl=2)
+    first = asyncio.create_task(tokens.viewer(token))
+    await started.wait()
+    second = asyncio.create_task(tokens.viewer(token))
+    await asyncio.sleep(0)  # one turn of the loop: the second now waits for the first's read
+    first.cancel()
+    gate.set()
+    viewer = await second
+    assert viewer is not None and viewer.id == coach.id
+    with pytest.raises(asyncio.CancelledError):
+        await first
