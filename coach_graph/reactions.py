@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from coach_graph import events
 from coach_graph.alerts import reactions as alerts
+from coach_graph.alerts.rules import inactivity_rule_of
+from coach_graph.clients import inactivity
 from coach_graph.clients.events import ClientRemoved, ConsentChanged
 from coach_graph.homework import reactions as homework
 from coach_graph.journals.events import JournalEntryWritten
@@ -15,7 +17,9 @@ from coach_graph.sessions import reactions as sessions
 
 
 def wire() -> None:
-    """Subscribe every domain's reactions (a second call changes nothing)."""
+    """Subscribe every domain's reactions (a second call changes nothing), and plug in what a
+    lower domain reads from a higher one."""
+    inactivity.read_rule_with(inactivity_rule_of)
     events.subscribe(JournalEntryWritten, alerts.journal_written)
     events.subscribe(ConsentChanged, alerts.consent_changed)
     events.subscribe(ClientRemoved, homework.client_removed)

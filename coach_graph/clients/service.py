@@ -11,11 +11,11 @@ from sqlmodel import col
 
 from coach_graph import clock, events
 from coach_graph.accounts.models import Role, User
-from coach_graph.alerts.rules import activity_since, inactive, rules_of
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import ClientView
 from coach_graph.clients.activity import days_between, days_inactive
 from coach_graph.clients.events import ClientRemoved, ConsentChanged
+from coach_graph.clients.inactivity import activity_since, inactive, rule_of
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
 from coach_graph.errors import NotFound
@@ -108,7 +108,7 @@ async def needs_attention(db: Database, viewer: Viewer | None) -> list[Attention
     now = clock.now()
     since = activity_since()
     async with db.session() as session:
-        rule = (await rules_of(session, coach.id)).inactivity
+        rule = await rule_of(session, coach.id)
         if not rule.enabled:
             return []
         rows = await session.execute(
