@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph.accounts.models import User
@@ -111,6 +112,16 @@ async def schedulable_client(db: Database, viewer: Viewer | None, client_id: int
     if client is None:
         raise NotFound.of("client", client_id)
     return client
+
+
+async def lock_scheduled_link(session: AsyncSession, coach_id: int, client_id: int) -> CoachClient:
+    """Inside a write that schedules with a client: the coach's link to them (any consent),
+    locked until the transaction ends, else NOT_FOUND. A removal that came first is seen; one
+    that comes after waits for the write and then treats its sessions as its own."""
+    link = await session.scalar(linked(coach_id, client_id).with_for_update())
+    if link is None:
+        raise NotFound.of("client", client_id)
+    return link
 
 
 async def load_consents(db: Database, pairs: list[tuple[int, int]]) -> list[ConsentStatus | None]:

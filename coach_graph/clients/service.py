@@ -12,7 +12,7 @@ from sqlmodel import col
 from coach_graph import clock, events
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.access import ClientView
+from coach_graph.clients.access import ClientView, lock_scheduled_link
 from coach_graph.clients.activity import days_between, days_inactive
 from coach_graph.clients.events import ClientRemoved, ConsentChanged
 from coach_graph.clients.inactivity import activity_since, inactive, rule_of
@@ -219,13 +219,9 @@ async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> 
     """
     coach = require_coach(viewer)
     async with db.transaction() as session:
-        link = await session.scalar(
-            sa.select(CoachClient).where(
-                col(CoachClient.coach_id) == coach.id, col(CoachClient.client_id) == client_id
-            )
-        )
-        if link is None:
-            raise NotFound.of("client", client_id)
+        # Locked: a booking with this client in flight finishes first (its session is then
+        # cancelled below like the others), or sees the client gone (NOT_FOUND).
+        link = await lock_scheduled_link(session, coach.id, client_id)
         # Homework, sessions and alerts react in this transaction (the homework this coach
         # assigned goes; upcoming sessions are cancelled, past ones keep their notes, linked to
         # no one; the coach's alerts about them end).

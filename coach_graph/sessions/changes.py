@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from coach_graph import clock, events, text
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.access import schedulable_client
+from coach_graph.clients.access import lock_scheduled_link
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.notifications.service import local_time_of, notify
@@ -136,8 +136,8 @@ async def book_session(
         raise BadUserInput("A new session is PENDING or CONFIRMED.")
     _check_text(customer_notes, "customerNotes")
     _check_text(private_notes, "privateNotes")
-    await schedulable_client(db, coach, client_id)
     async with db.transaction() as session:
+        await lock_scheduled_link(session, coach.id, client_id)
         service = await coach_service(session, coach.id, service_id)
         if calendar_id is not None:
             calendar = await session.scalar(
