@@ -9,7 +9,6 @@ the last few seconds of activity (the rule coalesces to a minute anyway).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime
 
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph.accounts.models import User
+from coach_graph.background import Background
 from coach_graph.db import Database, UtcDateTime
 
 log = logging.getLogger("coach_graph.activity")
@@ -32,7 +32,7 @@ class ActivityRecorder:
         self.db = db
         self.interval = interval
         self._pending: dict[int, datetime] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._writer = Background("activity-recorder")
 
     def note(self, user_id: int, at: datetime) -> None:
         """Remember that the user was active at `at` (never waits, never fails)."""
@@ -73,15 +73,11 @@ class ActivityRecorder:
 
     def start(self) -> None:
         """Flush every `interval` seconds until `stop()` (call inside the app's lifespan)."""
-        self._task = asyncio.create_task(self._run(), name="activity-recorder")
+        self._writer.start(self._run())
 
     async def stop(self) -> None:
         """Stop the loop and write what is still pending."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._writer.stop()
         await self.flush()
 
     async def _run(self) -> None:
