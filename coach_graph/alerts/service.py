@@ -34,7 +34,7 @@ from coach_graph.auth import Viewer, require_coach
 from coach_graph.clients.access import ClientView, granted_clients
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
-from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.errors import BadUserInput, require_row
 from coach_graph.homework.models import Homework
 from coach_graph.pagination import Keyset, Page, SortKey, page_size
 
@@ -174,11 +174,8 @@ async def dismiss_alert(db: Database, viewer: Viewer | None, alert_id: int) -> A
     alert stays RESOLVED)."""
     coach = require_coach(viewer)
     async with db.transaction() as session:
-        alert = await session.scalar(
-            sa.select(Alert).where(col(Alert.id) == alert_id, col(Alert.coach_id) == coach.id)
-        )
-        if alert is None:
-            raise NotFound.of("alert", alert_id)
+        mine = sa.select(Alert).where(col(Alert.id) == alert_id, col(Alert.coach_id) == coach.id)
+        alert = await require_row(session, mine, "alert", alert_id)
         if alert.status is AlertStatus.OPEN:
             alert.dismissed_at = clock.now()
             publish_changed(session, [alert])
@@ -215,14 +212,11 @@ async def alerts_since(
 
 async def require_own_alert(db: Database, coach: Viewer, alert_id: int) -> None:
     """NOT_FOUND unless the alert is the coach's (another coach's answers like a missing one)."""
+    mine = sa.select(col(Alert.id)).where(
+        col(Alert.id) == alert_id, col(Alert.coach_id) == coach.id
+    )
     async with db.session() as session:
-        found = await session.scalar(
-            sa.select(col(Alert.id)).where(
-                col(Alert.id) == alert_id, col(Alert.coach_id) == coach.id
-            )
-        )
-    if found is None:
-        raise NotFound.of("alert", alert_id)
+        await require_row(session, mine, "alert", alert_id)
 
 
 async def latest_alert_id(db: Database, coach_id: int) -> int:

@@ -22,7 +22,7 @@ from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
-from coach_graph.errors import NotFound
+from coach_graph.errors import NotFound, require_row
 from coach_graph.prepared import entities, table
 
 
@@ -118,10 +118,9 @@ async def lock_scheduled_link(session: AsyncSession, coach_id: int, client_id: i
     """Inside a write that schedules with a client: the coach's link to them (any consent),
     locked until the transaction ends, else NOT_FOUND. A removal that came first is seen; one
     that comes after waits for the write and then treats its sessions as its own."""
-    link = await session.scalar(linked(coach_id, client_id).with_for_update())
-    if link is None:
-        raise NotFound.of("client", client_id)
-    return link
+    return await require_row(
+        session, linked(coach_id, client_id).with_for_update(), "client", client_id
+    )
 
 
 async def load_consents(db: Database, pairs: list[tuple[int, int]]) -> list[ConsentStatus | None]:

@@ -27,7 +27,7 @@ from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.access import linked
 from coach_graph.clients.models import CoachClient
 from coach_graph.db import Database, publish_after_commit
-from coach_graph.errors import BadUserInput, NotFound, RateLimited
+from coach_graph.errors import BadUserInput, NotFound, RateLimited, require_row
 from coach_graph.loaders import by_key
 from coach_graph.messages.models import Message
 from coach_graph.notifications.service import notify_of_conversation, read_conversation
@@ -358,12 +358,9 @@ async def received_feed(db: Database, viewer: Viewer, after_id: int | None) -> f
 
 async def require_received(db: Database, viewer: Viewer, message_id: int) -> None:
     """NOT_FOUND unless the viewer sent or received the message."""
+    theirs = sa.select(col(Message.id)).where(
+        col(Message.id) == message_id,
+        sa.or_(col(Message.recipient_id) == viewer.id, col(Message.sender_id) == viewer.id),
+    )
     async with db.session() as session:
-        found = await session.scalar(
-            sa.select(col(Message.id)).where(
-                col(Message.id) == message_id,
-                sa.or_(col(Message.recipient_id) == viewer.id, col(Message.sender_id) == viewer.id),
-            )
-        )
-    if found is None:
-        raise NotFound.of("message", message_id)
+        await require_row(session, theirs, "message", message_id)

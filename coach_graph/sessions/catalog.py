@@ -15,7 +15,7 @@ from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_coach
 from coach_graph.db import Database
-from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.errors import BadUserInput, require_row
 from coach_graph.sessions.availability import (
     MAX_SLOT_PERIOD,
     Window,
@@ -54,14 +54,10 @@ def _validate_service(name: str, duration_minutes: int, price_minor: int, curren
 
 async def coach_service(session: AsyncSession, coach_id: int, service_id: int) -> CoachingService:
     """One of the coach's services, else NOT_FOUND (in the caller's transaction)."""
-    service = await session.scalar(
-        sa.select(CoachingService).where(
-            col(CoachingService.id) == service_id, col(CoachingService.coach_id) == coach_id
-        )
+    mine = sa.select(CoachingService).where(
+        col(CoachingService.id) == service_id, col(CoachingService.coach_id) == coach_id
     )
-    if service is None:
-        raise NotFound.of("service", service_id)
-    return service
+    return await require_row(session, mine, "service", service_id)
 
 
 async def list_services(db: Database, viewer: Viewer | None) -> list[CoachingService]:
@@ -101,13 +97,11 @@ async def bookable_service(db: Database, viewer: Viewer | None, service_id: int)
     takes_bookings: sa.ColumnElement[bool] = col(CoachingService.archived_at).is_(None)
     if viewer is not None and viewer.is_coach:
         takes_bookings = sa.or_(takes_bookings, col(CoachingService.coach_id) == viewer.id)
+    bookable = sa.select(CoachingService).where(
+        col(CoachingService.id) == service_id, takes_bookings
+    )
     async with db.session() as session:
-        service = await session.scalar(
-            sa.select(CoachingService).where(col(CoachingService.id) == service_id, takes_bookings)
-        )
-    if service is None:
-        raise NotFound.of("service", service_id)
-    return service
+        return await require_row(session, bookable, "service", service_id)
 
 
 async def create_service(

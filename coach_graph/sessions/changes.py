@@ -16,7 +16,7 @@ from coach_graph import clock, events, text
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import lock_scheduled_link
 from coach_graph.db import Database
-from coach_graph.errors import BadUserInput, Conflict, NotFound
+from coach_graph.errors import BadUserInput, Conflict, NotFound, require_row
 from coach_graph.notifications.service import local_time_of, notify
 from coach_graph.outbox.models import MessageKind
 from coach_graph.sessions.access import find_session, own_session
@@ -340,13 +340,10 @@ async def rate_session(
     if not 1 <= rating <= 5:
         raise BadUserInput(f"A rating is a whole number from 1 to 5; got {rating}.")
     async with db.transaction() as session:
-        s = await session.scalar(
-            sa.select(CoachingSession).where(
-                col(CoachingSession.id) == session_id, col(CoachingSession.client_id) == client.id
-            )
+        theirs = sa.select(CoachingSession).where(
+            col(CoachingSession.id) == session_id, col(CoachingSession.client_id) == client.id
         )
-        if s is None:
-            raise NotFound.of("session", session_id)
+        s = await require_row(session, theirs, "session", session_id)
         if s.status != SessionStatus.COMPLETED:
             raise Conflict(f"Only a COMPLETED session can be rated; this one is {s.status}.")
         s.rating = rating
