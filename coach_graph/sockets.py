@@ -89,7 +89,7 @@ class TokenBoundSockets:
         bound = list(self._sockets.values())
         ended = {b.token_id for b in bound if b.expires_at <= now}
         live_ids = sorted({b.token_id for b in bound} - ended)
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             for i in range(0, len(live_ids), CHUNK):
                 chunk = live_ids[i : i + CHUNK]
                 rows = await session.scalars(

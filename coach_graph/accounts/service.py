@@ -70,7 +70,7 @@ async def login(
     email = normalise_email(email)
     per_account, per_address = login_throttles(settings)
     account_key = f"{email} {address}"
-    async with db.session() as session:
+    async with db.read() as session:
         await per_address.check(
             session, address, "Too many failed logins from this address; try again later."
         )

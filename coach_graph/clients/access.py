@@ -107,7 +107,7 @@ async def schedulable_client(db: Database, viewer: Viewer | None, client_id: int
         query = query.where(col(User.id).in_(linked_clients(viewer.id)))
     elif client_id != viewer.id:
         raise NotFound.of("client", client_id)
-    async with db.session() as session:
+    async with db.read() as session:
         client = await session.scalar(query)
     if client is None:
         raise NotFound.of("client", client_id)
@@ -126,7 +126,7 @@ async def lock_scheduled_link(session: AsyncSession, coach_id: int, client_id: i
 async def load_consents(db: Database, pairs: list[tuple[int, int]]) -> list[ConsentStatus | None]:
     """DataLoader batch: the consent of each (coach id, client id) pair, None when unlinked."""
     coaches = {coach for coach, _ in pairs}
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(
             sa.select(
                 col(CoachClient.coach_id), col(CoachClient.client_id), col(CoachClient.consent)

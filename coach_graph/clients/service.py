@@ -107,7 +107,7 @@ async def needs_attention(db: Database, viewer: Viewer | None) -> list[Attention
     coach = require_coach(viewer)
     now = clock.now()
     since = activity_since()
-    async with db.session() as session:
+    async with db.read() as session:
         rule = await rule_of(session, coach.id)
         if not rule.enabled:
             return []
@@ -164,7 +164,7 @@ async def list_consents(
     )
     if status is not None:
         query = query.where(col(CoachClient.consent) == status.value)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(query)
         return [ConsentItem(link, client) for link, client in rows]
 
@@ -173,7 +173,7 @@ async def my_coaches(db: Database, viewer: Viewer | None) -> list[CoachLink]:
     """The client's coaches, whatever the consent, by name: where the client's app finds the
     `coachId` that `setConsent` needs."""
     client = require_client(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(
             sa.select(CoachClient, User)
             .join(User, col(User.id) == col(CoachClient.coach_id))

@@ -177,7 +177,7 @@ async def search_lessons(
         query = query.where(matches)
         order.append(rank)
     order += [col(Module.position), col(Module.id), col(Lesson.position), col(Lesson.id)]
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(query.order_by(*order))
         return [LessonItem(lesson, module) for lesson, module in rows]
 

@@ -109,7 +109,7 @@ async def conversations(db: Database, viewer: Viewer | None) -> list[Conversatio
     viewer = require_viewer(viewer)
     last_at: sa.ColumnElement[datetime] = sa.literal_column("conversation_stats.last_at")
     query = _views(viewer).order_by(last_at.is_(None), last_at.desc(), col(CoachClient.id).desc())
-    async with db.session() as session:
+    async with db.read() as session:
         return [_view(row) for row in (await session.execute(query)).all()]
 
 
@@ -137,14 +137,14 @@ async def conversation(
     query = _views(viewer).where(
         col(CoachClient.coach_id) == coach, col(CoachClient.client_id) == client
     )
-    async with db.session() as session:
+    async with db.read() as session:
         row = (await session.execute(query)).first()
     return _view(row) if row is not None else None
 
 
 async def own_conversation(db: Database, viewer: Viewer, conversation_id: int) -> ConversationView:
     """One of the viewer's conversations by id; NOT_FOUND for anyone else's."""
-    async with db.session() as session:
+    async with db.read() as session:
         row = (
             await session.execute(_views(viewer).where(col(CoachClient.id) == conversation_id))
         ).first()
@@ -285,7 +285,7 @@ async def message_pages(db: Database, keys: list[ConversationMessages]) -> list[
     for k in keys:
         groups[(k.size, k.after)].append(k.conversation_id)
     found: dict[tuple[int, int, tuple[Any, ...] | None], list[Message]] = defaultdict(list)
-    async with db.session() as session:
+    async with db.read() as session:
         for (size, after), conversation_ids in groups.items():
             conds = [col(Message.conversation_id).in_(conversation_ids)]
             if after is not None:
@@ -307,7 +307,7 @@ async def message_pages(db: Database, keys: list[ConversationMessages]) -> list[
 
 async def message_counts(db: Database, conversation_ids: list[int]) -> list[int]:
     """Batch: how many messages each conversation holds in all."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(
             sa.select(col(Message.conversation_id), sa.func.count())
             .where(col(Message.conversation_id).in_(conversation_ids))
@@ -362,5 +362,5 @@ async def require_received(db: Database, viewer: Viewer, message_id: int) -> Non
         col(Message.id) == message_id,
         sa.or_(col(Message.recipient_id) == viewer.id, col(Message.sender_id) == viewer.id),
     )
-    async with db.session() as session:
+    async with db.read() as session:
         await require_row(session, theirs, "message", message_id)

@@ -244,7 +244,7 @@ def _mine(viewer: Viewer) -> sa.ColumnElement[bool]:
 
 
 async def unread_count(db: Database, viewer: Viewer) -> int:
-    async with db.session() as session:
+    async with db.read() as session:
         count = await session.scalar(
             sa.select(sa.func.count())
             .select_from(Notification)
@@ -265,11 +265,11 @@ async def inbox(
     query = NEWEST_FIRST.select(
         sa.select(Notification).where(condition), after, size, cursors=db.cursors
     )
-    async with db.session() as session:
+    async with db.read() as session:
         rows = list((await session.scalars(query)).all())
 
     async def count() -> int:
-        async with db.session() as session:
+        async with db.read() as session:
             total = await session.scalar(
                 sa.select(sa.func.count()).select_from(Notification).where(condition)
             )
@@ -326,5 +326,5 @@ async def require_own_notification(db: Database, viewer: Viewer, notification_id
     mine = sa.select(col(Notification.id)).where(
         _mine(viewer), col(Notification.id) == notification_id
     )
-    async with db.session() as session:
+    async with db.read() as session:
         await require_row(session, mine, "notification", notification_id)

@@ -46,7 +46,7 @@ async def find_session(
     db: Database, viewer: Viewer | None, session_id: int
 ) -> CoachingSession | None:
     viewer = require_viewer(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         result: CoachingSession | None = await session.scalar(
             sa.select(CoachingSession).where(
                 col(CoachingSession.id) == session_id, viewer_scope(viewer)

@@ -31,7 +31,7 @@ MAX_PENDING_SELF_BOOKED = 3
 async def coach_profile(db: Database, coach_id: int) -> User | None:
     """The coach whose booking page this is, for anyone; None for any id that is not a
     coach's. The page shows only their name, time zone and bookable services."""
-    async with db.session() as session:
+    async with db.read() as session:
         coach: User | None = await session.scalar(
             sa.select(User).where(col(User.id) == coach_id, col(User.role) == Role.COACH)
         )

@@ -63,7 +63,7 @@ async def coach_service(session: AsyncSession, coach_id: int, service_id: int) -
 async def list_services(db: Database, viewer: Viewer | None) -> list[CoachingService]:
     """The coach's services, archived ones included (they say so)."""
     coach = require_coach(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(CoachingService)
             .where(col(CoachingService.coach_id) == coach.id)
@@ -75,7 +75,7 @@ async def list_services(db: Database, viewer: Viewer | None) -> list[CoachingSer
 async def load_bookable_services(db: Database, coach_ids: list[int]) -> list[list[CoachingService]]:
     """DataLoader batch: each coach's bookable services (archived ones left out), shortest
     first, in one statement for every coach asked."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(CoachingService)
             .where(
@@ -100,7 +100,7 @@ async def bookable_service(db: Database, viewer: Viewer | None, service_id: int)
     bookable = sa.select(CoachingService).where(
         col(CoachingService.id) == service_id, takes_bookings
     )
-    async with db.session() as session:
+    async with db.read() as session:
         return await require_row(session, bookable, "service", service_id)
 
 
@@ -152,7 +152,7 @@ async def archive_service(db: Database, viewer: Viewer | None, service_id: int) 
 
 async def list_calendars(db: Database, viewer: Viewer | None) -> list[Calendar]:
     coach = require_coach(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(Calendar).where(col(Calendar.coach_id) == coach.id).order_by(col(Calendar.id))
         )
@@ -171,7 +171,7 @@ async def create_calendar(db: Database, viewer: Viewer | None, name: str) -> Cal
 
 
 async def coach_windows(db: Database, coach_id: int) -> list[Window]:
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(AvailabilityWindow).where(col(AvailabilityWindow.coach_id) == coach_id)
         )
@@ -219,7 +219,7 @@ async def available_slots(
         raise BadUserInput(f"Ask for slots over at most {MAX_SLOT_PERIOD.days} days at a time.")
     start = max(start, clock.now())
     duration = timedelta(minutes=service.duration_minutes)
-    async with db.session() as session:
+    async with db.read() as session:
         tz_name = await session.scalar(
             sa.select(col(User.time_zone)).where(col(User.id) == service.coach_id)
         )

@@ -256,7 +256,7 @@ async def list_requests(
     if status is not None:
         query = query.where(col(RescheduleRequest.status) == status.value)
     query = query.order_by(col(RescheduleRequest.requested_at).desc(), col(RescheduleRequest.id))
-    async with db.session() as session:
+    async with db.read() as session:
         return list((await session.scalars(query.limit(500))).all())
 
 
@@ -271,7 +271,7 @@ async def request_for_event(
     )
     if viewer.is_client:
         query = query.where(col(RescheduleRequest.status) != RescheduleRequestStatus.PENDING)
-    async with db.session() as session:
+    async with db.read() as session:
         result: RescheduleRequest | None = await session.scalar(query)
         return result
 
@@ -300,7 +300,7 @@ async def load_pending_requests(
     db: Database, session_ids: list[int]
 ) -> list[RescheduleRequest | None]:
     """Each session's pending request (DataLoader batch)."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(RescheduleRequest).where(
                 col(RescheduleRequest.session_id).in_(session_ids),
