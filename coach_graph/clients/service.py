@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock, events
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.access import ClientView, lock_scheduled_link
+from coach_graph.clients.access import ClientView, linked, lock_scheduled_link
 from coach_graph.clients.activity import days_between, days_inactive
 from coach_graph.clients.events import ClientRemoved, ConsentChanged
 from coach_graph.clients.inactivity import activity_since, inactive, rule_of
@@ -208,6 +209,15 @@ async def set_consent(
         user = await session.get(User, client.id)
         assert user is not None
     return ConsentItem(link, user)
+
+
+async def link_client(session: AsyncSession, coach_id: int, client_id: int) -> None:
+    """Inside a write: the client becomes the coach's (consent PENDING) unless linked already
+    (a client booking a coach's page, a client added with their coach's e-mail)."""
+    if await session.scalar(linked(coach_id, client_id)) is None:
+        session.add(
+            CoachClient(coach_id=coach_id, client_id=client_id, consent=ConsentStatus.PENDING)
+        )
 
 
 async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> bool:

@@ -12,8 +12,7 @@ from sqlmodel import col
 from coach_graph import clock, text
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import Viewer, require_client
-from coach_graph.clients.access import linked
-from coach_graph.clients.models import CoachClient, ConsentStatus
+from coach_graph.clients.service import link_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.notifications.service import local_time_of, notify
@@ -95,10 +94,7 @@ async def book_my_session(
             customer_notes=customer_notes,
             self_booked=True,
         )
-        if await session.scalar(linked(coach_id, client.id)) is None:
-            session.add(
-                CoachClient(coach_id=coach_id, client_id=client.id, consent=ConsentStatus.PENDING)
-            )
+        await link_client(session, coach_id, client.id)
         who = client.name or client.email
         await notify(
             session,
