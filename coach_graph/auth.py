@@ -160,7 +160,7 @@ class _Found:
 
 
 async def _look_up(db: Database, token_hash: str) -> _Found | None:
-    async with db.session() as session:
+    async with db.read() as session:
         row = (
             await session.execute(
                 sa.select(

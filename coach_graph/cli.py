@@ -147,7 +147,7 @@ async def _list_users(settings: Settings, role: str | None) -> str:
         query = sa.select(User).order_by(col(User.id))
         if role is not None:
             query = query.where(col(User.role) == Role(role.upper()).value)
-        async with db.session() as session:
+        async with db.read() as session:
             users = (await session.scalars(query)).all()
     finally:
         await db.dispose()

@@ -125,7 +125,7 @@ _writing: ContextVar[Database | None] = ContextVar("coach_graph_writing", defaul
 
 
 class Database:
-    """Owns the engine. `session()` / `connection()` read, `transaction()` writes all or nothing.
+    """Owns the engine. `read()` / `connection()` read, `transaction()` writes all or nothing.
 
     A read scope (a request) holds one pooled connection, other reads only while they run. When
     no connection frees up within `pool_timeout` seconds, `Unavailable` is raised (HTTP 503).
@@ -193,10 +193,11 @@ class Database:
         return self.engine.dialect.name
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reading. Inside a `read_scope()` it is the scope's shared session, on
-        the scope's connection, lent to one task at a time; the caller must not commit it
-        (writes use `transaction()`)."""
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading (`transaction()` is the one for writing). Inside a
+        `read_scope()` (a request) it is the scope's shared session, on the scope's connection,
+        lent to one task at a time; outside one, a session of its own for the block. The caller
+        never commits it."""
         async with self._turn() as scope:
             if scope is None:
                 async with self._sessions() as session, self._bounded():
@@ -214,6 +215,9 @@ class Database:
             finally:
                 scope.lent = False
                 await scope.session.close()  # objects never outlive one use; the connection stays
+
+    # The name tests and older callers use for `read()`.
+    session = read
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+Row = TypeVar("Row")
 
 
 class ErrorCode(StrEnum):
@@ -78,3 +85,14 @@ class Unavailable(AppError):
     def __init__(self, retry_after: int) -> None:
         super().__init__("The service is busy; try again shortly.", retryAfter=retry_after)
         self.retry_after = retry_after
+
+
+async def require_row(
+    session: AsyncSession, query: sa.Select[Row], what: str, ident: object
+) -> Row:
+    """The row `query` finds (its conditions say whose it must be: the viewer's own, else it
+    answers like a missing one), else NOT_FOUND naming `what` and `ident`."""
+    found = await session.scalar(query)
+    if found is None:
+        raise NotFound.of(what, ident)
+    return found

@@ -106,7 +106,7 @@ def of_recipient(
         condition = ident > after_id
         if also:
             condition = sa.or_(condition, ident.in_(list(also)))
-        async with db.session() as session:
+        async with db.read() as session:
             rows = await session.scalars(
                 sa.select(table).where(recipient == recipient_id, condition).order_by(ident)
                 .limit(limit)
@@ -114,7 +114,7 @@ def of_recipient(
             return list(rows.all())
 
     async def latest() -> int:
-        async with db.session() as session:
+        async with db.read() as session:
             newest = await session.scalar(
                 sa.select(sa.func.max(col(table.id))).where(col(table.recipient_id) == recipient_id)
             )

@@ -7,10 +7,12 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cache
 from typing import Annotated, Any, Generic, TypeAlias, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types.lazy_type import LazyType
 from strawberry.types.nodes import SelectedField, Selection
 
 from coach_graph.context import Context
@@ -110,6 +112,18 @@ class PageInfo:
 class Edge(Generic[T]):
     cursor: str = strawberry.field(description="Pass it as `after` to continue after this item.")
     node: T = strawberry.field(description="The item.")
+
+
+# The module that composes the shared nodes (Client, Coach, Notification) from every domain's
+# fields; a domain below it names them `Annotated["Client", strawberry.lazy(GRAPH)]`.
+GRAPH = "coach_graph.graph"
+
+
+@cache
+def composed(name: str) -> Any:
+    """The node type `name` as coach_graph/graph.py composes it, for building its objects in a
+    domain that may not import the domains above it (read once, when first asked)."""
+    return LazyType(name, GRAPH).resolve_type()
 
 
 @strawberry.type(description="A page of a list, in the Relay cursor convention.")

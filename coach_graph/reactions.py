@@ -7,15 +7,21 @@ it once at start (it is idempotent). Handlers of one event run in the order writ
 from __future__ import annotations
 
 from coach_graph import events
+from coach_graph.accounts.events import UserAdded
 from coach_graph.alerts import reactions as alerts
 from coach_graph.alerts.events import AlertRaised
+from coach_graph.alerts.rules import inactivity_rule_of
 from coach_graph.audit import reactions as audit
+from coach_graph.clients import inactivity
+from coach_graph.clients import reactions as clients
 from coach_graph.clients.events import ClientRemoved, ConsentChanged
 from coach_graph.homework import reactions as homework
+from coach_graph.homework.events import HomeworkAssigned, HomeworkCompleted
 from coach_graph.journals.events import JournalEntryWritten
 from coach_graph.messages.events import MessageSent
 from coach_graph.sessions import reactions as sessions
 from coach_graph.sessions.events import (
+    RescheduleRequestChanged,
     SessionBooked,
     SessionCancelled,
     SessionRescheduled,
@@ -26,8 +32,15 @@ from coach_graph.webhooks import reactions as webhooks
 
 
 def wire() -> None:
-    """Subscribe every domain's reactions (a second call changes nothing)."""
+    """Subscribe every domain's reactions (a second call changes nothing), and plug in what a
+    lower domain reads from a higher one."""
+    inactivity.read_rule_with(inactivity_rule_of)
+    events.subscribe(UserAdded, sessions.user_added)
+    events.subscribe(UserAdded, clients.user_added)
     events.subscribe(JournalEntryWritten, alerts.journal_written)
+    events.subscribe(HomeworkAssigned, alerts.homework_assigned)
+    events.subscribe(HomeworkCompleted, alerts.homework_completed)
+    events.subscribe(RescheduleRequestChanged, alerts.reschedule_request_changed)
     events.subscribe(ConsentChanged, alerts.consent_changed)
     events.subscribe(ConsentChanged, audit.consent_changed)
     events.subscribe(ClientRemoved, homework.client_removed)

@@ -34,6 +34,7 @@ from broadcaster import Event
 from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
 
+from coach_graph.background import Background
 from coach_graph.patches.broadcaster import redis_backend
 
 log = logging.getLogger("coach_graph.realtime")
@@ -180,7 +181,7 @@ class Realtime:
         # channel -> owner field (None: no owner) -> owner value -> its subscribers.
         self._routes: dict[str, dict[str | None, dict[Any, set[Subscription]]]] = {}
         self._lock = asyncio.Lock()
-        self._supervisor: asyncio.Task[None] | None = None
+        self._supervisor = Background("realtime-supervisor")
         self._stopping = False
         self.connected = False
         # How many times the backend was reconnected (observable in tests and /readyz).
@@ -194,16 +195,12 @@ class Realtime:
         """Connect the backend and start supervising it (call inside the app's lifespan)."""
         self._stopping = False
         await self._open()
-        self._supervisor = asyncio.create_task(self._supervise(), name="realtime-supervisor")
+        self._supervisor.start(self._supervise())
 
     async def disconnect(self) -> None:
         self._stopping = True
         self.connected = False
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._supervisor
-            self._supervisor = None
+        await self._supervisor.stop()
         await self._close_backend()
 
     async def publish(self, channel: str, event: dict[str, Any]) -> bool:

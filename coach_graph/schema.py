@@ -4,14 +4,11 @@ SPEC.md (depth, size, aliases) and error codes on every error."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, SchemaExtension
-from strawberry.extensions.context import ExecutingContextManager
-from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.extensions import DisableIntrospection
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -31,6 +28,7 @@ from coach_graph.messages import types as messages
 from coach_graph.notifications import types as notifications
 from coach_graph.observability.metrics import count_error
 from coach_graph.patches.graphql_core import CompiledQueryExecutor
+from coach_graph.patches.strawberry import LeanExtensionsSchema
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
 from coach_graph.waitlist import types as waitlist
@@ -102,51 +100,12 @@ Subscription = merged(
 )
 
 
-def _hooks_execution(extension: SchemaExtension) -> bool:
-    return type(extension).on_execute is not SchemaExtension.on_execute
-
-
-class _NoExecutionHooks(ExecutingContextManager):
-    """The execution phase when no extension hooks it: nothing to set up (strawberry would
-    build an exit stack per operation for no hook at all)."""
-
-    def __init__(self) -> None:
-        super().__init__([])
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        return None
-
-
-_NO_EXECUTION_HOOKS = _NoExecutionHooks()
-
-
-class ExtensionsRunner(SchemaExtensionsRunner):
-    """strawberry's runner, without per-operation set-up for an execution phase nobody hooks
-    (ours by default: CheckedDocuments hooks the operation, parsing and validation)."""
-
-    def executing(self) -> ExecutingContextManager:
-        if any(_hooks_execution(extension) for extension in self.extensions):
-            return super().executing()
-        return _NO_EXECUTION_HOOKS
-
-
-class CoachGraphSchema(strawberry.Schema):
-    """The schema. Every error path of strawberry passes through `process_errors` before the
-    result leaves: there each error gets its code, internal ones are masked and logged once with
-    the request id, and a user's mistake is not logged (it is not an error of ours)."""
-
-    def create_extensions_runner(
-        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
-    ) -> SchemaExtensionsRunner:
-        return ExtensionsRunner(execution_context=execution_context, extensions=extensions)
+class CoachGraphSchema(LeanExtensionsSchema):
+    """The schema (its extensions run without set-up for a phase nobody hooks:
+    patches/strawberry.py). Every error path of strawberry passes through `process_errors`
+    before the result leaves: there each error gets its code, internal ones are masked and
+    logged once with the request id, and a user's mistake is not logged (it is not an error of
+    ours)."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -28,6 +28,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from coach_graph import clock
 from coach_graph.accounts.models import AuthToken
+from coach_graph.background import Background
 from coach_graph.db import Database
 from coach_graph.logs import new_request_id
 from coach_graph.web.middleware import is_sane_request_id
@@ -61,7 +62,7 @@ class TokenBoundSockets:
         self.interval = interval
         # Keyed by the connection's ASGI scope, which the app sees again when it ends.
         self._sockets: dict[int, _Bound] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._watching = Background("token-bound-sockets")
 
     def __len__(self) -> int:
         return len(self._sockets)
@@ -75,14 +76,10 @@ class TokenBoundSockets:
         self._sockets.pop(id(scope), None)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._watch(), name="token-bound-sockets")
+        self._watching.start(self._watch())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._watching.stop()
 
     async def sweep(self) -> int:
         """Close every socket whose token has ended; returns how many were closed."""
@@ -92,7 +89,7 @@ class TokenBoundSockets:
         bound = list(self._sockets.values())
         ended = {b.token_id for b in bound if b.expires_at <= now}
         live_ids = sorted({b.token_id for b in bound} - ended)
-        async with self.db.session() as session:
+        async with self.db.read() as session:
             for i in range(0, len(live_ids), CHUNK):
                 chunk = live_ids[i : i + CHUNK]
                 rows = await session.scalars(

@@ -33,7 +33,7 @@ async def stored_key(db: Database, name: str) -> str:
     starting at once each offer one with an INSERT that does nothing when the row exists, then
     all read back the one row that won."""
     which = sa.select(col(StoredKey.value)).where(col(StoredKey.name) == name)
-    async with db.session() as session:
+    async with db.read() as session:
         found = await session.scalar(which)
     if found is not None:  # the usual case (the migration made it): a read, no write
         return found

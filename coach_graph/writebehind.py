@@ -10,9 +10,10 @@ the audit trail's reads (auditing.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Generic, TypeVar
+
+from coach_graph.background import Background
 
 log = logging.getLogger("coach_graph.writebehind")
 
@@ -29,7 +30,7 @@ class WriteBehind(Generic[K, V]):
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._pending: dict[K, V] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._writer = Background(f"write-behind:{self.what}")
 
     def merge(self, known: V, new: V) -> V:
         """The value kept when a key is noted twice (default: the newer note)."""
@@ -69,15 +70,11 @@ class WriteBehind(Generic[K, V]):
 
     def start(self) -> None:
         """Flush every `interval` seconds until `stop()` (call inside the app's lifespan)."""
-        self._task = asyncio.create_task(self._run(), name=f"write-behind:{self.what}")
+        self._writer.start(self._run())
 
     async def stop(self) -> None:
         """Stop the loop and write what is still pending."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._writer.stop()
         await self.flush()
 
     async def _run(self) -> None:

@@ -10,15 +10,14 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlmodel import col
 
-from coach_graph import clock
+from coach_graph import clock, events
+from coach_graph.accounts.events import UserAdded
 from coach_graph.accounts.models import AuthToken, Role, User
 from coach_graph.accounts.throttle import Throttle
 from coach_graph.auth import Passwords, Tokens, Viewer, issue_token, require_viewer
-from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.config import Settings
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, Conflict, Unauthenticated
-from coach_graph.sessions.setup import setup_new_coach
 from coach_graph.text import NAME, checked_text
 
 # The shortest password a person may choose when signing up.
@@ -71,7 +70,7 @@ async def login(
     email = normalise_email(email)
     per_account, per_address = login_throttles(settings)
     account_key = f"{email} {address}"
-    async with db.session() as session:
+    async with db.read() as session:
         await per_address.check(
             session, address, "Too many failed logins from this address; try again later."
         )
@@ -189,13 +188,11 @@ async def _insert_user(
         )
         session.add(user)
         await session.flush()
-        if role == Role.COACH:
-            await setup_new_coach(session, user, settings)
-        if coach is not None:
-            assert coach.id is not None and user.id is not None
-            session.add(
-                CoachClient(coach_id=coach.id, client_id=user.id, consent=ConsentStatus.PENDING)
-            )
+        assert user.id is not None
+        # Sessions set a new coach up; clients link a new client to their coach.
+        events.record(
+            session, UserAdded(user.id, role.value, coach.id if coach else None, settings)
+        )
     return user
 
 

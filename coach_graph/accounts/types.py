@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 import strawberry
 
@@ -22,6 +22,30 @@ enum(
         Role.CLIENT: "Is coached: journal, homework, surveys, their own sessions and consent.",
     },
 )
+
+
+@strawberry.type
+class CoachFields:
+    """The accounts domain's fields of Coach (graph.Coach): who the coach is."""
+
+    id: strawberry.ID = strawberry.field(
+        description="The coach's id: the `coachId` that setConsent and a booking page take."
+    )
+    name: str | None = strawberry.field(description="The coach's name; null when not given.")
+    time_zone: str = strawberry.field(
+        description="The IANA time zone the coach's hours and calendar days are in."
+    )
+    user_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, user: User) -> Self:
+        assert user.id is not None
+        return cls(
+            id=strawberry.ID(str(user.id)),
+            name=user.name,
+            time_zone=user.time_zone,
+            user_id=user.id,
+        )
 
 
 @strawberry.type(description="The logged-in user.")

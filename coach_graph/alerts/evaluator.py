@@ -15,12 +15,14 @@ NOTHING settles races between a settings save and the background job.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from coach_graph import clock
@@ -29,6 +31,7 @@ from coach_graph.alerts.models import Alert, AlertCategory, AlertSettings, Alert
 from coach_graph.alerts.rules import (
     DEFAULT_RULES,
     AlertRules,
+    Rule,
     activity_since,
     homework_overdue,
     inactive,
@@ -124,95 +127,101 @@ def _no_alert_since(
     )
 
 
-async def _inactivity(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:
-    rule = group.rules.inactivity
-    anchor = activity_since()
+@dataclass(frozen=True)
+class _Silence:
+    """A rule counting days of silence from an anchor (the last activity or journal entry, else
+    the link): the INACTIVITY and JOURNAL passes differ only in these words and the severity."""
+
+    category: AlertCategory
+    cause: str  # the episode: "<cause>:<anchor>"
+    title: str  # {who}
+    message: str  # {who}, {days}: since the last activity or entry
+    message_never: str  # {who}, {days}: never active, or never wrote, since being linked
+    severity: Callable[[int, Rule], AlertSeverity]
+
+
+_INACTIVITY = _Silence(
+    AlertCategory.INACTIVITY,
+    "inactive-since",
+    "{who} is inactive",
+    "{who} has not been active for {days} days.",
+    "{who} has not used the app since being linked {days} days ago.",
+    lambda days, rule: AlertSeverity.CRITICAL if days >= 2 * rule.days else AlertSeverity.WARNING,
+)
+_JOURNAL = _Silence(
+    AlertCategory.JOURNAL,
+    "no-journal-since",
+    "No journal entries from {who}",
+    "{who} has not written a journal entry for {days} days.",
+    "{who} has not written a journal entry since being linked {days} days ago.",
+    lambda days, rule: AlertSeverity.INFO,
+)
+
+
+async def _silent(
+    session: AsyncSession,
+    group: _Group,
+    now: datetime,
+    silence: _Silence,
+    rule: Rule,
+    last: sa.ColumnElement[Any] | Mapped[Any],
+    anchor: sa.ColumnElement[Any],
+    silent: sa.ColumnElement[bool],
+    *outer: tuple[sa.FromClause, sa.ColumnElement[bool]],
+) -> list[dict[str, Any]]:
+    """The group's GRANTED clients silent past `rule` (`silent`) in an episode not alerted yet,
+    as alert rows: `last` is the last activity or entry (null: never), `anchor` what the days
+    count from; `outer` joins what `last` needs."""
+    query = sa.select(
+        col(CoachClient.coach_id),
+        col(User.id),
+        col(User.name),
+        col(User.email),
+        last,
+        anchor.label("anchor"),
+    ).join(User, col(User.id) == col(CoachClient.client_id))
+    for table, on in outer:
+        query = query.outerjoin(table, on)
     rows = await session.execute(
-        sa.select(
-            col(CoachClient.coach_id),
-            col(User.id),
-            col(User.name),
-            col(User.email),
-            col(User.last_active_at),
-            anchor.label("anchor"),
-        )
-        .join(User, col(User.id) == col(CoachClient.client_id))
-        .where(
-            _granted(),
-            group.coaches,
-            inactive(rule, now, group.time_zone),
-            _no_alert_since(AlertCategory.INACTIVITY, anchor),
-        )
+        query.where(_granted(), group.coaches, silent, _no_alert_since(silence.category, anchor))
     )
     alerts = []
-    for coach_id, client_id, name, email, last_active, since in rows:
+    for coach_id, client_id, name, email, last_at, since in rows:
         assert client_id is not None
         days = days_between(since, now, group.time_zone)
         who = _name(name, email)
-        message = (
-            f"{who} has not been active for {days} days."
-            if last_active is not None
-            else f"{who} has not used the app since being linked {days} days ago."
-        )
+        message = silence.message if last_at is not None else silence.message_never
         alerts.append(
             alert_row(
                 coach_id,
                 client_id,
-                AlertCategory.INACTIVITY,
-                AlertSeverity.CRITICAL if days >= 2 * rule.days else AlertSeverity.WARNING,
-                f"inactive-since:{since.isoformat()}",
-                f"{who} is inactive",
-                message,
+                silence.category,
+                silence.severity(days, rule),
+                f"{silence.cause}:{since.isoformat()}",
+                silence.title.format(who=who),
+                message.format(who=who, days=days),
                 now,
             )
         )
     return alerts
+
+
+async def _inactivity(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:
+    rule = group.rules.inactivity
+    silent = inactive(rule, now, group.time_zone)
+    last = col(User.last_active_at)
+    return await _silent(session, group, now, _INACTIVITY, rule, last, activity_since(), silent)
 
 
 async def _journal(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:
     rule = group.rules.journal
     last = last_journal_entries()
+    silent = journal_silent(rule, last.c.last_at, now, group.time_zone)
     anchor = journal_since(last.c.last_at)
-    rows = await session.execute(
-        sa.select(
-            col(CoachClient.coach_id),
-            col(User.id),
-            col(User.name),
-            col(User.email),
-            last.c.last_at,
-            anchor.label("anchor"),
-        )
-        .join(User, col(User.id) == col(CoachClient.client_id))
-        .outerjoin(last, last.c.client_id == col(CoachClient.client_id))
-        .where(
-            _granted(),
-            group.coaches,
-            journal_silent(rule, last.c.last_at, now, group.time_zone),
-            _no_alert_since(AlertCategory.JOURNAL, anchor),
-        )
+    joined = (last, last.c.client_id == col(CoachClient.client_id))
+    return await _silent(
+        session, group, now, _JOURNAL, rule, last.c.last_at, anchor, silent, joined
     )
-    alerts = []
-    for coach_id, client_id, name, email, last_at, since in rows:
-        days = days_between(since, now, group.time_zone)
-        who = _name(name, email)
-        message = (
-            f"{who} has not written a journal entry for {days} days."
-            if last_at is not None
-            else f"{who} has not written a journal entry since being linked {days} days ago."
-        )
-        alerts.append(
-            alert_row(
-                coach_id,
-                client_id,
-                AlertCategory.JOURNAL,
-                AlertSeverity.INFO,
-                f"no-journal-since:{since.isoformat()}",
-                f"No journal entries from {who}",
-                message,
-                now,
-            )
-        )
-    return alerts
 
 
 async def _homework(session: AsyncSession, group: _Group, now: datetime) -> list[dict[str, Any]]:

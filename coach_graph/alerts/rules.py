@@ -1,8 +1,9 @@
 """The three alert rules of SPEC.md (inactivity, homework, journal), once.
 
 Each rule is one SQL condition built from a cut-off instant: the attention cards
-(`clients.service.needs_attention`), the stats grid (`alerts.service.notification_stats`) and the
-evaluator all use these functions, so they can never disagree. Days are whole calendar days in
+(`clients.service.needs_attention`, whose inactivity rule and condition are in
+`clients.inactivity`), the stats grid (`alerts.service.notification_stats`) and the evaluator
+all use these functions, so they can never disagree. Days are whole calendar days in
 the coach's time zone: "inactive for more than 7 days" means the last activity fell on a day
 before the day 7 days before today, wherever the coach lives.
 """
@@ -20,20 +21,15 @@ from sqlmodel import col
 
 from coach_graph.accounts.models import User
 from coach_graph.alerts.models import AlertSettings
-from coach_graph.clients.activity import local_date, start_of_local_day
+from coach_graph.clients.inactivity import Rule as Rule  # alerts.types and tests name it here
+from coach_graph.clients.inactivity import activity_since as activity_since  # the evaluator's
+from coach_graph.clients.inactivity import day_cutoff
+from coach_graph.clients.inactivity import inactive as inactive  # the evaluator's and stats'
 from coach_graph.clients.models import CoachClient
 from coach_graph.homework.models import Homework
 from coach_graph.journals.models import JournalEntry
 
 MIN_DAYS, MAX_DAYS = 1, 365
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One alert rule: whether it raises alerts, and its threshold in whole days."""
-
-    enabled: bool
-    days: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +58,12 @@ async def rules_of(session: AsyncSession, coach_id: int) -> AlertRules:
     return DEFAULT_RULES if row is None else AlertRules.of(row)
 
 
-# ---------- calendar days in the coach's zone ----------
-
-
-def day_cutoff(days: int, now: datetime, time_zone: str) -> datetime:
-    """The first instant of the day `days` days before today (in `time_zone`): a moment before
-    it lies more than `days` whole calendar days ago."""
-    return start_of_local_day(local_date(now, time_zone) - timedelta(days=days), time_zone)
+async def inactivity_rule_of(session: AsyncSession, coach_id: int) -> Rule:
+    """The coach's inactivity rule (what `clients.inactivity.rule_of` reads, once wired)."""
+    return (await rules_of(session, coach_id)).inactivity
 
 
 # ---------- the anchors each rule counts from ----------
-
-
-def activity_since() -> sa.ColumnElement[Any]:
-    """Inactivity counts from the last activity, or from the link when never active (rows of
-    user_account joined to coach_client)."""
-    return sa.func.coalesce(col(User.last_active_at), col(CoachClient.linked_at))
 
 
 def last_journal_entries() -> sa.Subquery:
@@ -108,11 +94,6 @@ def journal_since(last_at: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
 
 
 # ---------- the rules, as SQL conditions ----------
-
-
-def inactive(rule: Rule, now: datetime, time_zone: str) -> sa.ColumnElement[bool]:
-    """INACTIVITY: no activity (or link) for more than `rule.days` calendar days."""
-    return activity_since() < day_cutoff(rule.days, now, time_zone)
 
 
 def no_activity_within(rule: Rule, now: datetime, time_zone: str) -> sa.ColumnElement[bool]:

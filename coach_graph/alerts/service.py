@@ -34,7 +34,7 @@ from coach_graph.auth import Viewer, require_coach
 from coach_graph.clients.access import ClientView, granted_clients
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
-from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.errors import BadUserInput, require_row
 from coach_graph.homework.models import Homework
 from coach_graph.pagination import Keyset, Page, SortKey, page_size
 
@@ -73,7 +73,7 @@ class NotificationStats:
 
 async def alert_settings(db: Database, coach_id: int) -> AlertRules:
     """The coach's rules; the defaults of SPEC.md when none were saved."""
-    async with db.session() as session:
+    async with db.read() as session:
         return await rules_of(session, coach_id)
 
 
@@ -153,11 +153,11 @@ async def list_alerts(
     if not include_dismissed:  # OPEN only
         conditions += [col(Alert.dismissed_at).is_(None), col(Alert.resolved_at).is_(None)]
     query = NEWEST_FIRST.select(_views(coach).where(*conditions), after, size, cursors=db.cursors)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = (await session.execute(query)).all()
 
     async def count() -> int:
-        async with db.session() as session:
+        async with db.read() as session:
             total = await session.scalar(
                 sa.select(sa.func.count()).select_from(Alert).where(*conditions)
             )
@@ -174,11 +174,8 @@ async def dismiss_alert(db: Database, viewer: Viewer | None, alert_id: int) -> A
     alert stays RESOLVED)."""
     coach = require_coach(viewer)
     async with db.transaction() as session:
-        alert = await session.scalar(
-            sa.select(Alert).where(col(Alert.id) == alert_id, col(Alert.coach_id) == coach.id)
-        )
-        if alert is None:
-            raise NotFound.of("alert", alert_id)
+        mine = sa.select(Alert).where(col(Alert.id) == alert_id, col(Alert.coach_id) == coach.id)
+        alert = await require_row(session, mine, "alert", alert_id)
         if alert.status is AlertStatus.OPEN:
             alert.dismissed_at = clock.now()
             publish_changed(session, [alert])
@@ -188,7 +185,7 @@ async def dismiss_alert(db: Database, viewer: Viewer | None, alert_id: int) -> A
 
 async def alerts_by_id(db: Database, coach: Viewer, ids: Sequence[int]) -> list[AlertView]:
     """The coach's alerts among `ids`, oldest first (others' alerts are simply absent)."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = (
             await session.execute(
                 _views(coach).where(col(Alert.id).in_(list(ids))).order_by(col(Alert.id))
@@ -204,7 +201,7 @@ async def alerts_since(
     condition = col(Alert.id) > after_id
     if also:
         condition = sa.or_(condition, col(Alert.id).in_(list(also)))
-    async with db.session() as session:
+    async with db.read() as session:
         rows = (
             await session.execute(
                 _views(coach).where(condition).order_by(col(Alert.id)).limit(limit)
@@ -215,19 +212,16 @@ async def alerts_since(
 
 async def require_own_alert(db: Database, coach: Viewer, alert_id: int) -> None:
     """NOT_FOUND unless the alert is the coach's (another coach's answers like a missing one)."""
-    async with db.session() as session:
-        found = await session.scalar(
-            sa.select(col(Alert.id)).where(
-                col(Alert.id) == alert_id, col(Alert.coach_id) == coach.id
-            )
-        )
-    if found is None:
-        raise NotFound.of("alert", alert_id)
+    mine = sa.select(col(Alert.id)).where(
+        col(Alert.id) == alert_id, col(Alert.coach_id) == coach.id
+    )
+    async with db.read() as session:
+        await require_row(session, mine, "alert", alert_id)
 
 
 async def latest_alert_id(db: Database, coach_id: int) -> int:
     """The id of the coach's newest alert (0 when there is none)."""
-    async with db.session() as session:
+    async with db.read() as session:
         newest = await session.scalar(
             sa.select(sa.func.max(col(Alert.id))).where(col(Alert.coach_id) == coach_id)
         )
@@ -277,7 +271,7 @@ async def notification_stats(db: Database, viewer: Viewer | None) -> Notificatio
             homework_overdue(rules.homework, now),
         )
     )
-    async with db.session() as session:
+    async with db.read() as session:
         flagged, idle, journal, active = (await session.execute(clients_query)).one()
         overdue = int(await session.scalar(homework_query) or 0)
     return NotificationStats(

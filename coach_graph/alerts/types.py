@@ -13,7 +13,7 @@ from coach_graph.alerts import feed, rules, service
 from coach_graph.alerts.models import AlertCategory, AlertSeverity, AlertStatus
 from coach_graph.alerts.service import AlertView
 from coach_graph.auth import require_coach
-from coach_graph.clients.types import Client
+from coach_graph.clients.types import ClientNode, client_node
 from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id, parse_optional_id
 
 enum(
@@ -61,7 +61,7 @@ class Alert:
     )
     status: AlertStatus = strawberry.field(description="Open, dismissed or resolved.")
     resolved_at: datetime | None = strawberry.field(description="When its cause ended.")
-    client: Client | None = strawberry.field(
+    client: ClientNode | None = strawberry.field(
         description="The client, or null once they are deleted or no longer visible to the coach."
     )
 
@@ -78,7 +78,7 @@ class Alert:
             dismissed_at=a.dismissed_at,
             status=a.status,
             resolved_at=a.resolved_at,
-            client=Client.of(view.client) if view.client else None,
+            client=client_node(view.client) if view.client else None,
         )
 
 

@@ -71,7 +71,7 @@ async def audit_trail(
         size,
         cursors=db.cursors,
     )
-    async with db.session() as session:
+    async with db.read() as session:
         rows = [
             TrailEntry(
                 id=event.id,
@@ -85,7 +85,7 @@ async def audit_trail(
         ]
 
     async def count() -> int:
-        async with db.session() as session:
+        async with db.read() as session:
             total = await session.scalar(
                 sa.select(sa.func.count()).select_from(AuditEvent).where(condition)
             )

@@ -84,7 +84,7 @@ async def delete_calendar_feed(db: Database, viewer: Viewer | None) -> bool:
 async def calendar_feed(db: Database, viewer: Viewer | None) -> CalendarFeed | None:
     """The viewer's feed, if any."""
     viewer = require_viewer(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         return await session.get(CalendarFeed, viewer.id)
 
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
-from coach_graph.errors import NotFound
+from coach_graph.errors import NotFound, require_row
 from coach_graph.prepared import entities, table
 
 
@@ -106,17 +107,26 @@ async def schedulable_client(db: Database, viewer: Viewer | None, client_id: int
         query = query.where(col(User.id).in_(linked_clients(viewer.id)))
     elif client_id != viewer.id:
         raise NotFound.of("client", client_id)
-    async with db.session() as session:
+    async with db.read() as session:
         client = await session.scalar(query)
     if client is None:
         raise NotFound.of("client", client_id)
     return client
 
 
+async def lock_scheduled_link(session: AsyncSession, coach_id: int, client_id: int) -> CoachClient:
+    """Inside a write that schedules with a client: the coach's link to them (any consent),
+    locked until the transaction ends, else NOT_FOUND. A removal that came first is seen; one
+    that comes after waits for the write and then treats its sessions as its own."""
+    return await require_row(
+        session, linked(coach_id, client_id).with_for_update(), "client", client_id
+    )
+
+
 async def load_consents(db: Database, pairs: list[tuple[int, int]]) -> list[ConsentStatus | None]:
     """DataLoader batch: the consent of each (coach id, client id) pair, None when unlinked."""
     coaches = {coach for coach, _ in pairs}
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(
             sa.select(
                 col(CoachClient.coach_id), col(CoachClient.client_id), col(CoachClient.consent)

@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock, events
 from coach_graph.accounts.models import Role, User
-from coach_graph.alerts.rules import activity_since, inactive, rules_of
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.access import ClientView
+from coach_graph.clients.access import ClientView, linked, lock_scheduled_link
 from coach_graph.clients.activity import days_between, days_inactive
 from coach_graph.clients.events import ClientRemoved, ConsentChanged
+from coach_graph.clients.inactivity import activity_since, inactive, rule_of
 from coach_graph.clients.models import CoachClient, ConsentStatus
 from coach_graph.db import Database
 from coach_graph.errors import NotFound
@@ -107,8 +108,8 @@ async def needs_attention(db: Database, viewer: Viewer | None) -> list[Attention
     coach = require_coach(viewer)
     now = clock.now()
     since = activity_since()
-    async with db.session() as session:
-        rule = (await rules_of(session, coach.id)).inactivity
+    async with db.read() as session:
+        rule = await rule_of(session, coach.id)
         if not rule.enabled:
             return []
         rows = await session.execute(
@@ -164,7 +165,7 @@ async def list_consents(
     )
     if status is not None:
         query = query.where(col(CoachClient.consent) == status.value)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(query)
         return [ConsentItem(link, client) for link, client in rows]
 
@@ -173,7 +174,7 @@ async def my_coaches(db: Database, viewer: Viewer | None) -> list[CoachLink]:
     """The client's coaches, whatever the consent, by name: where the client's app finds the
     `coachId` that `setConsent` needs."""
     client = require_client(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(
             sa.select(CoachClient, User)
             .join(User, col(User.id) == col(CoachClient.coach_id))
@@ -210,6 +211,15 @@ async def set_consent(
     return ConsentItem(link, user)
 
 
+async def link_client(session: AsyncSession, coach_id: int, client_id: int) -> None:
+    """Inside a write: the client becomes the coach's (consent PENDING) unless linked already
+    (a client booking a coach's page, a client added with their coach's e-mail)."""
+    if await session.scalar(linked(coach_id, client_id)) is None:
+        session.add(
+            CoachClient(coach_id=coach_id, client_id=client_id, consent=ConsentStatus.PENDING)
+        )
+
+
 async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> bool:
     """A coach removes a client from their practice: the link and the homework this coach
     assigned go; the client's account and what they share with other coaches stay.
@@ -219,13 +229,9 @@ async def delete_client(db: Database, viewer: Viewer | None, client_id: int) -> 
     """
     coach = require_coach(viewer)
     async with db.transaction() as session:
-        link = await session.scalar(
-            sa.select(CoachClient).where(
-                col(CoachClient.coach_id) == coach.id, col(CoachClient.client_id) == client_id
-            )
-        )
-        if link is None:
-            raise NotFound.of("client", client_id)
+        # Locked: a booking with this client in flight finishes first (its session is then
+        # cancelled below like the others), or sees the client gone (NOT_FOUND).
+        link = await lock_scheduled_link(session, coach.id, client_id)
         # Homework, sessions and alerts react in this transaction (the homework this coach
         # assigned goes; upcoming sessions are cancelled, past ones keep their notes, linked to
         # no one; the coach's alerts about them end).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
@@ -14,15 +14,10 @@ from coach_graph.clients.activity import ActivityLevel, activity_level, days_ina
 from coach_graph.clients.models import ConsentStatus
 from coach_graph.clients.service import AttentionItem, ConsentItem
 from coach_graph.clients.service import CoachLink as CoachLinkItem
-from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id, requested_node_fields
-from coach_graph.homework.service import latest_homework
-from coach_graph.homework.types import HomeworkClientFields
-from coach_graph.journals.reads import last_journal_at
-from coach_graph.journals.types import JournalClientFields
-from coach_graph.sessions.types.client import SessionClientFields
-from coach_graph.sessions.types.coach import Coach
-from coach_graph.surveys.types import SurveyClientFields
-from coach_graph.timeline.types import TimelineClientFields
+from coach_graph.gql import GRAPH, After, Connection, Info, PageSize, composed, enum, parse_id
+
+if TYPE_CHECKING:
+    from coach_graph.graph import Client, Coach
 
 enum(
     ConsentStatus,
@@ -70,19 +65,8 @@ class ClientFields:
     def days_inactive(self) -> int | None:
         return days_inactive(self.view.client.last_active_at, clock.now(), self.view.time_zone)
 
-
-# Every domain contributes its fields of Client as a base class here (see DEVELOPING.md).
-@strawberry.type(description="A client, as the viewing coach (or the client themself) sees them.")
-class Client(
-    ClientFields,
-    JournalClientFields,
-    HomeworkClientFields,
-    SurveyClientFields,
-    TimelineClientFields,
-    SessionClientFields,
-):
     @classmethod
-    def of(cls, view: ClientView) -> Client:
+    def of(cls, view: ClientView) -> Self:
         c = view.client
         return cls(
             id=strawberry.ID(str(c.id)),
@@ -95,9 +79,20 @@ class Client(
         )
 
 
+# The Client node, composed in coach_graph/graph.py from every domain's fields of a client.
+ClientNode = Annotated["Client", strawberry.lazy(GRAPH)]
+CoachNode = Annotated["Coach", strawberry.lazy(GRAPH)]
+
+
+def client_node(view: ClientView) -> Client:
+    """The Client node of a client as the viewer sees them."""
+    node: type[Client] = composed("Client")
+    return node.of(view)
+
+
 @strawberry.type(description="A client inactive for longer than the coach's inactivity threshold.")
 class AttentionCard:
-    client: Client = strawberry.field(description="The inactive client.")
+    client: ClientNode = strawberry.field(description="The inactive client.")
     days_inactive: int | None = strawberry.field(
         description="Days since the client was last active; null when never active."
     )
@@ -109,7 +104,7 @@ class AttentionCard:
     @classmethod
     def of(cls, item: AttentionItem) -> AttentionCard:
         return cls(
-            client=Client.of(item.view),
+            client=client_node(item.view),
             days_inactive=item.days_inactive,
             inactive_for_days=item.days_counted,
         )
@@ -138,14 +133,14 @@ class ConsentRecord:
 
 @strawberry.type(description="One of the client's coaches, with the consent the client gave.")
 class CoachLink:
-    coach: Coach = strawberry.field(description="The coach the client is linked to.")
+    coach: CoachNode = strawberry.field(description="The coach the client is linked to.")
     consent: ConsentStatus = strawberry.field(description="The client's consent for this coach.")
     consent_updated_at: datetime = strawberry.field(description="When the consent last changed.")
 
     @classmethod
     def of(cls, item: CoachLinkItem) -> CoachLink:
         return cls(
-            coach=Coach.of(item.coach),
+            coach=composed("Coach").of(item.coach),
             consent=ConsentStatus(item.link.consent),
             consent_updated_at=item.link.consent_updated_at,
         )
@@ -165,29 +160,24 @@ class Query:
         ] = None,
         first: PageSize = 50,
         after: After = None,
-    ) -> Connection[Client]:
+    ) -> Connection[ClientNode]:
         page = await service.list_clients(
             info.context.db, info.context.viewer, search, first, after
         )
-        views = [view for _, view in page.items]
-        asked = requested_node_fields(info)
-        # The table's per-row columns, loaded for the whole page at once (see Loaders.prime).
-        if "lastJournalAt" in asked:
-            await info.context.loaders.prime(last_journal_at, [v.id for v in views])
-        if "homeworkBadge" in asked:
-            await info.context.loaders.prime(latest_homework, [(v.coach_id, v.id) for v in views])
-        return Connection.of(page, Client.of)
+        node: type[Client] = composed("Client")
+        await node.prime_page(info, [view for _, view in page.items])
+        return Connection.of(page, node.of)
 
     @strawberry.field(description="One client, or null when there is none the viewer may see.")
     async def client(
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The client.")],
-    ) -> Client | None:
+    ) -> ClientNode | None:
         view = await access.find_visible_client(
             info.context.db, info.context.viewer, parse_id(id, "client")
         )
-        return Client.of(view) if view else None
+        return client_node(view) if view else None
 
     @strawberry.field(
         description="The coach's GRANTED clients inactive for longer than the inactivity "

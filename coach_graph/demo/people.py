@@ -236,7 +236,7 @@ def _user_row(
 async def demo_accounts(db: Database) -> list[User]:
     """The demo coach and the two documented demo clients, when the demo exists."""
     emails = (DEMO_COACH_EMAIL, *DEMO_CLIENT_EMAILS)
-    async with db.session() as session:
+    async with db.read() as session:
         users = (await session.scalars(sa.select(User).where(col(User.email).in_(emails)))).all()
     order = {email: i for i, email in enumerate(emails)}
     return sorted(users, key=lambda u: order[u.email])

@@ -96,7 +96,7 @@ async def insert_returning_ids(
 
 async def acting_as(db: Database, user_id: int) -> Viewer:
     """The viewer a demo step passes to a service to act as that user (no token is issued)."""
-    async with db.session() as session:
+    async with db.read() as session:
         user = await session.get(User, user_id)
     assert user is not None and user.id is not None
     return Viewer(

@@ -16,13 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from coach_graph import clock
-from coach_graph.alerts.models import AlertCategory
-from coach_graph.alerts.store import resolve_for_subject
+from coach_graph import clock, events
 from coach_graph.auth import Viewer, require_client, require_coach
 from coach_graph.clients.access import clients_in, visible_client
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.homework.events import HomeworkAssigned, HomeworkCompleted
 from coach_graph.homework.models import Homework, Lesson, Module
 from coach_graph.loaders import by_key
 from coach_graph.pagination import page_size
@@ -178,7 +177,7 @@ async def search_lessons(
         query = query.where(matches)
         order.append(rank)
     order += [col(Module.position), col(Module.id), col(Lesson.position), col(Lesson.id)]
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(query.order_by(*order))
         return [LessonItem(lesson, module) for lesson, module in rows]
 
@@ -216,15 +215,13 @@ async def assign_homework(
         if row is None:
             raise NotFound.of("lesson", lesson_id)
         lesson, module = row
-        # The new assignment replaces the client's latest one: its overdue alert ends here.
+        # The new assignment replaces the client's latest one (its overdue alert ends).
         replaced = await session.scalar(
             sa.select(col(Homework.id))
             .where(col(Homework.coach_id) == coach.id, col(Homework.client_id) == client_id)
             .order_by(col(Homework.assigned_at).desc(), col(Homework.id).desc())
             .limit(1)
         )
-        if replaced is not None:
-            await resolve_for_subject(session, AlertCategory.HOMEWORK, replaced)
         homework = Homework(
             coach_id=coach.id,
             client_id=client_id,
@@ -234,6 +231,8 @@ async def assign_homework(
         )
         session.add(homework)
         await session.flush()
+        assert homework.id is not None
+        events.record(session, HomeworkAssigned(homework.id, coach.id, client_id, replaced))
     return HomeworkItem(homework, lesson, module)
 
 
@@ -255,5 +254,7 @@ async def complete_homework(db: Database, viewer: Viewer | None, homework_id: in
         if homework.completed_at is None:
             homework.completed_at = clock.now()
             session.add(homework)
-            await resolve_for_subject(session, AlertCategory.HOMEWORK, homework_id)
+            events.record(
+                session, HomeworkCompleted(homework_id, homework.coach_id, homework.client_id)
+            )
     return HomeworkItem(homework, lesson, module)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -95,6 +95,13 @@ class HomeworkClientFields:
     """The homework domain's fields of Client."""
 
     view: strawberry.Private[ClientView]
+
+    @staticmethod
+    async def prime_columns(info: Info, views: Sequence[ClientView], asked: set[str]) -> None:
+        """My Clients' homeworkBadge column, loaded for the whole page at once (Loaders.prime)."""
+        if "homeworkBadge" in asked:
+            keys = [(v.coach_id, v.id) for v in views]
+            await info.context.loaders.prime(service.latest_homework, keys)
 
     @strawberry.field(
         description="Status of the most recent assignment (by the viewing coach): COMPLETED, "

@@ -224,7 +224,7 @@ async def create_demo_summaries(db: Database, settings: Settings) -> int:
     analysed entries no summary covers. Returns how many summaries were written."""
     analyser = analyser_for(settings)
     this_week = _week(clock.now().date())
-    async with db.session() as session:
+    async with db.read() as session:
         rows = (
             await session.scalars(
                 sa.select(JournalEntry)

@@ -55,7 +55,7 @@ async def create_entry(db: Database, viewer: Viewer | None, content: str) -> Jou
 
 async def uncovered_entries(db: Database, client_id: int) -> list[JournalEntry]:
     """The client's analysed entries that no summary covers yet, oldest first."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(JournalEntry)
             .where(col(JournalEntry.client_id) == client_id, uncovered_condition())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -157,10 +157,16 @@ class EmotionPoint:
 
 @strawberry.type
 class JournalClientFields:
-    """The journals domain's fields of Client (a base class of clients.types.Client)."""
+    """The journals domain's fields of Client (a base class of graph.Client)."""
 
     if TYPE_CHECKING:
         view: ClientView
+
+    @staticmethod
+    async def prime_columns(info: Info, views: Sequence[ClientView], asked: set[str]) -> None:
+        """My Clients' lastJournalAt column, loaded for the whole page at once (Loaders.prime)."""
+        if "lastJournalAt" in asked:
+            await info.context.loaders.prime(reads.last_journal_at, [v.id for v in views])
 
     @strawberry.field(
         description="When the client last wrote a journal entry.", graphql_type=datetime | None

@@ -49,7 +49,7 @@ async def load_batch(
     """The people and sessions (with their service's name) of a batch of messages: the
     recipients and every session's coach and client, in three queries."""
     session_ids = {m.session_id for m in batch if m.session_id is not None}
-    async with db.session() as session:
+    async with db.read() as session:
         rows = (
             await session.execute(
                 sa.select(CoachingSession, col(CoachingService.name))

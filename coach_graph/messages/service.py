@@ -27,7 +27,7 @@ from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.access import linked
 from coach_graph.clients.models import CoachClient
 from coach_graph.db import Database, publish_after_commit
-from coach_graph.errors import BadUserInput, NotFound, RateLimited
+from coach_graph.errors import BadUserInput, NotFound, RateLimited, require_row
 from coach_graph.loaders import by_key
 from coach_graph.messages.events import MessageSent
 from coach_graph.messages.models import Message
@@ -110,7 +110,7 @@ async def conversations(db: Database, viewer: Viewer | None) -> list[Conversatio
     viewer = require_viewer(viewer)
     last_at: sa.ColumnElement[datetime] = sa.literal_column("conversation_stats.last_at")
     query = _views(viewer).order_by(last_at.is_(None), last_at.desc(), col(CoachClient.id).desc())
-    async with db.session() as session:
+    async with db.read() as session:
         return [_view(row) for row in (await session.execute(query)).all()]
 
 
@@ -138,14 +138,14 @@ async def conversation(
     query = _views(viewer).where(
         col(CoachClient.coach_id) == coach, col(CoachClient.client_id) == client
     )
-    async with db.session() as session:
+    async with db.read() as session:
         row = (await session.execute(query)).first()
     return _view(row) if row is not None else None
 
 
 async def own_conversation(db: Database, viewer: Viewer, conversation_id: int) -> ConversationView:
     """One of the viewer's conversations by id; NOT_FOUND for anyone else's."""
-    async with db.session() as session:
+    async with db.read() as session:
         row = (
             await session.execute(_views(viewer).where(col(CoachClient.id) == conversation_id))
         ).first()
@@ -288,7 +288,7 @@ async def message_pages(db: Database, keys: list[ConversationMessages]) -> list[
     for k in keys:
         groups[(k.size, k.after)].append(k.conversation_id)
     found: dict[tuple[int, int, tuple[Any, ...] | None], list[Message]] = defaultdict(list)
-    async with db.session() as session:
+    async with db.read() as session:
         for (size, after), conversation_ids in groups.items():
             conds = [col(Message.conversation_id).in_(conversation_ids)]
             if after is not None:
@@ -310,7 +310,7 @@ async def message_pages(db: Database, keys: list[ConversationMessages]) -> list[
 
 async def message_counts(db: Database, conversation_ids: list[int]) -> list[int]:
     """Batch: how many messages each conversation holds in all."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(
             sa.select(col(Message.conversation_id), sa.func.count())
             .where(col(Message.conversation_id).in_(conversation_ids))
@@ -361,12 +361,9 @@ async def received_feed(db: Database, viewer: Viewer, after_id: int | None) -> f
 
 async def require_received(db: Database, viewer: Viewer, message_id: int) -> None:
     """NOT_FOUND unless the viewer sent or received the message."""
-    async with db.session() as session:
-        found = await session.scalar(
-            sa.select(col(Message.id)).where(
-                col(Message.id) == message_id,
-                sa.or_(col(Message.recipient_id) == viewer.id, col(Message.sender_id) == viewer.id),
-            )
-        )
-    if found is None:
-        raise NotFound.of("message", message_id)
+    theirs = sa.select(col(Message.id)).where(
+        col(Message.id) == message_id,
+        sa.or_(col(Message.recipient_id) == viewer.id, col(Message.sender_id) == viewer.id),
+    )
+    async with db.read() as session:
+        await require_row(session, theirs, "message", message_id)

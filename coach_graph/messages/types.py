@@ -16,7 +16,7 @@ from coach_graph.auth import Viewer, require_viewer
 from coach_graph.gql import Connection, Info, parse_id, parse_optional_id
 from coach_graph.messages import service
 from coach_graph.messages.models import Message as MessageRow
-from coach_graph.sessions.types.coach import Coach, coach_of
+from coach_graph.sessions.types.coach import CoachNode, coach_of
 
 
 @strawberry.type(description="One message of a conversation.")
@@ -64,8 +64,8 @@ class Conversation:
             coach_id=view.link.coach_id,
         )
 
-    @strawberry.field(description="The coach of the conversation.", graphql_type=Coach)
-    def coach(self, info: Info) -> Coach | Awaitable[Coach]:
+    @strawberry.field(description="The coach of the conversation.", graphql_type=CoachNode)
+    def coach(self, info: Info) -> CoachNode | Awaitable[CoachNode]:
         return coach_of(info, self.coach_id)
 
     @strawberry.field(description="The messages, newest first.")

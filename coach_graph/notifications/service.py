@@ -20,7 +20,7 @@ from coach_graph import clock, feed
 from coach_graph.accounts.models import User
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.db import Database, publish_after_commit
-from coach_graph.errors import NotFound
+from coach_graph.errors import NotFound, require_row
 from coach_graph.notifications.models import Notification, NotificationKind
 from coach_graph.outbox.models import MessageKind
 from coach_graph.outbox.service import enqueue, enqueue_once
@@ -246,7 +246,7 @@ def _mine(viewer: Viewer) -> sa.ColumnElement[bool]:
 
 
 async def unread_count(db: Database, viewer: Viewer) -> int:
-    async with db.session() as session:
+    async with db.read() as session:
         count = await session.scalar(
             sa.select(sa.func.count())
             .select_from(Notification)
@@ -267,11 +267,11 @@ async def inbox(
     query = NEWEST_FIRST.select(
         sa.select(Notification).where(condition), after, size, cursors=db.cursors
     )
-    async with db.session() as session:
+    async with db.read() as session:
         rows = list((await session.scalars(query)).all())
 
     async def count() -> int:
-        async with db.session() as session:
+        async with db.read() as session:
             total = await session.scalar(
                 sa.select(sa.func.count()).select_from(Notification).where(condition)
             )
@@ -325,11 +325,8 @@ async def notification_feed(
 
 async def require_own_notification(db: Database, viewer: Viewer, notification_id: int) -> None:
     """NOT_FOUND unless the notification is the viewer's."""
-    async with db.session() as session:
-        found = await session.scalar(
-            sa.select(col(Notification.id)).where(
-                _mine(viewer), col(Notification.id) == notification_id
-            )
-        )
-    if found is None:
-        raise NotFound.of("notification", notification_id)
+    mine = sa.select(col(Notification.id)).where(
+        _mine(viewer), col(Notification.id) == notification_id
+    )
+    async with db.read() as session:
+        await require_row(session, mine, "notification", notification_id)

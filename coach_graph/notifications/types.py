@@ -6,18 +6,32 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
 from coach_graph import feed
 from coach_graph.auth import Viewer, require_viewer
-from coach_graph.gql import Connection, Edge, Info, PageInfo, enum, parse_id, parse_optional_id
+from coach_graph.gql import (
+    GRAPH,
+    Connection,
+    Edge,
+    Info,
+    PageInfo,
+    composed,
+    enum,
+    parse_id,
+    parse_optional_id,
+)
 from coach_graph.notifications import service
 from coach_graph.notifications.models import Notification as NotificationRow
 from coach_graph.notifications.models import NotificationKind
-from coach_graph.sessions.loaders import load_sessions
-from coach_graph.sessions.types.session import Session, session_of
+
+if TYPE_CHECKING:
+    from coach_graph.graph import Notification
+
+# The Notification node, composed in coach_graph/graph.py (sessions adds its `session`).
+NotificationNode = Annotated["Notification", strawberry.lazy(GRAPH)]
 
 enum(
     NotificationKind,
@@ -39,8 +53,10 @@ enum(
 )
 
 
-@strawberry.type(description="Something the product told the viewer (their inbox).")
-class Notification:
+@strawberry.type
+class NotificationFields:
+    """The notifications domain's fields of Notification (graph.Notification)."""
+
     id: strawberry.ID = strawberry.field(description="The notification's id.")
     kind: NotificationKind = strawberry.field(description="What it tells.")
     title: str = strawberry.field(description="A short headline.")
@@ -52,7 +68,7 @@ class Notification:
     session_id: strawberry.Private[int | None]
 
     @classmethod
-    def of(cls, row: NotificationRow) -> Notification:
+    def of(cls, row: NotificationRow) -> Self:
         return cls(
             id=strawberry.ID(str(row.id)),
             kind=NotificationKind(row.kind),
@@ -63,17 +79,16 @@ class Notification:
             session_id=row.session_id,
         )
 
-    @strawberry.field(description="The session it is about, if any (and still visible).")
-    async def session(self, info: Info) -> Session | None:
-        if self.session_id is None:
-            return None
-        row = await info.context.loaders(load_sessions).load(self.session_id)
-        return session_of(info, row) if row else None
+
+def notification_node(row: NotificationRow) -> Notification:
+    """The Notification node of an inbox row."""
+    node: type[Notification] = composed("Notification")
+    return node.of(row)
 
 
 @strawberry.type(description="A page of the viewer's notifications, newest first.")
 class NotificationConnection:
-    edges: list[Edge[Notification]] = strawberry.field(
+    edges: list[Edge[NotificationNode]] = strawberry.field(
         description="The notifications of this page, newest first."
     )
     page_info: PageInfo = strawberry.field(description="Whether and where the list goes on.")
@@ -86,7 +101,7 @@ class NotificationConnection:
 
     @classmethod
     def of(cls, inbox: service.Inbox) -> NotificationConnection:
-        page = Connection.of(inbox.page, Notification.of)
+        page = Connection.of(inbox.page, notification_node)
         return cls(
             edges=page.edges,
             page_info=page.page_info,
@@ -97,13 +112,13 @@ class NotificationConnection:
 
 async def _follow(
     info: Info, viewer: Viewer, after_id: int | None
-) -> AsyncGenerator[Notification, None]:
+) -> AsyncGenerator[NotificationNode, None]:
     context = info.context
     source = await service.notification_feed(context.db, viewer, after_id)
 
     def deliver(row: NotificationRow) -> Notification:
         context.fresh_loaders()  # the connection lives long: its session field loads afresh
-        return Notification.of(row)
+        return notification_node(row)
 
     follow = feed.follow(context.db, context.resources.realtime, source, after_id, deliver)
     async with aclosing(follow) as notifications:
@@ -164,6 +179,6 @@ class Subscription:
             strawberry.ID | None,
             strawberry.argument(description="The id of the last notification the viewer saw."),
         ] = None,
-    ) -> AsyncGenerator[Notification, None]:
+    ) -> AsyncGenerator[NotificationNode, None]:
         viewer = require_viewer(info.context.viewer)
         return _follow(info, viewer, parse_optional_id(after_id, "notification"))

@@ -38,7 +38,7 @@ async def outbox_counts(db: Database) -> OutboxCounts:
     """How many messages wait (and of those, how many failed at least once), how many were given
     up, and for how long the oldest waiting one has waited."""
     waiting = pending()
-    async with db.session() as session:
+    async with db.read() as session:
         row = (
             await session.execute(
                 sa.select(
@@ -74,7 +74,7 @@ async def list_messages(
         query = query.where(pending()).order_by(
             col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
         )
-    async with db.session() as session:
+    async with db.read() as session:
         return list((await session.scalars(query)).all())
 
 

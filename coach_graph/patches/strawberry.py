@@ -27,22 +27,35 @@ What upstream does, and what these handlers change:
   body, execute_single, process_result, _handle_errors, create_response) and nothing else; any
   other request goes to `run` as before.
 
+- Extensions: strawberry's `SchemaExtensionsRunner.executing` builds an
+  `ExecutingContextManager` (an AsyncExitStack entered and left) for every operation, even when
+  no extension hooks `on_execute` (ours by default: CheckedDocuments hooks the operation, parsing
+  and validation). `ExtensionsRunner` answers with one shared manager that does nothing in that
+  case, and upstream's otherwise; `LeanExtensionsSchema` is a `strawberry.Schema` whose
+  `create_extensions_runner` (upstream's, step for step) builds that runner.
+
 To remove: when upstream closes rejected graphql-ws connections with 4403 and drops its finished
 connection_init task, delete the websocket handlers, their guard tests and the two
 `*_handler_class` attributes of `GraphQLApp` (graphql_app.py; shared results are then encoded per
-socket); `LeanJSONPosts` goes when upstream's `run` costs no more than it.
+socket); `LeanJSONPosts` goes when upstream's `run` costs no more than it; `ExtensionsRunner` when
+upstream skips an execution phase no extension hooks.
 """
 
 from __future__ import annotations
 
 import asyncio
+from types import TracebackType
 
+import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import ExecutingContextManager
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseView
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -53,6 +66,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
+from strawberry.types import ExecutionContext
 
 from coach_graph.context import Context
 from coach_graph.patches.graphql_core_events import shared_json
@@ -207,3 +221,48 @@ def _operation(data: object) -> GraphQLRequestData:
         extensions=extensions,
         protocol="http",
     )
+
+
+def hooks_execution(extension: SchemaExtension) -> bool:
+    """Whether the extension hooks the execution phase (upstream's `get_hook` test)."""
+    return type(extension).on_execute is not SchemaExtension.on_execute
+
+
+class NoExecutionHooks(ExecutingContextManager):
+    """The execution phase when no extension hooks it: nothing to set up (strawberry would
+    build an exit stack per operation for no hook at all)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+NO_EXECUTION_HOOKS = NoExecutionHooks()
+
+
+class ExtensionsRunner(SchemaExtensionsRunner):
+    """strawberry's runner, without per-operation set-up for an execution phase nobody hooks."""
+
+    def executing(self) -> ExecutingContextManager:
+        if any(hooks_execution(extension) for extension in self.extensions):
+            return super().executing()
+        return NO_EXECUTION_HOOKS
+
+
+class LeanExtensionsSchema(strawberry.Schema):
+    """A schema whose operations run their extensions through `ExtensionsRunner`."""
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return ExtensionsRunner(execution_context=execution_context, extensions=extensions)

@@ -14,7 +14,7 @@ from coach_graph import clock
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.clients.access import linked_clients
 from coach_graph.db import Database
-from coach_graph.errors import NotFound
+from coach_graph.errors import require_row
 from coach_graph.sessions.models import CoachingSession
 from coach_graph.sessions.status import LIVE
 
@@ -46,7 +46,7 @@ async def find_session(
     db: Database, viewer: Viewer | None, session_id: int
 ) -> CoachingSession | None:
     viewer = require_viewer(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         result: CoachingSession | None = await session.scalar(
             sa.select(CoachingSession).where(
                 col(CoachingSession.id) == session_id, viewer_scope(viewer)
@@ -57,14 +57,12 @@ async def find_session(
 
 async def own_session(session: AsyncSession, coach: Viewer, session_id: int) -> CoachingSession:
     """The coach's session, row-locked for the transaction where the engine supports it."""
-    found = await session.scalar(
+    mine = (
         sa.select(CoachingSession)
         .where(col(CoachingSession.id) == session_id, coach_scope(coach.id))
         .with_for_update()
     )
-    if found is None:
-        raise NotFound.of("session", session_id)
-    return found
+    return await require_row(session, mine, "session", session_id)
 
 
 def can_see_private_notes(viewer: Viewer | None, s: CoachingSession) -> bool:

@@ -148,7 +148,7 @@ async def analytics(
     retention_q = sa.select(
         sa.func.count(before.c.client_id), sa.func.count(now_.c.client_id)
     ).select_from(before.outerjoin(now_, now_.c.client_id == before.c.client_id))
-    async with db.session() as session:
+    async with db.read() as session:
         revenue_rows = (await session.execute(revenue_q)).all()
         average = await session.scalar(rating_q)
         retention_row = (await session.execute(retention_q)).one()

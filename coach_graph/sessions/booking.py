@@ -12,8 +12,7 @@ from sqlmodel import col
 from coach_graph import text
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import Viewer, require_client
-from coach_graph.clients.access import linked
-from coach_graph.clients.models import CoachClient, ConsentStatus
+from coach_graph.clients.service import link_client
 from coach_graph.db import Database
 from coach_graph.errors import Conflict, NotFound
 from coach_graph.notifications.service import local_time_of, notify
@@ -29,7 +28,7 @@ MAX_PENDING_SELF_BOOKED = 3
 async def coach_profile(db: Database, coach_id: int) -> User | None:
     """The coach whose booking page this is, for anyone; None for any id that is not a
     coach's. The page shows only their name, time zone and bookable services."""
-    async with db.session() as session:
+    async with db.read() as session:
         coach: User | None = await session.scalar(
             sa.select(User).where(col(User.id) == coach_id, col(User.role) == Role.COACH)
         )
@@ -90,10 +89,7 @@ async def book_my_session(
             self_booked=True,
             by_client=True,
         )
-        if await session.scalar(linked(coach_id, client.id)) is None:
-            session.add(
-                CoachClient(coach_id=coach_id, client_id=client.id, consent=ConsentStatus.PENDING)
-            )
+        await link_client(session, coach_id, client.id)
         who = client.name or client.email
         await notify(
             session,

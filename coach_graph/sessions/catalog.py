@@ -13,7 +13,7 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.auth import Viewer, require_coach
 from coach_graph.db import Database
-from coach_graph.errors import BadUserInput, NotFound
+from coach_graph.errors import BadUserInput, require_row
 from coach_graph.sessions.availability import (
     MAX_SLOT_PERIOD,
     Window,
@@ -46,20 +46,16 @@ def _validate_service(name: str, duration_minutes: int, price_minor: int, curren
 
 async def coach_service(session: AsyncSession, coach_id: int, service_id: int) -> CoachingService:
     """One of the coach's services, else NOT_FOUND (in the caller's transaction)."""
-    service = await session.scalar(
-        sa.select(CoachingService).where(
-            col(CoachingService.id) == service_id, col(CoachingService.coach_id) == coach_id
-        )
+    mine = sa.select(CoachingService).where(
+        col(CoachingService.id) == service_id, col(CoachingService.coach_id) == coach_id
     )
-    if service is None:
-        raise NotFound.of("service", service_id)
-    return service
+    return await require_row(session, mine, "service", service_id)
 
 
 async def list_services(db: Database, viewer: Viewer | None) -> list[CoachingService]:
     """The coach's services, archived ones included (they say so)."""
     coach = require_coach(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(CoachingService)
             .where(col(CoachingService.coach_id) == coach.id)
@@ -71,7 +67,7 @@ async def list_services(db: Database, viewer: Viewer | None) -> list[CoachingSer
 async def load_bookable_services(db: Database, coach_ids: list[int]) -> list[list[CoachingService]]:
     """DataLoader batch: each coach's bookable services (archived ones left out), shortest
     first, in one statement for every coach asked."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(CoachingService)
             .where(
@@ -93,13 +89,11 @@ async def bookable_service(db: Database, viewer: Viewer | None, service_id: int)
     takes_bookings: sa.ColumnElement[bool] = col(CoachingService.archived_at).is_(None)
     if viewer is not None and viewer.is_coach:
         takes_bookings = sa.or_(takes_bookings, col(CoachingService.coach_id) == viewer.id)
-    async with db.session() as session:
-        service = await session.scalar(
-            sa.select(CoachingService).where(col(CoachingService.id) == service_id, takes_bookings)
-        )
-    if service is None:
-        raise NotFound.of("service", service_id)
-    return service
+    bookable = sa.select(CoachingService).where(
+        col(CoachingService.id) == service_id, takes_bookings
+    )
+    async with db.read() as session:
+        return await require_row(session, bookable, "service", service_id)
 
 
 async def create_service(
@@ -150,7 +144,7 @@ async def archive_service(db: Database, viewer: Viewer | None, service_id: int) 
 
 async def list_calendars(db: Database, viewer: Viewer | None) -> list[Calendar]:
     coach = require_coach(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(Calendar).where(col(Calendar.coach_id) == coach.id).order_by(col(Calendar.id))
         )
@@ -169,7 +163,7 @@ async def create_calendar(db: Database, viewer: Viewer | None, name: str) -> Cal
 
 
 async def coach_windows(db: Database, coach_id: int) -> list[Window]:
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(AvailabilityWindow).where(col(AvailabilityWindow.coach_id) == coach_id)
         )
@@ -221,7 +215,7 @@ async def available_slots(
     if end <= start:
         return []
     duration = timedelta(minutes=service.duration_minutes)
-    async with db.session() as session:
+    async with db.read() as session:
         schedule = await load_schedule(session, service.coach_id, start, end)
     by_client = viewer is None or viewer.id != service.coach_id
     return [

@@ -14,9 +14,9 @@ from sqlmodel import col
 
 from coach_graph import clock, events, text
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.access import schedulable_client
+from coach_graph.clients.access import lock_scheduled_link
 from coach_graph.db import Database
-from coach_graph.errors import BadUserInput, Conflict, NotFound
+from coach_graph.errors import BadUserInput, Conflict, NotFound, require_row
 from coach_graph.notifications.service import local_time_of, notify
 from coach_graph.outbox.models import MessageKind
 from coach_graph.sessions.access import find_session, own_session
@@ -148,8 +148,8 @@ async def book_session(
         raise BadUserInput("A new session is PENDING or CONFIRMED.")
     _check_text(customer_notes, "customerNotes")
     _check_text(private_notes, "privateNotes")
-    await schedulable_client(db, coach, client_id)
     async with db.transaction() as session:
+        await lock_scheduled_link(session, coach.id, client_id)
         service = await coach_service(session, coach.id, service_id)
         if calendar_id is not None:
             calendar = await session.scalar(
@@ -369,13 +369,10 @@ async def rate_session(
     if not 1 <= rating <= 5:
         raise BadUserInput(f"A rating is a whole number from 1 to 5; got {rating}.")
     async with db.transaction() as session:
-        s = await session.scalar(
-            sa.select(CoachingSession).where(
-                col(CoachingSession.id) == session_id, col(CoachingSession.client_id) == client.id
-            )
+        theirs = sa.select(CoachingSession).where(
+            col(CoachingSession.id) == session_id, col(CoachingSession.client_id) == client.id
         )
-        if s is None:
-            raise NotFound.of("session", session_id)
+        s = await require_row(session, theirs, "session", session_id)
         if s.status != SessionStatus.COMPLETED:
             raise Conflict(f"Only a COMPLETED session can be rated; this one is {s.status}.")
         s.rating = rating

@@ -103,7 +103,7 @@ async def _ensure_setup(db: Database, settings: Settings, coach_id: int) -> list
             session.add(Calendar(coach_id=coach_id, name=MAIN_CALENDAR))
         if await session.get(CoachSchedule, coach_id) is None:
             session.add(CoachSchedule(coach_id=coach_id))
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(CoachingService)
             .where(
@@ -151,7 +151,7 @@ async def seed_sessions(
         return
     now = clock.now()
     services = await _ensure_setup(db, settings, coach_id)
-    async with db.session() as session:
+    async with db.read() as session:
         tz_name = await session.scalar(
             sa.select(col(User.time_zone)).where(col(User.id) == coach_id)
         )

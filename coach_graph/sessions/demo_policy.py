@@ -35,7 +35,7 @@ async def seed_cancellation_policy(
 
 
 async def _longest_service(db: Database, coach_id: int) -> int | None:
-    async with db.session() as session:
+    async with db.read() as session:
         return await session.scalar(
             sa.select(col(CoachingService.id))
             .where(

@@ -37,7 +37,7 @@ PHONED_IN = ("prospect4@demo.example", "Jonas Weber", "Europe/Berlin", "Referred
 
 async def _intro_call(db: Database, coach_id: int) -> tuple[CoachingService, str] | None:
     """The coach's free intro call and the demo password hash prospects share."""
-    async with db.session() as session:
+    async with db.read() as session:
         password_hash = await session.scalar(
             sa.select(col(User.password_hash)).where(col(User.id) == coach_id)
         )

@@ -30,7 +30,7 @@ HOLIDAY_NOTE = "Holiday"
 
 
 async def _service(db: Database, coach_id: int, minutes: int) -> int | None:
-    async with db.session() as session:
+    async with db.read() as session:
         return await session.scalar(
             sa.select(col(CoachingService.id)).where(
                 col(CoachingService.coach_id) == coach_id,
@@ -101,7 +101,7 @@ async def seed_scheduling(db: Database, settings: Settings, practice: DemoPracti
 
 
 async def _booked_inside(db: Database, coach_id: int, start: datetime, end: datetime) -> bool:
-    async with db.session() as session:
+    async with db.read() as session:
         found = await session.scalar(
             sa.select(col(CoachingSession.id))
             .where(

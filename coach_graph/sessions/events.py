@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from coach_graph.sessions.models import RescheduleRequestStatus
+
 
 @dataclass(frozen=True)
 class SessionBooked:
@@ -52,3 +54,23 @@ class SessionStatusChanged:
     client_id: int | None
     previous_status: str
     status: str
+
+
+@dataclass(frozen=True)
+class RescheduleRequestChanged:
+    """A client's reschedule request was made (PENDING, or APPROVED at once) or left PENDING
+    (approved, rejected, expired)."""
+
+    request_id: int
+    session_id: int
+    coach_id: int
+    client_id: int | None
+    status: str
+    original_starts_at: datetime
+    proposed_starts_at: datetime
+    expires_at: datetime
+
+    @property
+    def pending(self) -> bool:
+        """The request waits for the coach's answer."""
+        return self.status == RescheduleRequestStatus.PENDING

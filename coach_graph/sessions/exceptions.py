@@ -136,7 +136,7 @@ async def list_exceptions(
         raise BadUserInput("`to` must come after `from`.")
     if end - start > MAX_SPAN:
         raise BadUserInput(f"Ask for at most {MAX_SPAN.days} days at a time.")
-    async with db.session() as session:
+    async with db.read() as session:
         rows = (
             await session.scalars(
                 sa.select(AvailabilityException)

@@ -125,11 +125,11 @@ async def list_sessions(
     page_query = keyset(sort).select(
         sa.select(CoachingSession).where(*conds), after, size, cursors=db.cursors
     )
-    async with db.session() as session:
+    async with db.read() as session:
         rows = list((await session.scalars(page_query)).all())
 
     async def count() -> int:
-        async with db.session() as session:
+        async with db.read() as session:
             total = await session.scalar(
                 sa.select(sa.func.count()).select_from(CoachingSession).where(*conds)
             )

@@ -59,7 +59,7 @@ async def load_series(db: Database, ids: list[int]) -> list[SessionSeries | None
 
 async def load_series_sessions(db: Database, ids: list[int]) -> list[list[CoachingSession]]:
     """Each series' sessions, oldest first, cancelled ones too (scope them before showing)."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(CoachingSession)
             .where(col(CoachingSession.series_id).in_(ids))
@@ -74,7 +74,7 @@ async def load_series_sessions(db: Database, ids: list[int]) -> list[list[Coachi
 
 async def load_series_skips(db: Database, ids: list[int]) -> list[list[datetime]]:
     """Each series' skipped starts, earliest first."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(
             sa.select(col(SeriesSkip.series_id), col(SeriesSkip.starts_at))
             .where(col(SeriesSkip.series_id).in_(ids))

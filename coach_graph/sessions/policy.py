@@ -43,7 +43,7 @@ async def policy_of(session: AsyncSession, coach_id: int) -> Policy:
 
 async def get_policy(db: Database, viewer: Viewer | None) -> Policy:
     coach = require_coach(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         return await policy_of(session, coach.id)
 
 

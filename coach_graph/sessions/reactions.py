@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock, events
-from coach_graph.accounts.models import User
+from coach_graph.accounts.events import UserAdded
+from coach_graph.accounts.models import Role, User
 from coach_graph.clients.events import ClientRemoved
 from coach_graph.notifications.service import notify
 from coach_graph.outbox.models import MessageKind, OutboxMessage
@@ -20,7 +21,16 @@ from coach_graph.sessions.models import (
     RescheduleRequestStatus,
     SessionStatus,
 )
+from coach_graph.sessions.setup import setup_new_coach
 from coach_graph.sessions.status import LIVE
+
+
+async def user_added(session: AsyncSession, event: UserAdded) -> None:
+    """A new coach starts with the default services, calendar and weekly hours."""
+    if event.role == Role.COACH.value:
+        coach = await session.get(User, event.user_id)
+        assert coach is not None  # added in this transaction
+        await setup_new_coach(session, coach, event.settings)
 
 
 async def client_removed(session: AsyncSession, event: ClientRemoved) -> None:

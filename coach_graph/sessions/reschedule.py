@@ -10,15 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from coach_graph import clock, events, text
-from coach_graph.alerts.models import Alert, AlertCategory, AlertSeverity
-from coach_graph.alerts.store import raise_alert, resolve_for_subject
 from coach_graph.auth import Viewer, require_client, require_coach, require_viewer
 from coach_graph.db import Database, publish_after_commit
 from coach_graph.errors import BadUserInput, Conflict, NotFound
-from coach_graph.notifications.service import local_time_of, notify
+from coach_graph.notifications.service import notify
 from coach_graph.outbox.models import MessageKind
 from coach_graph.sessions.access import coach_scope
-from coach_graph.sessions.events import SessionRescheduled
+from coach_graph.sessions.events import RescheduleRequestChanged, SessionRescheduled
 from coach_graph.sessions.models import (
     CoachingSession,
     RescheduleRequest,
@@ -48,11 +46,24 @@ def _event(request: RescheduleRequest) -> dict[str, object]:
 
 
 async def request_changed(session: AsyncSession, request: RescheduleRequest) -> None:
-    """A request changed: tell subscribers once the transaction of `session` commits, and when it
-    is no longer PENDING (answered, expired) resolve its alert in the same transaction."""
+    """A request was made or changed: tell subscribers once the transaction of `session`
+    commits, and the domains that react (alerts: a PENDING request raises the coach's alert, an
+    answered or expired one resolves it) in the same transaction."""
     publish_after_commit(session, CHANNEL, _event(request))
-    if request.status != RescheduleRequestStatus.PENDING and request.id is not None:
-        await resolve_for_subject(session, AlertCategory.RESCHEDULE_REQUEST, request.id)
+    assert request.id is not None
+    events.record(
+        session,
+        RescheduleRequestChanged(
+            request.id,
+            request.session_id,
+            request.coach_id,
+            request.client_id,
+            request.status,
+            request.original_starts_at,
+            request.proposed_starts_at,
+            request.expires_at,
+        ),
+    )
 
 
 async def close_pending_request(
@@ -71,34 +82,6 @@ async def close_pending_request(
         request.response_reason = reason
         await request_changed(session, request)
     return request
-
-
-async def _raise_pending_request_alert(
-    session: AsyncSession, request: RescheduleRequest, client: Viewer
-) -> Alert | None:
-    """A PENDING request needs the coach's answer: a RESCHEDULE_REQUEST alert, stored in the
-    request's transaction (one per request)."""
-    assert request.id is not None
-
-    async def when(moment: datetime) -> str:
-        return await local_time_of(session, request.coach_id, moment)
-
-    return await raise_alert(
-        session,
-        coach_id=request.coach_id,
-        client_id=client.id,
-        category=AlertCategory.RESCHEDULE_REQUEST,
-        cause=f"reschedule-request:{request.id}",
-        title="Reschedule request",
-        message=(
-            f"{client.name or client.email} asks to move the session of "
-            f"{await when(request.original_starts_at)} to "
-            f"{await when(request.proposed_starts_at)}; answer before "
-            f"{await when(request.expires_at)}."
-        ),
-        severity=AlertSeverity.WARNING,
-        subject_id=request.id,
-    )
 
 
 def _reason(reason: str | None) -> str | None:
@@ -185,9 +168,6 @@ async def request_reschedule(
                 },
                 session_id=s.id,
             )
-            if request.status == RescheduleRequestStatus.PENDING:
-                # The coach's alert feed hears of it too (raise_alert publishes after commit).
-                await _raise_pending_request_alert(session, request, client)
     except sa.exc.IntegrityError:  # a concurrent request won the one-pending index
         raise Conflict("This session has a pending reschedule request already.") from None
     return request
@@ -281,7 +261,7 @@ async def list_requests(
     if status is not None:
         query = query.where(col(RescheduleRequest.status) == status.value)
     query = query.order_by(col(RescheduleRequest.requested_at).desc(), col(RescheduleRequest.id))
-    async with db.session() as session:
+    async with db.read() as session:
         return list((await session.scalars(query.limit(500))).all())
 
 
@@ -296,7 +276,7 @@ async def request_for_event(
     )
     if viewer.is_client:
         query = query.where(col(RescheduleRequest.status) != RescheduleRequestStatus.PENDING)
-    async with db.session() as session:
+    async with db.read() as session:
         result: RescheduleRequest | None = await session.scalar(query)
         return result
 
@@ -325,7 +305,7 @@ async def load_pending_requests(
     db: Database, session_ids: list[int]
 ) -> list[RescheduleRequest | None]:
     """Each session's pending request (DataLoader batch)."""
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(RescheduleRequest).where(
                 col(RescheduleRequest.session_id).in_(session_ids),

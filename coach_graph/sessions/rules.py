@@ -43,7 +43,7 @@ async def get_rules(db: Database, viewer: Viewer | None, coach_id: int | None) -
     client sees how far ahead they may book); an id that is not a coach's is NOT_FOUND."""
     if coach_id is None:
         coach_id = require_coach(viewer).id
-    async with db.session() as session:
+    async with db.read() as session:
         is_coach = await session.scalar(
             sa.select(col(User.id)).where(col(User.id) == coach_id, col(User.role) == Role.COACH)
         )

@@ -42,7 +42,7 @@ async def list_surveys(db: Database, viewer: Viewer | None) -> list[Survey]:
     """Every survey, by name, case- and accent-insensitively (its folded sort key), then id
     (coaches and clients alike may read them)."""
     require_viewer(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(Survey).order_by(col(Survey.sort_key), col(Survey.id))
         )

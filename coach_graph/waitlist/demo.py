@@ -24,7 +24,7 @@ async def seed_waitlist(db: Database, settings: Settings, practice: DemoPractice
     tomorrow for 7 days."""
     coach_id = practice.demo_coach_id
     client = next((c for c in practice.clients_of(coach_id) if c.email == WAITING_CLIENT), None)
-    async with db.session() as session:
+    async with db.read() as session:
         service_id = await session.scalar(
             sa.select(col(CoachingService.id))
             .where(

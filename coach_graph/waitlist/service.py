@@ -140,7 +140,7 @@ async def waitlist(db: Database, viewer: Viewer | None) -> list[Waiting]:
         if viewer.is_coach
         else col(WaitlistEntry.client_id) == viewer.id
     )
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.execute(
             sa.select(WaitlistEntry, User)
             .join(User, col(User.id) == col(WaitlistEntry.client_id))

@@ -13,7 +13,7 @@ from coach_graph.loaders import then
 from coach_graph.sessions.loaders import load_services
 from coach_graph.sessions.models import CoachingService
 from coach_graph.sessions.types.catalog import Service
-from coach_graph.sessions.types.coach import Coach, coach_of
+from coach_graph.sessions.types.coach import CoachNode, coach_of
 from coach_graph.waitlist import service
 
 
@@ -44,8 +44,10 @@ class WaitlistEntry:
             service_id=entry.service_id,
         )
 
-    @strawberry.field(description="The coach whose time the client waits for.", graphql_type=Coach)
-    def coach(self, info: Info) -> Coach | Awaitable[Coach]:
+    @strawberry.field(
+        description="The coach whose time the client waits for.", graphql_type=CoachNode
+    )
+    def coach(self, info: Info) -> CoachNode | Awaitable[CoachNode]:
         return coach_of(info, self.coach_id)
 
     @strawberry.field(description="The service the client wants to book.", graphql_type=Service)

@@ -175,7 +175,7 @@ async def delete_webhook(db: Database, viewer: Viewer | None, webhook_id: int) -
 async def webhooks(db: Database, viewer: Viewer | None) -> list[WebhookEndpoint]:
     """The coach's endpoints, oldest first."""
     coach = require_coach(viewer)
-    async with db.session() as session:
+    async with db.read() as session:
         rows = await session.scalars(
             sa.select(WebhookEndpoint)
             .where(col(WebhookEndpoint.coach_id) == coach.id)
@@ -196,7 +196,7 @@ async def deliveries(
     coach = require_coach(viewer)
     size = page_size(first, 20)
     ours = col(WebhookDelivery.endpoint_id) == webhook_id
-    async with db.session() as session:
+    async with db.read() as session:
         owner = await session.scalar(
             sa.select(col(WebhookEndpoint.coach_id)).where(col(WebhookEndpoint.id) == webhook_id)
         )
@@ -208,7 +208,7 @@ async def deliveries(
         rows = list((await session.scalars(query)).all())
 
     async def count() -> int:
-        async with db.session() as session:
+        async with db.read() as session:
             return int(await session.scalar(sa.select(sa.func.count()).where(ours)) or 0)
 
     return Keyset.page(rows, size, key=lambda d: (d.created_at, d.id), count=count, cursors=cursors)

@@ -85,7 +85,7 @@ async def client_history(
     client = await schedulable_client(db, viewer, client_id)
     with_private_notes = include_private_notes and viewer.is_coach
     coach = aliased(User)
-    async with db.session() as session:
+    async with db.read() as session:
         result = await session.execute(
             sa.select(
                 CoachingSession,

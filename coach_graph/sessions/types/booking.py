@@ -10,7 +10,7 @@ import strawberry
 
 from coach_graph.gql import Info, parse_id
 from coach_graph.sessions import booking
-from coach_graph.sessions.types.coach import Coach
+from coach_graph.sessions.types.coach import CoachNode, coach_node
 from coach_graph.sessions.types.session import Session, session_of
 
 
@@ -24,9 +24,9 @@ class BookingQuery:
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The coach's id.")],
-    ) -> Coach | None:
+    ) -> CoachNode | None:
         coach = await booking.coach_profile(info.context.db, parse_id(id, "coach"))
-        return Coach.of(coach) if coach else None
+        return coach_node(coach) if coach else None
 
 
 @strawberry.type

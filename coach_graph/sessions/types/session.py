@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -14,6 +13,7 @@ from coach_graph.auditing import AuditAction
 from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
 from coach_graph.clients.access import ClientView, load_consents, shares_data
+from coach_graph.clients.types import ClientNode, client_node
 from coach_graph.gql import Connection, Info, enum, requested_node_fields
 from coach_graph.loaders import then
 from coach_graph.sessions import access, history, reschedule
@@ -36,11 +36,8 @@ from coach_graph.sessions.models import (
 )
 from coach_graph.sessions.models import RescheduleRequest as RequestRow
 from coach_graph.sessions.types.catalog import Calendar, Money, Service, service_of
-from coach_graph.sessions.types.coach import Coach, coach_of
+from coach_graph.sessions.types.coach import CoachNode, coach_of
 from coach_graph.sessions.types.filters import SessionFilter
-
-if TYPE_CHECKING:
-    from coach_graph.clients.types import Client
 
 enum(
     RescheduleRequestStatus,
@@ -137,11 +134,7 @@ class Session:
         description="The client's shared data: null once the client was deleted, and for a "
         "coach while the client's consent is not GRANTED (the session itself stays visible)."
     )
-    async def client(
-        self, info: Info
-    ) -> Annotated[Client, strawberry.lazy("coach_graph.clients.types")] | None:
-        from coach_graph.clients.types import Client
-
+    async def client(self, info: Info) -> ClientNode | None:
         client_id = self.row.client_id
         if client_id is None:
             return None
@@ -154,7 +147,7 @@ class Session:
         if user is None:
             return None
         coach_id = self.viewer.id if self.viewer.is_coach else None
-        return Client.of(ClientView(user, coach_id, self.viewer.time_zone))
+        return client_node(ClientView(user, coach_id, self.viewer.time_zone))
 
     # The next five answer synchronously when a history page primed their loaders.
     @strawberry.field(
@@ -177,8 +170,8 @@ class Session:
         user = info.context.loaders.now_or_later(load_users, self.row.client_id)
         return then(user, lambda u: u.email if u else None)
 
-    @strawberry.field(description="The coach whose session it is.", graphql_type=Coach)
-    def coach(self, info: Info) -> Coach | Awaitable[Coach]:
+    @strawberry.field(description="The coach whose session it is.", graphql_type=CoachNode)
+    def coach(self, info: Info) -> CoachNode | Awaitable[CoachNode]:
         return coach_of(info, self.row.coach_id)
 
     @strawberry.field(description="The service booked.", graphql_type=Service)

@@ -114,7 +114,7 @@ class WebhookSender:
         if time.monotonic() - self._secrets_read_at > SECRETS_FRESH_SECONDS:
             async with self._secrets_lock:
                 if time.monotonic() - self._secrets_read_at > SECRETS_FRESH_SECONDS:
-                    async with self.db.session() as session:
+                    async with self.db.read() as session:
                         rows = await session.execute(
                             sa.select(col(WebhookEndpoint.id), col(WebhookEndpoint.secret)).where(
                                 col(WebhookEndpoint.id).in_(list(self._secrets)),
@@ -235,7 +235,7 @@ async def _claim(
 
 async def pending_count(db: Database) -> int:
     """Deliveries not delivered yet and still tried."""
-    async with db.session() as session:
+    async with db.read() as session:
         count = await session.scalar(
             sa.select(sa.func.count()).where(
                 col(WebhookDelivery.status) == DeliveryStatus.PENDING.value

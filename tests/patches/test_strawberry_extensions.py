@@ -1,0 +1,123 @@
+"""Guard for the extensions runner of coach_graph/patches/strawberry.py (`ExtensionsRunner`,
+`LeanExtensionsSchema`): the installed strawberry is the version it was written for, the
+upstream code it mirrors or stands in for is unchanged, and it behaves as upstream's runner: an
+extension hooking the execution phase still runs around it, and with none the operation answers
+the same."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Iterator
+
+import pytest
+import strawberry
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import ExecutingContextManager, ExtensionContextManagerBase
+from strawberry.extensions.runner import SchemaExtensionsRunner
+
+from coach_graph.patches.strawberry import (
+    NO_EXECUTION_HOOKS,
+    WRITTEN_FOR,
+    ExtensionsRunner,
+    LeanExtensionsSchema,
+)
+from tests.patches.pins import assert_written_for
+
+# sha256 of upstream's source in strawberry-graphql 0.341.2: what the runner replaces
+# (`executing`), what its no-op manager stands in for (the manager, its base's set-up, hook
+# lookup, enter and exit) and the schema method LeanExtensionsSchema copies.
+UPSTREAM = {
+    "SchemaExtensionsRunner.executing": (
+        SchemaExtensionsRunner.executing,
+        "5aaed1634162e82244d4e104fab2c46e3dee568d38b7beeeaf709035bb961e5d",
+    ),
+    "ExecutingContextManager": (
+        ExecutingContextManager,
+        "935dbdacf863d32f4e3a0299379b487c4bef97b8dcdd29b732a2c2362f3d7ed8",
+    ),
+    "ExtensionContextManagerBase.__init__": (
+        ExtensionContextManagerBase.__init__,
+        "00f00d1e57c37cb8bf3488e197deeb915a54eee1e68c96639bdec8306e04dfba",
+    ),
+    "ExtensionContextManagerBase.get_hook": (
+        ExtensionContextManagerBase.get_hook,
+        "2f0897ead1abdc4ac53455015e6e6fd051a0dd45accc20a64fb2c250de04a975",
+    ),
+    "ExtensionContextManagerBase.__aenter__": (
+        ExtensionContextManagerBase.__aenter__,
+        "c7058e93f7f81f943aae8d8854b33c25c61880f22c1297ef8324232000a3b8ea",
+    ),
+    "ExtensionContextManagerBase.__aexit__": (
+        ExtensionContextManagerBase.__aexit__,
+        "cdd9e64136a6c76a5af4a1002c27fffc0c9d6e6e2e28b0ff0870361833a744b3",
+    ),
+    "Schema.create_extensions_runner": (
+        strawberry.Schema.create_extensions_runner,
+        "ee54557db9341b39acaf9896ccadac1ba89008861adefe735d6bb27f49fd05cb",
+    ),
+}
+
+
+def test_the_installed_strawberry_is_the_version_the_runner_was_written_for() -> None:
+    assert_written_for(WRITTEN_FOR)
+
+
+@pytest.mark.parametrize("name", sorted(UPSTREAM))
+def test_the_upstream_code_the_runner_mirrors_is_unchanged(name: str) -> None:
+    code, digest = UPSTREAM[name]
+    source = inspect.getsource(code)
+    assert hashlib.sha256(source.encode()).hexdigest() == digest, (
+        f"strawberry changed {name}: re-read ExtensionsRunner / LeanExtensionsSchema against it"
+    )
+
+
+def test_upstream_still_sets_up_an_execution_phase_nobody_hooks() -> None:
+    """While upstream builds a manager per operation whatever the hooks, the runner pays."""
+    manager = SchemaExtensionsRunner(execution_context=None, extensions=[]).executing()  # type: ignore[arg-type]
+    assert type(manager) is ExecutingContextManager
+    assert inspect.signature(ExtensionsRunner.executing) == inspect.signature(
+        SchemaExtensionsRunner.executing
+    )
+
+
+@strawberry.type
+class _Query:
+    @strawberry.field
+    def hello(self) -> str:
+        return "world"
+
+
+class _Watching(SchemaExtension):
+    seen: list[str] = []
+
+    def on_execute(self) -> Iterator[None]:
+        _Watching.seen.append("before")
+        yield
+        _Watching.seen.append("after")
+
+
+class _Parsing(SchemaExtension):
+    def on_parse(self) -> Iterator[None]:
+        yield
+
+
+async def test_an_extension_hooking_execution_still_runs_around_it() -> None:
+    _Watching.seen = []
+    schema = LeanExtensionsSchema(query=_Query, extensions=[_Watching])
+    result = await schema.execute("{ hello }")
+    assert result.errors is None and result.data == {"hello": "world"}
+    assert _Watching.seen == ["before", "after"]
+
+
+async def test_without_execution_hooks_the_answer_is_upstream_s() -> None:
+    lean = LeanExtensionsSchema(query=_Query, extensions=[_Parsing])
+    upstream = strawberry.Schema(query=_Query, extensions=[_Parsing])
+    for document in ("{ hello }", "{ nothing }", "{ hello hello: hello }"):
+        ours, theirs = await lean.execute(document), await upstream.execute(document)
+        assert ours.data == theirs.data
+        assert [e.formatted for e in ours.errors or []] == [
+            e.formatted for e in theirs.errors or []
+        ]
+    runner = lean.create_extensions_runner(None, [_Parsing()])  # type: ignore[arg-type]
+    assert runner.executing() is NO_EXECUTION_HOOKS
