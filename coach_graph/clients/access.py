@@ -123,6 +123,16 @@ async def lock_scheduled_link(session: AsyncSession, coach_id: int, client_id: i
     )
 
 
+async def lock_granted_link(session: AsyncSession, coach_id: int, client_id: int) -> CoachClient:
+    """Inside a write that needs the client's shared data (homework): the coach's link to them
+    with consent GRANTED, locked until the transaction ends, else NOT_FOUND (as
+    `lock_scheduled_link`: a removal or a withdrawal either came first or waits for the write)."""
+    granted = linked(coach_id, client_id).where(
+        col(CoachClient.consent) == ConsentStatus.GRANTED.value
+    )
+    return await require_row(session, granted.with_for_update(), "client", client_id)
+
+
 async def load_consents(db: Database, pairs: list[tuple[int, int]]) -> list[ConsentStatus | None]:
     """DataLoader batch: the consent of each (coach id, client id) pair, None when unlinked."""
     coaches = {coach for coach, _ in pairs}

@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from coach_graph import clock, events
 from coach_graph.auth import Viewer, require_client, require_coach
-from coach_graph.clients.access import clients_in, visible_client
+from coach_graph.clients.access import clients_in, lock_granted_link
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.homework.events import HomeworkAssigned, HomeworkCompleted
@@ -203,8 +203,8 @@ async def assign_homework(
     coach = require_coach(viewer)
     now = clock.now()
     _check_expiry(expires_at, now)
-    await visible_client(db, coach, client_id)
     async with db.transaction() as session:
+        await lock_granted_link(session, coach.id, client_id)  # a removal waits, or came first
         row = (
             await session.execute(
                 sa.select(Lesson, Module)
