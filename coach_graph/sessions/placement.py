@@ -6,6 +6,7 @@ every other session (cancelled ones aside). Every booking and move asks it (call
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +18,14 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.errors import AppError, BadUserInput, Conflict
-from coach_graph.sessions.availability import Range, Window, fits, merged, weekly_ranges
+from coach_graph.sessions.availability import (
+    Range,
+    Window,
+    candidate_starts,
+    fits,
+    merged,
+    weekly_ranges,
+)
 from coach_graph.sessions.models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -95,6 +103,16 @@ class Schedule:
                     f"{b_end.isoformat()})."
                 )
         return None
+
+    def free_starts(
+        self, start: datetime, end: datetime, duration_minutes: int, *, by_client: bool = False
+    ) -> Iterator[datetime]:
+        """The slots: starts in [start, end) on the slot grid of the open hours that the rule
+        takes for a session of that length, earliest first (`availableSlots`, the waitlist)."""
+        duration = timedelta(minutes=duration_minutes)
+        for slot in candidate_starts(self.open_ranges, start, end, duration):
+            if self.refusal(slot, duration_minutes, by_client=by_client) is None:
+                yield slot
 
     def _local(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.tz):%A %Y-%m-%d %H:%M} ({self.tz.key})"
