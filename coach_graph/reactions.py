@@ -13,7 +13,12 @@ from coach_graph.clients.events import ClientRemoved, ConsentChanged
 from coach_graph.homework import reactions as homework
 from coach_graph.journals.events import JournalEntryWritten
 from coach_graph.sessions import reactions as sessions
-from coach_graph.sessions.events import SessionBooked, SessionCancelled, SessionRescheduled
+from coach_graph.sessions.events import (
+    SessionBooked,
+    SessionCancelled,
+    SessionRescheduled,
+    TimeOffRemoved,
+)
 from coach_graph.waitlist import reactions as waitlist
 
 
@@ -29,3 +34,4 @@ def wire() -> None:
     events.subscribe(SessionBooked, waitlist.session_booked)
     events.subscribe(SessionCancelled, waitlist.session_cancelled)
     events.subscribe(SessionRescheduled, waitlist.session_rescheduled)
+    events.subscribe(TimeOffRemoved, waitlist.time_off_removed)

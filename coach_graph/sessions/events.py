@@ -1,5 +1,6 @@
 """What the sessions domain tells others (coach_graph/events.py): a session booked, moved,
-cancelled or moved along its status machine, recorded in the change's transaction. Each names
+cancelled or moved along its status machine, or time off removed, recorded in the change's
+transaction. Each names
 the session and its people by id and the times that changed, nothing private."""
 
 from __future__ import annotations
@@ -52,3 +53,12 @@ class SessionStatusChanged:
     client_id: int | None
     previous_status: str
     status: str
+
+
+@dataclass(frozen=True)
+class TimeOffRemoved:
+    """The coach removed time off: starts inside [starts_at, ends_at) may be free again."""
+
+    coach_id: int
+    starts_at: datetime
+    ends_at: datetime

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from coach_graph import clock, text
+from coach_graph import clock, events, text
 from coach_graph.auth import Viewer, require_coach
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.sessions.access import coach_scope
+from coach_graph.sessions.events import TimeOffRemoved
 from coach_graph.sessions.models import AvailabilityException, CoachingSession
 from coach_graph.sessions.setup import lock_schedule
 from coach_graph.sessions.status import LIVE
@@ -111,18 +112,22 @@ async def add_exception(
 
 
 async def remove_exception(db: Database, viewer: Viewer | None, exception_id: int) -> bool:
-    """Remove one of the coach's exceptions (sessions booked meanwhile stay)."""
+    """Remove one of the coach's exceptions (sessions booked meanwhile stay). Removed time off
+    is told to the domains that react (TimeOffRemoved: the waitlist), in the same transaction."""
     coach = require_coach(viewer)
     async with db.transaction() as session:
         await lock_schedule(session, coach.id)
-        removed = await session.execute(
-            sa.delete(AvailabilityException).where(
+        row = await session.scalar(
+            sa.select(AvailabilityException).where(
                 col(AvailabilityException.id) == exception_id,
                 col(AvailabilityException.coach_id) == coach.id,
             )
         )
-        if not removed.rowcount:  # type: ignore[attr-defined]
+        if row is None:
             raise NotFound.of("availability exception", exception_id)
+        await session.delete(row)
+        if not row.available:
+            events.record(session, TimeOffRemoved(coach.id, row.starts_at, row.ends_at))
     return True
 
 
