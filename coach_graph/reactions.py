@@ -14,6 +14,7 @@ from coach_graph.homework import reactions as homework
 from coach_graph.journals.events import JournalEntryWritten
 from coach_graph.sessions import reactions as sessions
 from coach_graph.sessions.events import (
+    ExtraHoursAdded,
     SessionBooked,
     SessionCancelled,
     SessionRescheduled,
@@ -35,3 +36,4 @@ def wire() -> None:
     events.subscribe(SessionCancelled, waitlist.session_cancelled)
     events.subscribe(SessionRescheduled, waitlist.session_rescheduled)
     events.subscribe(TimeOffRemoved, waitlist.time_off_removed)
+    events.subscribe(ExtraHoursAdded, waitlist.extra_hours_added)

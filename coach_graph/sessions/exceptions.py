@@ -17,7 +17,7 @@ from coach_graph.auth import Viewer, require_coach
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.sessions.access import coach_scope
-from coach_graph.sessions.events import TimeOffRemoved
+from coach_graph.sessions.events import ExtraHoursAdded, TimeOffRemoved
 from coach_graph.sessions.models import AvailabilityException, CoachingSession
 from coach_graph.sessions.setup import lock_schedule
 from coach_graph.sessions.status import LIVE
@@ -91,7 +91,8 @@ async def add_exception(
 ) -> ExceptionView:
     """Add time off (`available` false) or extra hours (true) to the coach's schedule, in the
     schedule's turn (a booking racing it lands before it, and is then listed, or after it, and
-    is then refused). Time off lists the sessions already booked inside it; none is moved."""
+    is then refused). Time off lists the sessions already booked inside it; none is moved.
+    Extra hours are told to the domains that react (ExtraHoursAdded: the waitlist)."""
     coach = require_coach(viewer)
     what = "Extra hours" if available else "Time off"
     _check_range(starts_at, ends_at, what)
@@ -107,6 +108,9 @@ async def add_exception(
         )
         session.add(row)
         await session.flush()
+        if available:
+            assert row.id is not None
+            events.record(session, ExtraHoursAdded(row.id, coach.id, starts_at, ends_at))
         (view,) = await _with_conflicts(session, coach.id, [row])
     return view
 

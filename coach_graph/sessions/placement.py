@@ -104,6 +104,11 @@ class Schedule:
                 )
         return None
 
+    def is_open(self, starts_at: datetime, ends_at: datetime) -> bool:
+        """Whether [starts_at, ends_at) lies inside the open hours (weekly plus extra hours;
+        time off, rules and sessions aside)."""
+        return fits(self.open_ranges, starts_at, ends_at)
+
     def free_starts(
         self, start: datetime, end: datetime, duration_minutes: int, *, by_client: bool = False
     ) -> Iterator[datetime]:
@@ -142,9 +147,15 @@ class Schedule:
 
 
 async def load_schedule(
-    session: AsyncSession, coach_id: int, start: datetime, end: datetime
+    session: AsyncSession,
+    coach_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    without_exception: int | None = None,
 ) -> Schedule:
-    """The coach's schedule for sessions starting in [start, end]."""
+    """The coach's schedule for sessions starting in [start, end] (as it was without the
+    exception `without_exception`, when given)."""
     row = await session.execute(sa.select(col(User.time_zone)).where(col(User.id) == coach_id))
     tz = clock.zone(row.scalar_one_or_none() or "UTC")
     rules = await rules_of(session, coach_id)
@@ -168,6 +179,7 @@ async def load_schedule(
                 col(AvailabilityException.coach_id) == coach_id,
                 col(AvailabilityException.ends_at) > lo,
                 col(AvailabilityException.starts_at) < hi,
+                col(AvailabilityException.id) != (without_exception or 0),
             )
         )
     ).all()

@@ -1,7 +1,7 @@
 """How the waitlist reacts to other domains' events (subscribed by coach_graph/reactions.py),
-inside the transaction of the change: a cancelled or moved session frees its time, and removed
-time off opens its range (the waiting clients are told); a booking or move into a client's
-range ends their entry; a removed client leaves the coach's waitlist."""
+inside the transaction of the change: a cancelled or moved session frees its time, removed time
+off or added extra hours open their range (the waiting clients are told); a booking or move
+into a client's range ends their entry; a removed client leaves the coach's waitlist."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach_graph.clients.events import ClientRemoved
 from coach_graph.sessions.events import (
+    ExtraHoursAdded,
     SessionBooked,
     SessionCancelled,
     SessionRescheduled,
@@ -38,6 +39,17 @@ async def session_rescheduled(session: AsyncSession, event: SessionRescheduled) 
 async def time_off_removed(session: AsyncSession, event: TimeOffRemoved) -> None:
     """Removed time off opens its range: the waiting clients are told of a slot inside it."""
     await service.time_opened(session, event.coach_id, event.starts_at, event.ends_at)
+
+
+async def extra_hours_added(session: AsyncSession, event: ExtraHoursAdded) -> None:
+    """New extra hours open time: the waiting clients are told of a slot bookable only now."""
+    await service.time_opened(
+        session,
+        event.coach_id,
+        event.starts_at,
+        event.ends_at,
+        added_exception=event.exception_id,
+    )
 
 
 async def client_removed(session: AsyncSession, event: ClientRemoved) -> None:

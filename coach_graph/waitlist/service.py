@@ -244,12 +244,18 @@ async def slot_opened(
 
 
 async def time_opened(
-    session: AsyncSession, coach_id: int, starts_at: datetime, ends_at: datetime
+    session: AsyncSession,
+    coach_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    added_exception: int | None = None,
 ) -> Sequence[int]:
-    """The coach's time in [starts_at, ends_at) opened (time off removed): every open entry
-    whose range overlaps it is told of the first slot inside both ranges where its client could
-    book its service now (the slots of `availableSlots` as a client sees them), if there is
-    one; each client once, by their oldest such entry. Returns the entries told."""
+    """The coach's time in [starts_at, ends_at) opened (time off removed, or the extra hours
+    `added_exception` added): every open entry whose range overlaps it is told of the first
+    slot inside both ranges where its client could book its service now (the slots of
+    `availableSlots` as a client sees them) and, for extra hours, could not before them; if
+    there is one. Each client once, by their oldest such entry. Returns the entries told."""
     now = clock.now()
     starts_at = max(starts_at, now)
     if ends_at <= starts_at:
@@ -263,12 +269,14 @@ async def time_opened(
     )
     if not rows:
         return []
-    schedule = await load_schedule(
-        session,
-        coach_id,
-        max(starts_at, min(entry.starts_at for entry, _ in rows)),
-        min(ends_at, max(entry.ends_at for entry, _ in rows)),
-    )
+    span_start = max(starts_at, min(entry.starts_at for entry, _ in rows))
+    span_end = min(ends_at, max(entry.ends_at for entry, _ in rows))
+    schedule = await load_schedule(session, coach_id, span_start, span_end)
+    before = None
+    if added_exception is not None:
+        before = await load_schedule(
+            session, coach_id, span_start, span_end, without_exception=added_exception
+        )
     first: dict[tuple[datetime, datetime, int], datetime | None] = {}
     offers: list[tuple[WaitlistEntry, CoachingService, datetime]] = []
     for entry, service in rows:
@@ -276,6 +284,9 @@ async def time_opened(
         key = (*span, service.duration_minutes)
         if key not in first:
             slots = schedule.free_starts(*span, service.duration_minutes, by_client=True)
+            length = timedelta(minutes=service.duration_minutes)
+            if before is not None:  # extra hours: only starts that were outside open hours
+                slots = (s for s in slots if not before.is_open(s, s + length))
             first[key] = next(slots, None)
         if (slot := first[key]) is not None:
             offers.append((entry, service, slot))

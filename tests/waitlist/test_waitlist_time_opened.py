@@ -1,7 +1,8 @@
-"""Time opened for the waitlist (SPEC.md "Sessions", Waitlist): removed time off tells every
-waiting client whose range and service fit of the first free slot inside both ranges, in their
-own zone, and no one else; a freed time is offered only where the client could book it
-themselves (minimum notice, booking window)."""
+"""Time opened for the waitlist (SPEC.md "Sessions", Waitlist): removed time off (and added
+extra hours) tells every waiting client whose range and service fit of the first free slot
+inside both ranges (for extra hours: bookable only now), in their own zone, and no one else; a
+freed time is offered only where the client could book it themselves (minimum notice, booking
+window)."""
 
 from __future__ import annotations
 
@@ -82,14 +83,35 @@ async def test_a_client_waiting_with_several_fitting_entries_is_told_once(
 async def test_removed_extra_hours_or_time_off_outside_open_hours_tell_no_one(
     scene: Scene, db: Database
 ) -> None:
-    waiting, token = await waiter(scene, "Ann")
-    await joined(scene, token, 60, at(5, 0), at(7, 0))  # Saturday and Sunday
     extra = await add(scene, at(5, 10), at(5, 14), True, "Weekend clinic")
     off = await add(scene, at(6, 9), at(6, 17), False, "Sunday")  # no hours on Sunday anyway
+    waiting, token = await waiter(scene, "Ann")
+    await joined(scene, token, 60, at(5, 0), at(7, 0))  # Saturday and Sunday
     await scene.as_coach(REMOVE, id=extra["id"])
     await scene.as_coach(REMOVE, id=off["id"])
     assert await slot_notices(scene.gql, token) == []
     assert await mailed_notices(db, waiting.id) == 0
+
+
+async def test_extra_hours_tell_of_the_first_start_bookable_only_now(
+    scene: Scene, db: Database
+) -> None:
+    saturday, token_sat = await waiter(scene, "Sam")
+    tuesday, token_tue = await waiter(scene, "Tom")
+    inside, token_inside = await waiter(scene, "Ida")
+    await joined(scene, token_sat, 60, at(5, 0), at(6, 0))
+    await joined(scene, token_tue, 30, at(1, 0), at(2, 0))
+    await joined(scene, token_inside, 30, at(3, 0), at(4, 0))  # Thursday
+    await add(scene, at(5, 10), at(5, 14), True, "Weekend clinic")
+    # Tuesday 16:00-19:00 after weekly hours to 17:00: 16:45-17:15 is the first new time.
+    await add(scene, at(1, 16), at(1, 19), True, None)
+    await add(scene, at(3, 10), at(3, 12), True, None)  # inside Thursday's hours: nothing new
+    (notice,) = await slot_notices(scene.gql, token_sat)
+    assert "Saturday 07 March 2026, 10:00 (UTC)" in notice["body"], notice["body"]
+    (notice,) = await slot_notices(scene.gql, token_tue)
+    assert "Tuesday 03 March 2026, 16:45 (UTC)" in notice["body"], notice["body"]
+    assert await slot_notices(scene.gql, token_inside) == []
+    assert [await mailed_notices(db, u.id) for u in (saturday, tuesday, inside)] == [1, 1, 0]
 
 
 async def test_a_freed_time_inside_the_minimum_notice_tells_no_one(scene: Scene) -> None:
