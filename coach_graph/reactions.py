@@ -21,11 +21,13 @@ from coach_graph.journals.events import JournalEntryWritten
 from coach_graph.messages.events import MessageSent
 from coach_graph.sessions import reactions as sessions
 from coach_graph.sessions.events import (
+    ExtraHoursAdded,
     RescheduleRequestChanged,
     SessionBooked,
     SessionCancelled,
     SessionRescheduled,
     SessionStatusChanged,
+    TimeOffRemoved,
 )
 from coach_graph.waitlist import reactions as waitlist
 from coach_graph.webhooks import reactions as webhooks
@@ -50,6 +52,8 @@ def wire() -> None:
     events.subscribe(SessionBooked, waitlist.session_booked)
     events.subscribe(SessionCancelled, waitlist.session_cancelled)
     events.subscribe(SessionRescheduled, waitlist.session_rescheduled)
+    events.subscribe(TimeOffRemoved, waitlist.time_off_removed)
+    events.subscribe(ExtraHoursAdded, waitlist.extra_hours_added)
     # Webhooks last: they tell the outside of a change once every domain has reacted to it.
     events.subscribe(SessionBooked, webhooks.session_booked)
     events.subscribe(SessionRescheduled, webhooks.session_rescheduled)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,12 +14,7 @@ from coach_graph import clock
 from coach_graph.auth import Viewer, require_coach
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, require_row
-from coach_graph.sessions.availability import (
-    MAX_SLOT_PERIOD,
-    Window,
-    candidate_starts,
-    validate_windows,
-)
+from coach_graph.sessions.availability import MAX_SLOT_PERIOD, Window, validate_windows
 from coach_graph.sessions.models import AvailabilityWindow, Calendar, CoachingService
 from coach_graph.sessions.placement import load_schedule
 from coach_graph.text import NAME, checked_text
@@ -214,12 +209,7 @@ async def available_slots(
     start = max(start, clock.now())
     if end <= start:
         return []
-    duration = timedelta(minutes=service.duration_minutes)
     async with db.read() as session:
         schedule = await load_schedule(session, service.coach_id, start, end)
     by_client = viewer is None or viewer.id != service.coach_id
-    return [
-        slot
-        for slot in candidate_starts(schedule.open_ranges, start, end, duration)
-        if schedule.refusal(slot, service.duration_minutes, by_client=by_client) is None
-    ]
+    return list(schedule.free_starts(start, end, service.duration_minutes, by_client=by_client))

@@ -1,5 +1,6 @@
 """What the sessions domain tells others (coach_graph/events.py): a session booked, moved,
-cancelled or moved along its status machine, recorded in the change's transaction. Each names
+cancelled or moved along its status machine, time off removed or extra hours added, recorded
+in the change's transaction. Each names
 the session and its people by id and the times that changed, nothing private."""
 
 from __future__ import annotations
@@ -74,3 +75,23 @@ class RescheduleRequestChanged:
     def pending(self) -> bool:
         """The request waits for the coach's answer."""
         return self.status == RescheduleRequestStatus.PENDING
+
+
+@dataclass(frozen=True)
+class TimeOffRemoved:
+    """The coach removed time off: starts inside [starts_at, ends_at) may be free again."""
+
+    coach_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class ExtraHoursAdded:
+    """The coach opened extra hours (the exception `exception_id`): starts inside [starts_at,
+    ends_at) that were outside their open hours may be booked now."""
+
+    exception_id: int
+    coach_id: int
+    starts_at: datetime
+    ends_at: datetime

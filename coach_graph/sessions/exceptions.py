@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from coach_graph import clock, text
+from coach_graph import clock, events, text
 from coach_graph.auth import Viewer, require_coach
 from coach_graph.db import Database
 from coach_graph.errors import BadUserInput, NotFound
 from coach_graph.sessions.access import coach_scope
+from coach_graph.sessions.events import ExtraHoursAdded, TimeOffRemoved
 from coach_graph.sessions.models import AvailabilityException, CoachingSession
 from coach_graph.sessions.setup import lock_schedule
 from coach_graph.sessions.status import LIVE
@@ -90,7 +91,8 @@ async def add_exception(
 ) -> ExceptionView:
     """Add time off (`available` false) or extra hours (true) to the coach's schedule, in the
     schedule's turn (a booking racing it lands before it, and is then listed, or after it, and
-    is then refused). Time off lists the sessions already booked inside it; none is moved."""
+    is then refused). Time off lists the sessions already booked inside it; none is moved.
+    Extra hours are told to the domains that react (ExtraHoursAdded: the waitlist)."""
     coach = require_coach(viewer)
     what = "Extra hours" if available else "Time off"
     _check_range(starts_at, ends_at, what)
@@ -106,23 +108,30 @@ async def add_exception(
         )
         session.add(row)
         await session.flush()
+        if available:
+            assert row.id is not None
+            events.record(session, ExtraHoursAdded(row.id, coach.id, starts_at, ends_at))
         (view,) = await _with_conflicts(session, coach.id, [row])
     return view
 
 
 async def remove_exception(db: Database, viewer: Viewer | None, exception_id: int) -> bool:
-    """Remove one of the coach's exceptions (sessions booked meanwhile stay)."""
+    """Remove one of the coach's exceptions (sessions booked meanwhile stay). Removed time off
+    is told to the domains that react (TimeOffRemoved: the waitlist), in the same transaction."""
     coach = require_coach(viewer)
     async with db.transaction() as session:
         await lock_schedule(session, coach.id)
-        removed = await session.execute(
-            sa.delete(AvailabilityException).where(
+        row = await session.scalar(
+            sa.select(AvailabilityException).where(
                 col(AvailabilityException.id) == exception_id,
                 col(AvailabilityException.coach_id) == coach.id,
             )
         )
-        if not removed.rowcount:  # type: ignore[attr-defined]
+        if row is None:
             raise NotFound.of("availability exception", exception_id)
+        await session.delete(row)
+        if not row.available:
+            events.record(session, TimeOffRemoved(coach.id, row.starts_at, row.ends_at))
     return True
 
 

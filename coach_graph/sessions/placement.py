@@ -6,6 +6,7 @@ every other session (cancelled ones aside). Every booking and move asks it (call
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +18,14 @@ from sqlmodel import col
 from coach_graph import clock
 from coach_graph.accounts.models import User
 from coach_graph.errors import AppError, BadUserInput, Conflict
-from coach_graph.sessions.availability import Range, Window, fits, merged, weekly_ranges
+from coach_graph.sessions.availability import (
+    Range,
+    Window,
+    candidate_starts,
+    fits,
+    merged,
+    weekly_ranges,
+)
 from coach_graph.sessions.models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -96,6 +104,21 @@ class Schedule:
                 )
         return None
 
+    def is_open(self, starts_at: datetime, ends_at: datetime) -> bool:
+        """Whether [starts_at, ends_at) lies inside the open hours (weekly plus extra hours;
+        time off, rules and sessions aside)."""
+        return fits(self.open_ranges, starts_at, ends_at)
+
+    def free_starts(
+        self, start: datetime, end: datetime, duration_minutes: int, *, by_client: bool = False
+    ) -> Iterator[datetime]:
+        """The slots: starts in [start, end) on the slot grid of the open hours that the rule
+        takes for a session of that length, earliest first (`availableSlots`, the waitlist)."""
+        duration = timedelta(minutes=duration_minutes)
+        for slot in candidate_starts(self.open_ranges, start, end, duration):
+            if self.refusal(slot, duration_minutes, by_client=by_client) is None:
+                yield slot
+
     def _local(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.tz):%A %Y-%m-%d %H:%M} ({self.tz.key})"
 
@@ -124,9 +147,15 @@ class Schedule:
 
 
 async def load_schedule(
-    session: AsyncSession, coach_id: int, start: datetime, end: datetime
+    session: AsyncSession,
+    coach_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    without_exception: int | None = None,
 ) -> Schedule:
-    """The coach's schedule for sessions starting in [start, end]."""
+    """The coach's schedule for sessions starting in [start, end] (as it was without the
+    exception `without_exception`, when given)."""
     row = await session.execute(sa.select(col(User.time_zone)).where(col(User.id) == coach_id))
     tz = clock.zone(row.scalar_one_or_none() or "UTC")
     rules = await rules_of(session, coach_id)
@@ -150,6 +179,7 @@ async def load_schedule(
                 col(AvailabilityException.coach_id) == coach_id,
                 col(AvailabilityException.ends_at) > lo,
                 col(AvailabilityException.starts_at) < hi,
+                col(AvailabilityException.id) != (without_exception or 0),
             )
         )
     ).all()

@@ -1,14 +1,20 @@
 """How the waitlist reacts to other domains' events (subscribed by coach_graph/reactions.py),
-inside the transaction of the change: a cancelled or moved session frees its time (the waiting
-clients are told), a booking or move into a client's range ends their entry, a removed client
-leaves the coach's waitlist."""
+inside the transaction of the change: a cancelled or moved session frees its time, removed time
+off or added extra hours open their range (the waiting clients are told); a booking or move
+into a client's range ends their entry; a removed client leaves the coach's waitlist."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach_graph.clients.events import ClientRemoved
-from coach_graph.sessions.events import SessionBooked, SessionCancelled, SessionRescheduled
+from coach_graph.sessions.events import (
+    ExtraHoursAdded,
+    SessionBooked,
+    SessionCancelled,
+    SessionRescheduled,
+    TimeOffRemoved,
+)
 from coach_graph.waitlist import service
 
 
@@ -27,6 +33,22 @@ async def session_rescheduled(session: AsyncSession, event: SessionRescheduled) 
     await service.end_entries_booked(session, event.coach_id, event.client_id, event.starts_at)
     await service.slot_opened(
         session, event.coach_id, event.previous_starts_at, freed_by=event.client_id
+    )
+
+
+async def time_off_removed(session: AsyncSession, event: TimeOffRemoved) -> None:
+    """Removed time off opens its range: the waiting clients are told of a slot inside it."""
+    await service.time_opened(session, event.coach_id, event.starts_at, event.ends_at)
+
+
+async def extra_hours_added(session: AsyncSession, event: ExtraHoursAdded) -> None:
+    """New extra hours open time: the waiting clients are told of a slot bookable only now."""
+    await service.time_opened(
+        session,
+        event.coach_id,
+        event.starts_at,
+        event.ends_at,
+        added_exception=event.exception_id,
     )
 
 

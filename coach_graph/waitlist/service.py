@@ -19,11 +19,11 @@ from coach_graph import clock
 from coach_graph.accounts.models import Role, User
 from coach_graph.auth import Viewer, require_client, require_viewer
 from coach_graph.db import Database
-from coach_graph.errors import AppError, BadUserInput, Conflict, NotFound
+from coach_graph.errors import BadUserInput, Conflict, NotFound
 from coach_graph.notifications.service import local_time_of, notify
 from coach_graph.outbox.models import MessageKind
 from coach_graph.sessions.models import CoachingService
-from coach_graph.sessions.placement import check_placement
+from coach_graph.sessions.placement import load_schedule
 from coach_graph.sessions.setup import lock_schedule
 from coach_graph.waitlist.models import WaitlistEnd, WaitlistEntry
 
@@ -188,14 +188,22 @@ async def end_entries_removed(session: AsyncSession, coach_id: int, client_id: i
     )
 
 
-async def _fits(session: AsyncSession, coach_id: int, starts_at: datetime, minutes: int) -> bool:
-    """Whether a session of `minutes` could be placed at `starts_at` now (the one placement
-    rule; nothing is written)."""
-    try:
-        await check_placement(session, coach_id, starts_at, minutes)
-    except AppError:
-        return False
-    return True
+async def _waiting(
+    session: AsyncSession, coach_id: int, now: datetime, *where: sa.ColumnElement[bool]
+) -> list[tuple[WaitlistEntry, CoachingService]]:
+    """The coach's open entries matching `where`, for services still offered, oldest first."""
+    rows = await session.execute(
+        sa.select(WaitlistEntry, CoachingService)
+        .join(CoachingService, col(CoachingService.id) == col(WaitlistEntry.service_id))
+        .where(
+            col(WaitlistEntry.coach_id) == coach_id,
+            _open(now),
+            col(CoachingService.archived_at).is_(None),
+            *where,
+        )
+        .order_by(col(WaitlistEntry.id))
+    )
+    return [(entry, service) for entry, service in rows.all()]
 
 
 async def slot_opened(
@@ -206,39 +214,100 @@ async def slot_opened(
     freed_by: int | None,
 ) -> Sequence[int]:
     """A time of the coach starting at `starts_at` became free (a cancellation, a move away):
-    every open entry whose range holds it, for a service that can be placed there, is told at
+    every open entry whose range holds it, for a service its client could book there now (the
+    placement rule of a client's own booking: notice and booking window apply), is told at
     once (its client, except `freed_by`, the client who freed it). Runs in the transaction that
-    freed it; each client once): a rolled-back change tells no one. Returns the entries told."""
+    freed it (a rolled-back change tells no one); each client once. Returns the entries told."""
     now = clock.now()
     if starts_at <= now:
         return []
-    rows = (
-        await session.execute(
-            sa.select(WaitlistEntry, CoachingService)
-            .join(CoachingService, col(CoachingService.id) == col(WaitlistEntry.service_id))
-            .where(
-                col(WaitlistEntry.coach_id) == coach_id,
-                _open(now),
-                col(WaitlistEntry.starts_at) <= starts_at,
-                col(WaitlistEntry.ends_at) > starts_at,
-                col(WaitlistEntry.client_id) != (freed_by or 0),
-                col(CoachingService.archived_at).is_(None),
-            )
-            .order_by(col(WaitlistEntry.id))
-        )
-    ).all()
+    rows = await _waiting(
+        session,
+        coach_id,
+        now,
+        col(WaitlistEntry.starts_at) <= starts_at,
+        col(WaitlistEntry.ends_at) > starts_at,
+        col(WaitlistEntry.client_id) != (freed_by or 0),
+    )
     if not rows:
         return []
-    fitting: dict[int, bool] = {}
-    for minutes in sorted({service.duration_minutes for _, service in rows}):
-        fitting[minutes] = await _fits(session, coach_id, starts_at, minutes)
+    longest = max(service.duration_minutes for _, service in rows)
+    schedule = await load_schedule(
+        session, coach_id, starts_at, starts_at + timedelta(minutes=longest)
+    )
+    offers = [
+        (entry, service, starts_at)
+        for entry, service in rows
+        if schedule.refusal(starts_at, service.duration_minutes, by_client=True) is None
+    ]
+    return await _tell(session, coach_id, offers)
+
+
+async def time_opened(
+    session: AsyncSession,
+    coach_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    added_exception: int | None = None,
+) -> Sequence[int]:
+    """The coach's time in [starts_at, ends_at) opened (time off removed, or the extra hours
+    `added_exception` added): every open entry whose range overlaps it is told of the first
+    slot inside both ranges where its client could book its service now (the slots of
+    `availableSlots` as a client sees them) and, for extra hours, could not before them; if
+    there is one. Each client once, by their oldest such entry. Returns the entries told."""
+    now = clock.now()
+    starts_at = max(starts_at, now)
+    if ends_at <= starts_at:
+        return []
+    rows = await _waiting(
+        session,
+        coach_id,
+        now,
+        col(WaitlistEntry.starts_at) < ends_at,
+        col(WaitlistEntry.ends_at) > starts_at,
+    )
+    if not rows:
+        return []
+    span_start = max(starts_at, min(entry.starts_at for entry, _ in rows))
+    span_end = min(ends_at, max(entry.ends_at for entry, _ in rows))
+    schedule = await load_schedule(session, coach_id, span_start, span_end)
+    before = None
+    if added_exception is not None:
+        before = await load_schedule(
+            session, coach_id, span_start, span_end, without_exception=added_exception
+        )
+    first: dict[tuple[datetime, datetime, int], datetime | None] = {}
+    offers: list[tuple[WaitlistEntry, CoachingService, datetime]] = []
+    for entry, service in rows:
+        span = (max(starts_at, entry.starts_at), min(ends_at, entry.ends_at))
+        key = (*span, service.duration_minutes)
+        if key not in first:
+            slots = schedule.free_starts(*span, service.duration_minutes, by_client=True)
+            length = timedelta(minutes=service.duration_minutes)
+            if before is not None:  # extra hours: only starts that were outside open hours
+                slots = (s for s in slots if not before.is_open(s, s + length))
+            first[key] = next(slots, None)
+        if (slot := first[key]) is not None:
+            offers.append((entry, service, slot))
+    return await _tell(session, coach_id, offers)
+
+
+async def _tell(
+    session: AsyncSession,
+    coach_id: int,
+    offers: Sequence[tuple[WaitlistEntry, CoachingService, datetime]],
+) -> list[int]:
+    """Tell each offer's client of its free start (WAITLIST_SLOT_OPENED: inbox, live, mail),
+    in their own zone; a client with several offers once, by the first. Returns the entries."""
+    if not offers:
+        return []
     coach = await session.get(User, coach_id)
     coach_name = _name(coach) if coach else "your coach"
     told: list[int] = []
     clients: set[int] = set()
-    for entry, service in rows:
-        # Each client is told once, by their oldest fitting entry.
-        if not fitting[service.duration_minutes] or entry.client_id in clients:
+    for entry, service, starts_at in offers:
+        if entry.client_id in clients:
             continue
         clients.add(entry.client_id)
         assert entry.id is not None
