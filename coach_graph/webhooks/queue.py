@@ -5,6 +5,7 @@ once it commits."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -38,6 +39,15 @@ _ENDPOINTS = "coach_graph.webhooks.endpoints"
 def new_message_id() -> str:
     """A delivery's `webhook-id`: unique, the same on every attempt of that delivery."""
     return f"msg_{uuid.uuid4().hex}"
+
+
+MESSAGE_ID = re.compile(r"msg_[0-9a-f]{32}")
+
+
+def is_message_id(text: str) -> bool:
+    """Whether `text` is a delivery id as `new_message_id` makes them (anything else names no
+    delivery, and never reaches the database)."""
+    return MESSAGE_ID.fullmatch(text) is not None
 
 
 def body_of(event: WebhookEvent, data: dict[str, Any]) -> str:

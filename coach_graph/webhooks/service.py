@@ -27,7 +27,7 @@ from coach_graph.webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from coach_graph.webhooks.queue import RETRY_FOR, wake_sender_after_commit
+from coach_graph.webhooks.queue import RETRY_FOR, is_message_id, wake_sender_after_commit
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 24
@@ -218,6 +218,8 @@ async def redeliver(db: Database, viewer: Viewer | None, message_id: str) -> Web
     """Send one of the coach's deliveries again (same `webhook-id`, so a receiver that has it
     can tell), retried again for up to three days; its endpoint must be active."""
     coach = require_coach(viewer)
+    if not is_message_id(message_id):
+        raise NotFound("No webhook delivery with that id.")
     async with db.transaction() as session:
         row = (
             await session.execute(

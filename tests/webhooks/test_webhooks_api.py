@@ -97,6 +97,15 @@ async def test_only_the_webhooks_coach_sees_or_changes_it(hooks: Hooks, practice
     assert len(await _rows(hooks, WebhookEndpoint)) == 1
 
 
+async def test_a_delivery_id_not_made_by_us_names_no_delivery(hooks: Hooks) -> None:
+    """Delivery ids are exactly `msg_` and 32 hex digits: anything else (a NUL, spaces, upper
+    case, another length) is NOT_FOUND before any SQL (PostgreSQL refuses a NUL in text)."""
+    redeliver = "mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { status } }"
+    for odd in ["\x00", "msg_\x00", " msg_" + "0" * 32, "msg_" + "A" * 32, "msg_" + "0" * 31, ""]:
+        error = await hooks.gql.error(redeliver, {"id": odd}, hooks.coach_token)
+        assert error["extensions"]["code"] == "NOT_FOUND", (odd, error)
+
+
 async def test_update_rotate_and_delete(hooks: Hooks) -> None:
     created = await hooks.create("https://127.0.0.1:9/hook")
     webhook_id = created["webhook"]["id"]
