@@ -27,6 +27,11 @@ Handler = Callable[[AsyncSession, Any], Awaitable[object]]
 
 _RECORDED = "coach_graph.domain_events"
 _handlers: defaultdict[type, list[Handler]] = defaultdict(list)
+_wired = False  # set by reactions.wire(): before it, a recorded event would reach no one
+
+
+class NotWired(RuntimeError):
+    """An event was recorded in a process that never subscribed the domains' reactions."""
 
 
 def record(session: AsyncSession, event: object) -> None:
@@ -43,14 +48,27 @@ def subscribe(
         handlers.append(handler)
 
 
+def mark_wired() -> None:
+    """Every reaction is subscribed (called by `reactions.wire()`)."""
+    global _wired
+    _wired = True
+
+
 def handlers_of(event_type: type) -> tuple[Handler, ...]:
     """The handlers subscribed to `event_type`, in subscription order."""
     return tuple(_handlers.get(event_type, ()))
 
 
 async def dispatch(session: AsyncSession) -> None:
-    """Run the handlers of every event recorded on `session`, including events they record."""
+    """Run the handlers of every event recorded on `session`, including events they record.
+    In a process that never called `reactions.wire()` this refuses the change (NotWired) rather
+    than lose its effects on other domains (a script seeding through the services, say)."""
     while recorded := session.info.pop(_RECORDED, None):
+        if not _wired:
+            raise NotWired(
+                "coach_graph.reactions.wire() was not called in this process: the other "
+                "domains would miss what this change did."
+            )
         for event in recorded:
             for handler in handlers_of(type(event)):
                 await handler(session, event)

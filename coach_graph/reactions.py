@@ -62,3 +62,4 @@ def wire() -> None:
     events.subscribe(MessageSent, webhooks.message_sent)
     events.subscribe(AlertRaised, webhooks.alert_raised)
     events.subscribe(ConsentChanged, webhooks.consent_changed)
+    events.mark_wired()

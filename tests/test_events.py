@@ -72,3 +72,15 @@ async def test_a_reaction_that_raises_refuses_the_change(db: Database) -> None:
             session.add(StoredKey(name="change-refused", value="x"))
             events.record(session, _Named("refused"))
     assert not {"change-refused", "reacted-refused"} & await _names(db)
+
+
+async def test_an_event_in_a_process_never_wired_refuses_the_change(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A script that forgot `reactions.wire()` fails loudly instead of losing the reactions."""
+    monkeypatch.setattr(events, "_wired", False)
+    with pytest.raises(events.NotWired):
+        async with db.transaction() as session:
+            session.add(StoredKey(name="change-unwired", value="x"))
+            events.record(session, _Named("unwired"))
+    assert "change-unwired" not in await _names(db)

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import httpx  # noqa: E402
 
+from coach_graph import reactions  # noqa: E402
 from coach_graph.accounts.models import Role  # noqa: E402
 from coach_graph.accounts.service import add_user  # noqa: E402
 from coach_graph.app import create_app  # noqa: E402
@@ -34,6 +35,8 @@ from coach_graph.journals.analysis import analyse_due_entries  # noqa: E402
 from coach_graph.journals.insight import lexicons  # noqa: E402
 from coach_graph.journals.insight.offline import OfflineAnalyser  # noqa: E402
 from coach_graph.journals.models import JournalEntry  # noqa: E402
+
+reactions.wire()  # seeding goes through the services: the domains react as in the app
 
 SENTENCES = [
     "I woke up early and went for a walk before work.",
