@@ -48,6 +48,12 @@ class Context:
     request_id: str = field(default_factory=logs.request_id)
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = None
+    # What this request (or this live event) noted on audit trails already: a page of 50 rows
+    # notes its client once.
+    _audited: set[tuple[int, AuditAction]] = field(default_factory=set)
+    # Whether the field being resolved asks for private notes (sessions/types/session.py).
+    notes_asked_by: object = None
+    notes_asked: bool = False
 
     @property
     def db(self) -> Database:
@@ -68,14 +74,17 @@ class Context:
     def audit_read(self, client_id: int, action: AuditAction) -> None:
         """Note on the client's audit trail that the viewer read their private data (written in
         the background, coalesced per hour; nothing for the client themselves)."""
-        if self.viewer is not None:
-            self.resources.audit.read(self.viewer.id, client_id, action)
+        if self.viewer is None or (client_id, action) in self._audited:
+            return
+        self._audited.add((client_id, action))
+        self.resources.audit.read(self.viewer.id, client_id, action)
 
     def fresh_loaders(self) -> None:
         """Forget the loaders and what they cached: the next use makes new ones. (Made only
         when used: an idle subscriber keeps none between events, and a subscriber whose event
         was completed by another, patches/graphql_core_events.py, never makes any.)"""
         self._loaders = None
+        self._audited.clear()
 
 
 async def viewer_from_bearer(resources: Resources, authorization: object) -> Viewer | None:

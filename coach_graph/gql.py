@@ -171,6 +171,22 @@ def requested_node_fields(info: Info) -> set[str]:
     return names
 
 
+def requested_fields(info: Info) -> set[str]:
+    """The names of the fields asked of the current field's value, fragments included."""
+    names: set[str] = set()
+
+    def walk(selections: Sequence[Selection]) -> None:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                names.add(selection.name)
+            else:  # a fragment: its fields are the value's too
+                walk(selection.selections)
+
+    for field in info.selected_fields:
+        walk(field.selections)
+    return names
+
+
 def code_error(error: GraphQLError, request_id: str) -> None:
     """Give an error its `extensions.code`, in place (strawberry returns the same objects).
 

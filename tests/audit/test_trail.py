@@ -152,6 +152,8 @@ async def test_a_session_s_private_notes_and_an_export_are_recorded(
         {"id": await _first_session(gql, token, cleo.id)},
         token,
     )
+    await resources.audit.flush()
+    assert await trail_rows(resources.db) == []  # written, not read back: nothing read
     await gql.data(HISTORY, {"id": str(cleo.id)}, token)
     response = await http.get(
         f"/exports/clients/{cleo.id}/sessions.csv", headers={"Authorization": f"Bearer {token}"}
@@ -168,6 +170,32 @@ async def test_a_session_s_private_notes_and_an_export_are_recorded(
         (uid(coach), uid(cleo), "EXPORT"),
     }
     assert len(await trail_rows(resources.db)) == 2
+
+
+async def test_private_notes_asked_through_a_fragment_of_one_session_are_recorded(
+    gql: GraphQLClient, practice: Practice, resources: Resources
+) -> None:
+    from tests.sessions.conftest import BOOK, SERVICES
+
+    coach = await practice.coach()
+    cleo = await practice.client(coach)
+    token = await practice.token(coach)
+    services = (await gql.data(SERVICES, token=token))["services"]
+    starts = (T0 + timedelta(days=1)).replace(hour=11).isoformat().replace("+00:00", "Z")
+    book = {"c": str(cleo.id), "s": services[0]["id"], "t": starts}
+    await gql.data(BOOK.replace("privateNotes customerNotes", "id"), book, token)
+    session_id = await _first_session(gql, token, cleo.id)
+    await gql.data(
+        """mutation($id: ID!) { updateSessionNotes(id: $id, privateNotes: "Tired.") { id } }""",
+        {"id": session_id},
+        token,
+    )
+    one = "query($id: ID!) { session(id: $id) { id ... on Session { notesPreview } } }"
+    assert (await gql.data(one, {"id": session_id}, token))["session"]["notesPreview"] == "Tired."
+    await resources.audit.flush()
+    assert {(r[0], r[1], r[2]) for r in await trail_rows(resources.db)} == {
+        (uid(coach), uid(cleo), "READ_PRIVATE_NOTES")
+    }
 
 
 async def _first_session(gql: GraphQLClient, token: str, client_id: object) -> str:

@@ -14,7 +14,7 @@ from coach_graph.auth import Viewer as ViewerData
 from coach_graph.auth import require_viewer
 from coach_graph.clients.access import ClientView, load_consents, shares_data
 from coach_graph.clients.types import ClientNode, client_node
-from coach_graph.gql import Connection, Info, enum, requested_node_fields
+from coach_graph.gql import Connection, Info, enum, requested_fields, requested_node_fields
 from coach_graph.loaders import then
 from coach_graph.sessions import access, history, reschedule
 from coach_graph.sessions.history import Sort
@@ -69,6 +69,12 @@ class Session:
     duration_minutes: int = strawberry.field(description="How long it lasts.")
     status: SessionStatus = strawberry.field(description="Where it stands.")
     customer_notes: str | None = strawberry.field(description="Notes the client sees too.")
+    private_notes: str | None = strawberry.field(
+        description="The coach's own notes; null for anyone but the session's coach."
+    )
+    notes_preview: str | None = strawberry.field(
+        description="The first 80 characters of the private notes (coach only)."
+    )
     cancellation_reason: str | None = strawberry.field(
         description="Why it was cancelled, when a reason was given."
     )
@@ -90,7 +96,6 @@ class Session:
     )
     row: strawberry.Private[CoachingSession]
     viewer: strawberry.Private[ViewerData]
-    private: strawberry.Private[str | None]  # the private notes, when the viewer may read them
 
     @classmethod
     def of(cls, row: CoachingSession, viewer: ViewerData, meeting_url: str) -> Session:
@@ -103,6 +108,8 @@ class Session:
             duration_minutes=row.duration_minutes,
             status=SessionStatus(row.status),
             customer_notes=row.customer_notes,
+            private_notes=private,
+            notes_preview=access.notes_preview(private),
             cancellation_reason=row.cancellation_reason,
             price=Money(amount_minor=row.price_minor, currency=row.currency),
             rating=row.rating,
@@ -113,22 +120,7 @@ class Session:
             fee=Money(amount_minor=row.fee_minor, currency=row.currency) if row.fee_minor else None,
             row=row,
             viewer=viewer,
-            private=private,
         )
-
-    def _read_private_notes(self, info: Info) -> str | None:
-        """The private notes, the read noted on the client's audit trail when there are any."""
-        if self.private and self.row.client_id is not None:
-            info.context.audit_read(self.row.client_id, AuditAction.READ_PRIVATE_NOTES)
-        return self.private
-
-    @strawberry.field(description="The coach's own notes; null for anyone but the session's coach.")
-    def private_notes(self, info: Info) -> str | None:
-        return self._read_private_notes(info)
-
-    @strawberry.field(description="The first 80 characters of the private notes (coach only).")
-    def notes_preview(self, info: Info) -> str | None:
-        return access.notes_preview(self._read_private_notes(info))
 
     @strawberry.field(
         description="The client's shared data: null once the client was deleted, and for a "
@@ -245,9 +237,28 @@ class Series:
 
 
 def session_of(info: Info, row: CoachingSession) -> Session:
-    """The session as the request's viewer sees it."""
+    """The session as the request's viewer sees it. Private notes answered (asked for, and
+    there are some) are noted on the client's audit trail, once per request and client."""
     viewer = require_viewer(info.context.viewer)
-    return Session.of(row, viewer, info.context.settings.meeting_url_template)
+    session = Session.of(row, viewer, info.context.settings.meeting_url_template)
+    if session.private_notes and row.client_id is not None and asks_private_notes(info):
+        info.context.audit_read(row.client_id, AuditAction.READ_PRIVATE_NOTES)
+    return session
+
+
+_NOTES = frozenset({"privateNotes", "notesPreview"})
+
+
+def asks_private_notes(info: Info) -> bool:
+    """Whether the field being resolved asks for a session's private notes (of the session it
+    answers, or of the nodes of the connection it answers). Decided once per field: a page's
+    rows share the answer."""
+    context = info.context
+    if context.notes_asked_by is not info:
+        context.notes_asked_by = info
+        asked = requested_node_fields(info) | requested_fields(info)
+        context.notes_asked = not asked.isdisjoint(_NOTES)
+    return context.notes_asked
 
 
 @strawberry.type(description="A client's request to move a session.")
