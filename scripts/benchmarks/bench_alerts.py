@@ -56,6 +56,7 @@ sys.path.insert(0, str(HERE))
 
 import ws_clients  # noqa: E402
 
+from coach_graph import reactions  # noqa: E402
 from coach_graph.accounts.models import Role, User  # noqa: E402
 from coach_graph.alerts.evaluator import evaluate  # noqa: E402
 from coach_graph.alerts.models import Alert, AlertSettings  # noqa: E402
@@ -64,6 +65,8 @@ from coach_graph.clients.models import CoachClient, ConsentStatus  # noqa: E402
 from coach_graph.db import Database  # noqa: E402
 from coach_graph.homework.models import Homework, Lesson, Module  # noqa: E402
 from coach_graph.journals.models import JournalEntry  # noqa: E402
+
+reactions.wire()  # the evaluator's alerts go through the domain events, as in the app
 
 HEADER = (
     "| benchmark | median ms | p95 ms | p99 ms | floor median ms | floor p99 ms | value "

@@ -506,7 +506,7 @@ def prepare(http: httpx.Client, args: argparse.Namespace, practice: Any) -> tupl
         key=lambda s: s["durationMinutes"],
     )
     slots: list[str] = []
-    if bookable and bookable[0]["durationMinutes"] <= 15:  # slots 15 min apart never overlap
+    if bookable:
         start = datetime.now(UTC) + timedelta(days=1)
         found = graphql(
             http,
@@ -516,7 +516,18 @@ def prepare(http: httpx.Client, args: argparse.Namespace, practice: Any) -> tupl
              "t": (start + timedelta(days=60)).isoformat()},
             coach_token,
         )  # fmt: skip
-        slots = found["data"]["availableSlots"]
+        # Bookings must not break the coach's buffer to one another: starts at least the
+        # service's length plus the buffer apart.
+        rules = graphql(http, "{ bookingRules { bufferMinutes } }", token=coach_token)
+        apart = timedelta(
+            minutes=bookable[0]["durationMinutes"] + rules["data"]["bookingRules"]["bufferMinutes"]
+        )
+        last: datetime | None = None
+        for slot in found["data"]["availableSlots"]:
+            at = datetime.fromisoformat(slot.replace("Z", "+00:00"))
+            if last is None or at >= last + apart:
+                slots.append(slot)
+                last = at
     plan = Plan(
         base_url=str(http.base_url).rstrip("/"),
         pages=pages,
