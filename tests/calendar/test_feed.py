@@ -254,3 +254,28 @@ def test_a_deleted_clients_session_stays_in_the_coachs_feed_naming_no_one() -> N
     (event,) = events_of(body).values()
     assert str(event["SUMMARY"]) == "Call with Deleted Client"
     assert "ATTENDEE" not in event and str(event["LOCATION"]) == "room"
+
+
+async def test_names_and_notes_outside_ascii_come_back_whole_from_the_feed(
+    scene: Scene, http: httpx.AsyncClient, resources: Resources
+) -> None:
+    """Accents, ß, Ł, CJK and emoji, long enough that the lines are folded (RFC 5545 folds at 75
+    octets, never inside a character), read back by a real parser exactly as written."""
+    from coach_graph.accounts.models import User
+
+    name = "Émile Łukasz Straße 李小龍 🙂 " * 3
+    notes = "Über das Gespräch 話し合い 🧘‍♀️ — " * 4
+    async with resources.db.transaction() as session:
+        await session.execute(
+            sa.update(User).where(User.id == scene.client.id).values(name=name.strip())  # type: ignore[arg-type]
+        )
+    booked = await scene.book(at(1, 9), 60, cn=notes.strip())
+    response = await fetch(http, await create_feed(scene, scene.coach_token))
+    assert response.status_code == 200
+    event = events_of(response.content)[uid(booked)]
+    assert str(event["SUMMARY"]) == f"60-minute session with {name.strip()}"
+    assert str(event["DESCRIPTION"]) == notes.strip()
+    lines = response.content.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75
+    for line in lines:  # folded between characters: each line is valid UTF-8 on its own
+        line.decode("utf-8")
