@@ -102,16 +102,35 @@ After: TypeAlias = Annotated[
 @strawberry.type(description="Where a page of a connection ends.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
-    end_cursor: str | None = strawberry.field(
+    page: strawberry.Private[Page[Any]]
+
+    @strawberry.field(
         description="The cursor of this page's last item: pass it as `after` for the next page; "
         "null on an empty page."
     )
+    def end_cursor(self) -> str | None:
+        return self.page.end_cursor
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> PageInfo:
+        return cls(has_next_page=page.has_next, page=page)
 
 
 @strawberry.type(description="One item of a connection and the cursor that points at it.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Pass it as `after` to continue after this item.")
-    node: T = strawberry.field(description="The item.")
+    """The cursor is signed only when asked for (`Page.cursor`)."""
+
+    row: strawberry.Private[Any]
+    page: strawberry.Private[Page[Any]]
+    item: strawberry.Private[T]
+
+    @strawberry.field(description="Pass it as `after` to continue after this item.")
+    def cursor(self) -> str:
+        return self.page.cursor(self.row)
+
+    @strawberry.field(description="The item.")
+    def node(self) -> T:
+        return self.item
 
 
 # The module that composes the shared nodes (Client, Coach, Notification) from every domain's
@@ -139,8 +158,8 @@ class Connection(Generic[T]):
     @classmethod
     def of(cls, page: Page[M], convert: Callable[[M], T]) -> Connection[T]:
         return cls(
-            edges=[Edge(cursor=c, node=convert(item)) for c, item in page.items],
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            edges=[Edge(row=row, page=page, item=convert(row)) for row in page.rows],
+            page_info=PageInfo.of(page),
             _count=page.count,
         )
 

@@ -100,15 +100,22 @@ class Cursors:
 
 @dataclass
 class Page(Generic[T]):
-    """One page: items with their cursors, whether more follow, and a lazy total count."""
+    """One page: its rows, whether more follow, and a lazy total count. A row's cursor is
+    signed when it is asked for (`cursor`): a page read for its nodes signs none."""
 
-    items: list[tuple[str, T]]
+    rows: list[T]
     has_next: bool
     count: Callable[[], Awaitable[int]]
+    key: Callable[[T], tuple[Any, ...]]
+    cursors: Cursors
+
+    def cursor(self, row: T) -> str:
+        """The cursor pointing at `row`, one of this page's."""
+        return self.cursors.encode(*self.key(row))
 
     @property
     def end_cursor(self) -> str | None:
-        return self.items[-1][0] if self.items else None
+        return self.cursor(self.rows[-1]) if self.rows else None
 
     @classmethod
     def from_rows(
@@ -120,9 +127,7 @@ class Page(Generic[T]):
         cursors: Cursors,
     ) -> Page[T]:
         """Build a page from `size + 1` fetched rows (the extra one says a next page exists)."""
-        has_next = len(rows) > size
-        kept = list(rows[:size])
-        return cls([(cursors.encode(*key(r)), r) for r in kept], has_next, count)
+        return cls(list(rows[:size]), len(rows) > size, count, key, cursors)
 
 
 @dataclass(frozen=True)

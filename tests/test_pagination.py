@@ -44,7 +44,7 @@ async def _walk(db: Database, size: int, between: list[str] | None = None) -> li
         page = Keyset.page(
             rows, size, key=lambda u: (u.name, u.id), count=count, cursors=db.cursors
         )
-        seen.extend(u.name or "" for _, u in page.items)
+        seen.extend(u.name or "" for u in page.rows)
         if between:  # rows added behind the reader's position do not disturb the walk
             await _add(db, between.pop())
         if not page.has_next:

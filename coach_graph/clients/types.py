@@ -165,7 +165,7 @@ class Query:
             info.context.db, info.context.viewer, search, first, after
         )
         node: type[Client] = composed("Client")
-        await node.prime_page(info, [view for _, view in page.items])
+        await node.prime_page(info, page.rows)
         return Connection.of(page, node.of)
 
     @strawberry.field(description="One client, or null when there is none the viewer may see.")

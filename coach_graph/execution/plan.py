@@ -13,7 +13,10 @@ How a field's value is read (`FieldPlan.kind`):
   handler or info/root/parent parameter stands between).
 - RESOLVER: anything else calls the field's resolver as graphql-core does, with a real
   `GraphQLResolveInfo` built by the executor and the arguments of `get_argument_values`
-  (literal arguments of immutable values are coerced once and kept).
+  (literal arguments of immutable values are coerced once and kept). A resolver method that
+  takes `self` and `info` alone (under the same conditions as READ) is called directly with
+  the `Info` strawberry would build (`config.info_class(_raw_info=..., _field=...)`), past
+  strawberry's argument conversion and extension chain, which have nothing to do for it.
 - TYPENAME: `__typename`, the parent type's name.
 
 What a plan does not handle raises `Unsupported` while compiling, and graphql-core runs the
@@ -172,7 +175,7 @@ class _Compiler:
         read = self.reader(field_def)
         plan = FieldPlan(key, READ if read else RESOLVER, parent_type)
         plan.read = read
-        plan.resolve = field_def.resolve
+        plan.resolve = (None if read else self.with_info(field_def)) or field_def.resolve
         plan.field_def = field_def
         plan.field_nodes = [d.node for d in details]
         if plan.kind == RESOLVER:
@@ -240,6 +243,36 @@ class _Compiler:
         if resolver.self_parameter:
             return method
         return lambda _source: method()
+
+    def with_info(self, field_def: GraphQLField) -> Callable[[Any, Any], Any] | None:
+        """A resolver method taking `self` and `info` alone, called as strawberry calls it
+        (`get_arguments` passes the source as `self` and strawberry's Info as `info`)."""
+        field = (field_def.extensions or {}).get(STRAWBERRY_FIELD)
+        schema = self.strawberry
+        if field is None or schema is None or field.base_resolver is None:
+            return None
+        resolver = field.base_resolver
+        info_parameter = resolver.info_parameter
+        if (
+            info_parameter is None
+            or not resolver.self_parameter
+            or field.extensions
+            or field.arguments
+            or field.is_subscription
+            or schema.exception_handlers
+            or resolver.parent_parameter
+            or resolver.root_parameter
+            or not callable(resolver.wrapped_func)
+        ):
+            return None
+        method: Callable[..., Any] = resolver.wrapped_func
+        info_class = schema.config.info_class
+        name = info_parameter.name
+
+        def call(source: Any, raw_info: Any) -> Any:
+            return method(source, **{name: info_class(_raw_info=raw_info, _field=field)})
+
+        return call
 
     def literal_arguments(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any] | None:
         """The coerced arguments when they hold no variable and only immutable values."""

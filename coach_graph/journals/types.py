@@ -182,7 +182,7 @@ class JournalClientFields:
         after: After = None,
     ) -> Connection[JournalEntry]:
         page = await service.entry_page(info.context.loaders, self.view.id, first, after)
-        if page.items:
+        if page.rows:
             info.context.audit_read(self.view.id, AuditAction.READ_JOURNAL)
         return Connection.of(page, JournalEntry.of)
 

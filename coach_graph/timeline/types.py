@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
 from coach_graph.auditing import AuditAction
 from coach_graph.clients.access import ClientView
 from coach_graph.gql import After, Info, PageInfo, PageSize, enum, requested_node_fields
+from coach_graph.pagination import Page
 from coach_graph.timeline import service
 from coach_graph.timeline.service import TimelineKind
 
@@ -58,8 +60,17 @@ class TimelineItem:
 
 @strawberry.type(description="One timeline item and the cursor that points at it.")
 class TimelineEdge:
-    cursor: str = strawberry.field(description="Pass it as `after` to continue after this item.")
-    node: TimelineItem = strawberry.field(description="The item.")
+    row: strawberry.Private[Any]
+    page: strawberry.Private[Page[Any]]
+    item: strawberry.Private[TimelineItem]
+
+    @strawberry.field(description="Pass it as `after` to continue after this item.")
+    def cursor(self) -> str:
+        return self.page.cursor(self.row)
+
+    @strawberry.field(description="The item.")
+    def node(self) -> TimelineItem:
+        return self.item
 
 
 @strawberry.type(description="A page of a client's timeline, newest first (Relay cursors).")
@@ -93,12 +104,12 @@ class TimelineClientFields:
             info.context.loaders, self.view.coach_id, self.view.id, first, after
         )
         # A journal item's description quotes the entry (or its analysis): a journal read.
-        if any(i.kind is TimelineKind.JOURNAL_ENTRY for _, i in page.items) and (
+        if any(i.kind is TimelineKind.JOURNAL_ENTRY for i in page.rows) and (
             "description" in requested_node_fields(info)
         ):
             info.context.audit_read(self.view.id, AuditAction.READ_JOURNAL)
         return TimelineConnection(
-            edges=[TimelineEdge(cursor=c, node=TimelineItem.of(i)) for c, i in page.items],
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            edges=[TimelineEdge(row=i, page=page, item=TimelineItem.of(i)) for i in page.rows],
+            page_info=PageInfo.of(page),
             _count=page.count,
         )

@@ -63,64 +63,86 @@ enum(
 
 @strawberry.type(description="A coaching session.")
 class Session:
-    id: strawberry.ID = strawberry.field(description="The session's id.")
-    starts_at: datetime = strawberry.field(description="When it starts.")
-    ends_at: datetime = strawberry.field(description="When it ends: the start plus its minutes.")
-    duration_minutes: int = strawberry.field(description="How long it lasts.")
-    status: SessionStatus = strawberry.field(description="Where it stands.")
-    customer_notes: str | None = strawberry.field(description="Notes the client sees too.")
-    private_notes: str | None = strawberry.field(
-        description="The coach's own notes; null for anyone but the session's coach."
-    )
-    notes_preview: str | None = strawberry.field(
-        description="The first 80 characters of the private notes (coach only)."
-    )
-    cancellation_reason: str | None = strawberry.field(
-        description="Why it was cancelled, when a reason was given."
-    )
-    price: Money = strawberry.field(description="The service's price when it was booked.")
-    rating: int | None = strawberry.field(description="The client's rating, 1 to 5.")
-    can_join: bool = strawberry.field(
-        description="Whether the call can be joined now: from 15 minutes before the start until "
-        "the end."
-    )
-    created_at: datetime = strawberry.field(description="When it was booked.")
-    join_url: str | None = strawberry.field(
-        description="The video call's link: only for the session's coach and client."
-    )
-    late_cancellation: bool = strawberry.field(
-        description="Cancelled by the client inside the coach's notice window."
-    )
-    fee: Money | None = strawberry.field(
-        description="The late-cancellation or no-show fee charged, if any."
-    )
+    """Each field is read from the row when it is asked for: a page that asks for five fields
+    of fifty sessions computes those five, not all sixteen."""
+
     row: strawberry.Private[CoachingSession]
     viewer: strawberry.Private[ViewerData]
+    meeting_url: strawberry.Private[str]  # MEETING_URL_TEMPLATE
 
     @classmethod
     def of(cls, row: CoachingSession, viewer: ViewerData, meeting_url: str) -> Session:
         """`meeting_url` is the MEETING_URL_TEMPLATE setting."""
-        private = row.private_notes if access.can_see_private_notes(viewer, row) else None
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            starts_at=row.starts_at,
-            ends_at=row.ends_at,
-            duration_minutes=row.duration_minutes,
-            status=SessionStatus(row.status),
-            customer_notes=row.customer_notes,
-            private_notes=private,
-            notes_preview=access.notes_preview(private),
-            cancellation_reason=row.cancellation_reason,
-            price=Money(amount_minor=row.price_minor, currency=row.currency),
-            rating=row.rating,
-            can_join=access.can_join(row, clock.now()),
-            created_at=row.created_at,
-            join_url=access.join_url(viewer, row, meeting_url),
-            late_cancellation=row.late_cancellation,
-            fee=Money(amount_minor=row.fee_minor, currency=row.currency) if row.fee_minor else None,
-            row=row,
-            viewer=viewer,
-        )
+        return cls(row=row, viewer=viewer, meeting_url=meeting_url)
+
+    @strawberry.field(description="The session's id.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field(description="When it starts.")
+    def starts_at(self) -> datetime:
+        return self.row.starts_at
+
+    @strawberry.field(description="When it ends: the start plus its minutes.")
+    def ends_at(self) -> datetime:
+        return self.row.ends_at
+
+    @strawberry.field(description="How long it lasts.")
+    def duration_minutes(self) -> int:
+        return self.row.duration_minutes
+
+    @strawberry.field(description="Where it stands.")
+    def status(self) -> SessionStatus:
+        return SessionStatus(self.row.status)
+
+    @strawberry.field(description="Notes the client sees too.")
+    def customer_notes(self) -> str | None:
+        return self.row.customer_notes
+
+    @strawberry.field(description="The coach's own notes; null for anyone but the session's coach.")
+    def private_notes(self) -> str | None:
+        row = self.row
+        return row.private_notes if access.can_see_private_notes(self.viewer, row) else None
+
+    @strawberry.field(description="The first 80 characters of the private notes (coach only).")
+    def notes_preview(self) -> str | None:
+        return access.notes_preview(self.private_notes())
+
+    @strawberry.field(description="Why it was cancelled, when a reason was given.")
+    def cancellation_reason(self) -> str | None:
+        return self.row.cancellation_reason
+
+    @strawberry.field(description="The service's price when it was booked.")
+    def price(self) -> Money:
+        return Money(amount_minor=self.row.price_minor, currency=self.row.currency)
+
+    @strawberry.field(description="The client's rating, 1 to 5.")
+    def rating(self) -> int | None:
+        return self.row.rating
+
+    @strawberry.field(
+        description="Whether the call can be joined now: from 15 minutes before the start until "
+        "the end."
+    )
+    def can_join(self) -> bool:
+        return access.can_join(self.row, clock.now())
+
+    @strawberry.field(description="When it was booked.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="The video call's link: only for the session's coach and client.")
+    def join_url(self) -> str | None:
+        return access.join_url(self.viewer, self.row, self.meeting_url)
+
+    @strawberry.field(description="Cancelled by the client inside the coach's notice window.")
+    def late_cancellation(self) -> bool:
+        return self.row.late_cancellation
+
+    @strawberry.field(description="The late-cancellation or no-show fee charged, if any.")
+    def fee(self) -> Money | None:
+        row = self.row
+        return Money(amount_minor=row.fee_minor, currency=row.currency) if row.fee_minor else None
 
     @strawberry.field(
         description="The client's shared data: null once the client was deleted, and for a "
@@ -241,7 +263,7 @@ def session_of(info: Info, row: CoachingSession) -> Session:
     there are some) are noted on the client's audit trail, once per request and client."""
     viewer = require_viewer(info.context.viewer)
     session = Session.of(row, viewer, info.context.settings.meeting_url_template)
-    if session.private_notes and row.client_id is not None and asks_private_notes(info):
+    if row.client_id is not None and session.private_notes() and asks_private_notes(info):
         info.context.audit_read(row.client_id, AuditAction.READ_PRIVATE_NOTES)
     return session
 
@@ -316,7 +338,7 @@ async def session_page(
         first,
         after,
     )
-    await prime_rows(info, [row for _, row in page.items])
+    await prime_rows(info, page.rows)
     return Connection.of(page, lambda row: session_of(info, row))
 
 
