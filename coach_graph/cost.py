@@ -47,6 +47,27 @@ KNOWN_LIST_SIZES = {("JournalAnalysis", "emotions"): 8, ("EmotionPoint", "scores
 PAGE_ARGUMENTS = ("first", "last")
 
 
+def page_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables the cost of `document`'s operations reads: those sent as a page size
+    (`first`/`last`). Every other variable leaves the cost as it is."""
+    names: set[str] = set()
+
+    def walk(selection_set: SelectionSetNode | None) -> None:
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    value = argument.value
+                    if argument.name.value in PAGE_ARGUMENTS and isinstance(value, VariableNode):
+                        names.add(value.name.value)
+            if isinstance(selection, (FieldNode, InlineFragmentNode)):
+                walk(selection.selection_set)
+
+    for definition in document.definitions:
+        if isinstance(definition, (OperationDefinitionNode, FragmentDefinitionNode)):
+            walk(definition.selection_set)
+    return tuple(sorted(names))
+
+
 def operation_cost(
     schema: GraphQLSchema,
     document: DocumentNode,

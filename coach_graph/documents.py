@@ -13,13 +13,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 from graphql import ASTValidationRule, GraphQLError, parse
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
-from coach_graph.cost import operation_cost
+from coach_graph.cost import operation_cost, page_variables
 from coach_graph.web.request_note import note_operation
 
 CACHE_SIZE = 256
@@ -29,8 +30,15 @@ OperationObserver = Callable[[ExecutionContext, float], None]
 
 _parse = lru_cache(maxsize=CACHE_SIZE)(parse)
 _validate = lru_cache(maxsize=CACHE_SIZE)(validate_document)
-# An operation sent without variables costs the same every time.
-_cost_without_variables = lru_cache(maxsize=CACHE_SIZE)(operation_cost)
+# An operation costs the same every time its page-size variables hold the same values.
+_page_variables = lru_cache(maxsize=CACHE_SIZE)(page_variables)
+
+
+@lru_cache(maxsize=CACHE_SIZE * 4)
+def _cost_by_pages(
+    schema: Any, document: Any, name: str | None, pages: tuple[tuple[str, type, Any], ...]
+) -> int:
+    return operation_cost(schema, document, name, {n: value for n, _, value in pages})
 
 
 def limit_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidationRule], ...]:
@@ -114,10 +122,13 @@ class CheckedDocuments(SchemaExtension):
             context.graphql_document,
             context.operation_name,
         )
-        if context.variables:
-            cost = operation_cost(schema, document, name, context.variables)
-        else:
-            cost = _cost_without_variables(schema, document, name, None)
+        sent = context.variables or {}
+        # The value's type in the key too: 2.0 == 2, and the cost reads only an int.
+        pages = tuple((n, type(sent[n]), sent[n]) for n in _page_variables(document) if n in sent)
+        try:
+            cost = _cost_by_pages(schema, document, name, pages)
+        except TypeError:  # a page size sent as a list or an object: unhashable, counted as 1
+            cost = operation_cost(schema, document, name, sent)
         if cost <= self.cost_limit:
             return []
         message = (

@@ -52,9 +52,12 @@ def _parse_datetime(value: object) -> datetime:
 
 
 def _serialize_datetime(value: datetime) -> str:
-    if value.tzinfo is None:  # stored values are UTC
+    zone = value.tzinfo
+    if zone is None:  # stored values are UTC
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    elif zone is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 DateTimeScalar = strawberry.scalar(

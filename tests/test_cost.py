@@ -3,6 +3,7 @@ run."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -127,6 +128,27 @@ async def test_a_variable_page_size_is_costed_with_its_value(
     error = await gql.error(query, {"n": 80}, token)
     assert error["extensions"]["cost"] == 1 + 80 + 80 + 80 * (1 + 80 + 80)
     assert error["extensions"]["costLimit"] == LIMIT
+
+
+async def test_a_document_is_costed_again_for_each_page_size_it_is_sent_with(
+    gql: GraphQLClient, practice: Practice
+) -> None:
+    """The cost of a document is kept per value of its page-size variables: other variables
+    share it, a new page size is costed anew, at once too."""
+    coach = await practice.coach()
+    token = await practice.token(coach)
+    query = """query($n: Int, $search: String) { clients(first: $n, search: $search) {
+        edges { node { timeline(first: $n) { edges { node { id } } } } } } }"""
+    for search in ("a", "b", None):
+        assert "clients" in await gql.data(query, {"n": 40, "search": search}, token)
+    error = await gql.error(query, {"n": 80, "search": "a"}, token)
+    assert error["extensions"]["cost"] == 1 + 80 + 80 + 80 * (1 + 80 + 80)
+    assert "clients" in await gql.data(query, {"n": 40, "search": "a"}, token)
+    results = await asyncio.gather(
+        *(gql(query, {"n": n, "search": None}, token) for n in (40, 80, 40, 80))
+    )
+    costs = [r["errors"][0]["extensions"]["cost"] if "errors" in r else None for r in results]
+    assert costs == [None, error["extensions"]["cost"]] * 2
 
 
 async def test_the_limit_is_a_setting(gql: GraphQLClient, practice: Practice) -> None:
