@@ -4,10 +4,9 @@ so every list resolves in a constant number of statements (no N+1)."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -64,14 +63,15 @@ class Loaders:
 
 
 def then(value: V | Awaitable[V], fn: Callable[[V], T]) -> T | Awaitable[T]:
-    """Apply `fn` now to a value, or later to an awaitable's result."""
-    if inspect.isawaitable(value):
+    """Apply `fn` now to a value, or later to an awaitable's result (a loader's future or a
+    coroutine: what has `__await__`, as `inspect.isawaitable` asks, without its ABC checks)."""
+    if hasattr(type(value), "__await__"):
+        return _later(cast(Awaitable[V], value), fn)
+    return fn(cast(V, value))
 
-        async def later() -> T:
-            return fn(await value)
 
-        return later()
-    return fn(value)
+async def _later(value: Awaitable[V], fn: Callable[[V], T]) -> T:
+    return fn(await value)
 
 
 async def _run(batch: BatchFn[K, V], db: Database, keys: list[K]) -> Sequence[V]:

@@ -20,23 +20,38 @@ class Money:
 
 @strawberry.type(description="Something the coach offers: a duration and a price.")
 class Service:
-    id: strawberry.ID = strawberry.field(description="The service's id (`serviceId` to book it).")
-    name: str = strawberry.field(description='What it is called, e.g. "60-minute session".')
-    duration_minutes: int = strawberry.field(description="How long a session of it lasts.")
-    price: Money = strawberry.field(description="What a session of it costs.")
-    is_free: bool = strawberry.field(description="True for a service with price 0 (intro call).")
-    archived: bool = strawberry.field(description="An archived service takes no new bookings.")
+    """Each field is read from the row when it is asked for (a history page names the service
+    of fifty sessions: fifty small objects, no price computed unless asked)."""
+
+    row: strawberry.Private[CoachingService]
 
     @classmethod
     def of(cls, row: CoachingService) -> Service:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            duration_minutes=row.duration_minutes,
-            price=Money(amount_minor=row.price_minor, currency=row.currency),
-            is_free=row.price_minor == 0,
-            archived=row.archived_at is not None,
-        )
+        return cls(row=row)
+
+    @strawberry.field(description="The service's id (`serviceId` to book it).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field(description='What it is called, e.g. "60-minute session".')
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="How long a session of it lasts.")
+    def duration_minutes(self) -> int:
+        return self.row.duration_minutes
+
+    @strawberry.field(description="What a session of it costs.")
+    def price(self) -> Money:
+        return Money(amount_minor=self.row.price_minor, currency=self.row.currency)
+
+    @strawberry.field(description="True for a service with price 0 (intro call).")
+    def is_free(self) -> bool:
+        return self.row.price_minor == 0
+
+    @strawberry.field(description="An archived service takes no new bookings.")
+    def archived(self) -> bool:
+        return self.row.archived_at is not None
 
 
 @strawberry.type(description="A coach's calendar.")
