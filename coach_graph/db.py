@@ -31,6 +31,7 @@ from coach_graph import events
 from coach_graph.errors import Unavailable
 from coach_graph.migrating import run_alembic_upgrade
 from coach_graph.pagination import Cursors
+from coach_graph.patches.aiosqlite import skip_idle_rollbacks
 
 log = logging.getLogger("coach_graph.db")
 
@@ -170,6 +171,7 @@ class Database:
         if is_sqlite(url):
             event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
             event.listen(self.engine.sync_engine, "begin", _on_sqlite_begin)
+            skip_idle_rollbacks(self.engine.sync_engine.dialect)
             self._writer = asyncio.Lock()
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Where committed events go (the app's Realtime.publish); None: nobody listens.
