@@ -37,9 +37,10 @@ class Resources:
     audit: AuditRecorder
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
-    """The GraphQL context of one HTTP request or one websocket connection."""
+    """The GraphQL context of one HTTP request or one websocket connection (slotted: a worker
+    holds one per open websocket)."""
 
     resources: Resources
     request: Request | WebSocket

@@ -36,8 +36,10 @@ What upstream does, and what these handlers change:
 - Extensions: strawberry's `SchemaExtensionsRunner.executing` builds an
   `ExecutingContextManager` (an AsyncExitStack entered and left) for every operation, even when
   no extension hooks `on_execute` (ours by default: CheckedDocuments hooks the operation, parsing
-  and validation). `ExtensionsRunner` answers with one shared manager that does nothing in that
-  case, and upstream's otherwise; `LeanExtensionsSchema` is a `strawberry.Schema` whose
+  and validation), and `on_stream_result` a `StreamResultContextManager` (every extension's hook
+  looked up, an exit stack) for every result streamed: each live event of each subscriber.
+  `ExtensionsRunner` answers with one shared manager that does nothing when no extension hooks
+  the phase, and upstream's otherwise; `LeanExtensionsSchema` is a `strawberry.Schema` whose
   `create_extensions_runner` (upstream's, step for step) builds that runner.
 
 To remove: when upstream closes rejected graphql-ws connections with 4403 and drops its finished
@@ -64,7 +66,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.context import ExecutingContextManager
+from strawberry.extensions.context import ExecutingContextManager, StreamResultContextManager
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseView
@@ -80,7 +82,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, StreamExecutionResult
 
 from coach_graph.context import Context
 from coach_graph.patches.graphql_core_events import shared_json
@@ -285,6 +287,11 @@ def hooks_execution(extension: SchemaExtension) -> bool:
     return type(extension).on_execute is not SchemaExtension.on_execute
 
 
+def hooks_stream_results(extension: SchemaExtension) -> bool:
+    """Whether the extension hooks each streamed result (upstream's `get_hook` test)."""
+    return type(extension).on_stream_result is not SchemaExtension.on_stream_result
+
+
 class NoExecutionHooks(ExecutingContextManager):
     """The execution phase when no extension hooks it: nothing to set up (strawberry would
     build an exit stack per operation for no hook at all)."""
@@ -307,6 +314,28 @@ class NoExecutionHooks(ExecutingContextManager):
 NO_EXECUTION_HOOKS = NoExecutionHooks()
 
 
+class NoStreamResultHooks(StreamResultContextManager):
+    """A streamed result (each event of each subscriber) when no extension hooks it: nothing to
+    set up (strawberry looks every extension's hook up and builds an exit stack per result)."""
+
+    def __init__(self) -> None:
+        super().__init__([], None)  # type: ignore[arg-type]
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+NO_STREAM_RESULT_HOOKS = NoStreamResultHooks()
+
+
 class ExtensionsRunner(SchemaExtensionsRunner):
     """strawberry's runner, without per-operation set-up for an execution phase nobody hooks."""
 
@@ -314,6 +343,11 @@ class ExtensionsRunner(SchemaExtensionsRunner):
         if any(hooks_execution(extension) for extension in self.extensions):
             return super().executing()
         return NO_EXECUTION_HOOKS
+
+    def on_stream_result(self, result: StreamExecutionResult) -> StreamResultContextManager:
+        if any(hooks_stream_results(extension) for extension in self.extensions):
+            return super().on_stream_result(result)
+        return NO_STREAM_RESULT_HOOKS
 
 
 class LeanExtensionsSchema(strawberry.Schema):
