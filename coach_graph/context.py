@@ -37,9 +37,10 @@ class Resources:
     audit: AuditRecorder
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
-    """The GraphQL context of one HTTP request or one websocket connection."""
+    """The GraphQL context of one HTTP request or one websocket connection (slotted: a worker
+    holds one per open websocket)."""
 
     resources: Resources
     request: Request | WebSocket
@@ -49,8 +50,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = None
     # What this request (or this live event) noted on audit trails already: a page of 50 rows
-    # notes its client once.
-    _audited: set[tuple[int, AuditAction]] = field(default_factory=set)
+    # notes its client once. Made at the first note: an idle websocket holds none.
+    _audited: set[tuple[int, AuditAction]] | None = None
     # Whether the field being resolved asks for private notes (sessions/types/session.py).
     notes_asked_by: object = None
     notes_asked: bool = False
@@ -74,9 +75,14 @@ class Context:
     def audit_read(self, client_id: int, action: AuditAction) -> None:
         """Note on the client's audit trail that the viewer read their private data (written in
         the background, coalesced per hour; nothing for the client themselves)."""
-        if self.viewer is None or (client_id, action) in self._audited:
+        if self.viewer is None:
             return
-        self._audited.add((client_id, action))
+        audited = self._audited
+        if audited is None:
+            audited = self._audited = set()
+        elif (client_id, action) in audited:
+            return
+        audited.add((client_id, action))
         self.resources.audit.read(self.viewer.id, client_id, action)
 
     def fresh_loaders(self) -> None:
@@ -84,7 +90,7 @@ class Context:
         when used: an idle subscriber keeps none between events, and a subscriber whose event
         was completed by another, patches/graphql_core_events.py, never makes any.)"""
         self._loaders = None
-        self._audited.clear()
+        self._audited = None
 
 
 async def viewer_from_bearer(resources: Resources, authorization: object) -> Viewer | None:

@@ -214,13 +214,18 @@ async def follow(
     source: Source[V],
     after_id: int | None,
     deliver: Callable[[V], T],
+    before: Callable[[], Awaitable[object]] | None = None,
 ) -> AsyncGenerator[T, None]:
     """The owner's items after `after_id` (oldest first), then live ones, each passed through
     `deliver` (the subscription's conversion: one generator per subscriber, not two).
 
-    Without `after_id` only items created from now on are sent. The caller checks beforehand
-    that `after_id` is one of the owner's items (NOT_FOUND otherwise).
+    Without `after_id` only items created from now on are sent. `after_id` must be one of the
+    owner's items (NOT_FOUND otherwise): the caller checks it beforehand, or passes the check
+    as `before`, awaited as the feed starts, before it subscribes (a subscriber then holds this
+    one generator, not a second one around it).
     """
+    if before is not None:
+        await before()
     owner = (source.owner_field, source.owner_id)
     async with realtime.subscribe(source.channel, resync=True, owner=owner) as events:
         start = after_id if after_id is not None else await source.latest()

@@ -31,6 +31,7 @@ from coach_graph.patches.strawberry import (
     GraphQLTransportWSHandler,
     GraphQLWSHandler,
     LeanJSONPosts,
+    LeanWebSocketAdapter,
 )
 from coach_graph.realtime import current_socket_closer
 from coach_graph.sockets import TokenBoundSockets, close_socket
@@ -46,6 +47,7 @@ class GraphQLApp(LeanJSONPosts):
 
     graphql_ws_handler_class = GraphQLWSHandler
     graphql_transport_ws_handler_class = GraphQLTransportWSHandler
+    websocket_adapter_class = LeanWebSocketAdapter  # type: ignore[assignment]
     # encode_json writes compact JSON in the message's key order: a live event shared by many
     # sockets is encoded once (patches/strawberry.py).
     encodes_compact_json = True

@@ -39,7 +39,7 @@ TOKEN_ENDED_CLOSE_CODE = 4401
 CHUNK = 500
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Bound:
     websocket: WebSocket
     token_id: int

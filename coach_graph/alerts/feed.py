@@ -4,7 +4,7 @@ over the coach's alerts."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
-from contextlib import aclosing
+from functools import partial
 from typing import TypeVar
 
 from coach_graph import feed
@@ -46,7 +46,7 @@ def _counted(deliver: Callable[[AlertView], T]) -> Callable[[AlertView], T]:
     return counted
 
 
-async def follow(
+def follow(
     db: Database,
     realtime: Realtime,
     coach: Viewer,
@@ -55,15 +55,9 @@ async def follow(
 ) -> AsyncGenerator[T, None]:
     """The coach's alerts after `after_id` (oldest first), then live ones, each passed through
     `deliver`. An `after_id` that is not one of the coach's alerts is NOT_FOUND, before anything
-    is sent."""
-    if after_id is not None:
-        await require_own_alert(db, coach, after_id)
-    # aclosing: when the subscriber leaves, the inner feed leaves its channel at once.
-    async with aclosing(
-        feed.follow(db, realtime, source(db, coach), after_id, _counted(deliver))
-    ) as items:
-        async for item in items:
-            yield item
+    is sent (checked as the feed starts)."""
+    check = None if after_id is None else partial(require_own_alert, db, coach, after_id)
+    return feed.follow(db, realtime, source(db, coach), after_id, _counted(deliver), check)
 
 
 async def follow_changes(

@@ -351,11 +351,9 @@ def sender_role(message: Message) -> Role:
 # ---------- the live feed ----------
 
 
-async def received_feed(db: Database, viewer: Viewer, after_id: int | None) -> feed.Source[Message]:
-    """The messages the viewer receives, as a live feed source. `after_id` must be a message
-    they sent or received (NOT_FOUND otherwise, like an unknown one)."""
-    if after_id is not None:
-        await require_received(db, viewer, after_id)
+def received_feed(db: Database, viewer: Viewer) -> feed.Source[Message]:
+    """The messages the viewer receives, as a live feed source. An `afterId` must be a message
+    they sent or received: `require_received` (NOT_FOUND otherwise, like an unknown one)."""
     return feed.of_recipient(MESSAGES_CHANNEL, "messageIds", db, viewer.id, Message)
 
 

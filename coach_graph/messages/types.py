@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable
-from contextlib import aclosing
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -90,15 +90,11 @@ class Conversation:
         return Connection.of(key.page(rows, count, cursors), Message.of)
 
 
-async def _follow(
-    info: Info, viewer: Viewer, after_id: int | None
-) -> AsyncGenerator[Message, None]:
+def _follow(info: Info, viewer: Viewer, after_id: int | None) -> AsyncGenerator[Message, None]:
     db = info.context.db
-    source = await service.received_feed(db, viewer, after_id)
-    follow = feed.follow(db, info.context.resources.realtime, source, after_id, Message.of)
-    async with aclosing(follow) as messages:
-        async for message in messages:
-            yield message
+    source = service.received_feed(db, viewer)
+    check = None if after_id is None else partial(service.require_received, db, viewer, after_id)
+    return feed.follow(db, info.context.resources.realtime, source, after_id, Message.of, check)
 
 
 def _id(value: strawberry.ID | None, what: str) -> int | None:

@@ -313,13 +313,9 @@ async def mark_read(db: Database, viewer: Viewer | None, ids: Sequence[int] | No
 # ---------- the live feed ----------
 
 
-async def notification_feed(
-    db: Database, viewer: Viewer, after_id: int | None
-) -> feed.Source[Notification]:
-    """The viewer's notifications as a live feed source. `after_id` must be one of theirs
-    (NOT_FOUND otherwise, like an unknown one)."""
-    if after_id is not None:
-        await require_own_notification(db, viewer, after_id)
+def notification_feed(db: Database, viewer: Viewer) -> feed.Source[Notification]:
+    """The viewer's notifications as a live feed source. An `afterId` must be one of theirs:
+    `require_own_notification` (NOT_FOUND otherwise, like an unknown one)."""
     return feed.of_recipient(NOTIFICATIONS_CHANNEL, "notificationIds", db, viewer.id, Notification)
 
 

@@ -4,8 +4,8 @@ live `notificationCreated` feed."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from contextlib import aclosing
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
@@ -110,20 +110,23 @@ class NotificationConnection:
         )
 
 
-async def _follow(
+def _follow(
     info: Info, viewer: Viewer, after_id: int | None
 ) -> AsyncGenerator[NotificationNode, None]:
     context = info.context
-    source = await service.notification_feed(context.db, viewer, after_id)
+    db = context.db
+    source = service.notification_feed(db, viewer)
+    check = (
+        None
+        if after_id is None
+        else partial(service.require_own_notification, db, viewer, after_id)
+    )
 
     def deliver(row: NotificationRow) -> Notification:
         context.fresh_loaders()  # the connection lives long: its session field loads afresh
         return notification_node(row)
 
-    follow = feed.follow(context.db, context.resources.realtime, source, after_id, deliver)
-    async with aclosing(follow) as notifications:
-        async for notification in notifications:
-            yield notification
+    return feed.follow(db, context.resources.realtime, source, after_id, deliver, check)
 
 
 @strawberry.type

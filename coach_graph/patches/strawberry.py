@@ -19,6 +19,12 @@ What upstream does, and what these handlers change:
   writes a `next` message whose data is a result shared by many subscribers
   (patches/graphql_core_events.py) with that data encoded once, the text the same as upstream's.
 
+- Both keep the last message a connection received until the next one arrives (strawberry's
+  `ASGIWebSocketAdapter.iter_json` its text, `BaseGraphQLTransportWSHandler.handle` the decoded
+  message): for a subscriber, the subscribe message, its payload and query, for hours
+  (measured: ~0.9 KiB per idle socket). `LeanWebSocketAdapter.iter_json` and
+  `GraphQLTransportWSHandler.handle`, copies of upstream's, let go of it once it is handled.
+
 - HTTP: `AsyncBaseHTTPView.run` serves every kind of request (websockets, GraphiQL, GET,
   multipart uploads, batches, streams) and pays for asking which one each time (content-type
   parsing through the e-mail package, the stream transports, the operation types twice).
@@ -30,35 +36,45 @@ What upstream does, and what these handlers change:
 - Extensions: strawberry's `SchemaExtensionsRunner.executing` builds an
   `ExecutingContextManager` (an AsyncExitStack entered and left) for every operation, even when
   no extension hooks `on_execute` (ours by default: CheckedDocuments hooks the operation, parsing
-  and validation). `ExtensionsRunner` answers with one shared manager that does nothing in that
-  case, and upstream's otherwise; `LeanExtensionsSchema` is a `strawberry.Schema` whose
+  and validation), and `on_stream_result` a `StreamResultContextManager` (every extension's hook
+  looked up, an exit stack) for every result streamed: each live event of each subscriber.
+  `ExtensionsRunner` answers with one shared manager that does nothing when no extension hooks
+  the phase, and upstream's otherwise; `LeanExtensionsSchema` is a `strawberry.Schema` whose
   `create_extensions_runner` (upstream's, step for step) builds that runner.
 
 To remove: when upstream closes rejected graphql-ws connections with 4403 and drops its finished
 connection_init task, delete the websocket handlers, their guard tests and the two
 `*_handler_class` attributes of `GraphQLApp` (graphql_app.py; shared results are then encoded per
-socket); `LeanJSONPosts` goes when upstream's `run` costs no more than it; `ExtensionsRunner` when
-upstream skips an execution phase no extension hooks.
+socket), and `LeanWebSocketAdapter` with its `websocket_adapter_class` attribute once upstream
+lets go of a handled message; `LeanJSONPosts` goes when upstream's `run` costs no more than it;
+`ExtensionsRunner` when upstream skips an execution phase no extension hooks.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
+from json import JSONDecodeError
 from types import TracebackType
+from typing import cast
 
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.context import ExecutingContextManager
+from strawberry.extensions.context import ExecutingContextManager, StreamResultContextManager
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseView
-from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.exceptions import (
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    WebSocketDisconnected,
+)
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -66,7 +82,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import ConnectionInitMessage
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, StreamExecutionResult
 
 from coach_graph.context import Context
 from coach_graph.patches.graphql_core_events import shared_json
@@ -98,12 +114,55 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
             self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
 
 
+class LeanWebSocketAdapter(ASGIWebSocketAdapter):
+    """strawberry's ASGI websocket adapter, keeping no received text while it waits for the
+    next one."""
+
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        """Upstream's, step for step, but the text and the message are let go once handled."""
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                try:
+                    message = self.view.decode_json(await self.ws.receive_text())
+                except JSONDecodeError as e:
+                    if not ignore_parsing_errors:
+                        raise NonJsonMessageReceived from e
+                    continue
+                yield message
+                del message
+        except KeyError as e:
+            raise NonTextMessageReceived from e
+        except WebSocketDisconnect:  # as upstream
+            pass
+
+
 class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """strawberry's graphql-transport-ws handler, forgetting its connection_init timer once it
     is done: strawberry keeps the cancelled task, and with it its CancelledError, traceback and
-    frames, for the whole life of the connection (measured: ~2 KiB per idle socket); and
-    sending the `next` message of a result shared by many subscribers
-    (patches/graphql_core_events.py) with its data encoded once, not once per socket."""
+    frames, for the whole life of the connection (measured: ~2 KiB per idle socket); keeping
+    no handled message while it waits for the next; and sending the `next` message of a result
+    shared by many subscribers (patches/graphql_core_events.py) with its data encoded once,
+    not once per socket."""
+
+    async def handle(self) -> None:
+        """Upstream's, step for step, but each message is let go once handled."""
+        self.on_request_accepted()
+
+        try:
+            try:
+                async for message in self.websocket.iter_json():
+                    await self.handle_message(cast("Message", message))
+                    del message
+            except NonTextMessageReceived:
+                await self.handle_invalid_message("WebSocket message type must be text")
+            except NonJsonMessageReceived:
+                await self.handle_invalid_message("WebSocket message must be valid JSON")
+        except WebSocketDisconnected:
+            pass
+        finally:
+            await self.shutdown()
 
     async def send_message(self, message: Message) -> None:
         text = self._shared_next(message)
@@ -228,6 +287,11 @@ def hooks_execution(extension: SchemaExtension) -> bool:
     return type(extension).on_execute is not SchemaExtension.on_execute
 
 
+def hooks_stream_results(extension: SchemaExtension) -> bool:
+    """Whether the extension hooks each streamed result (upstream's `get_hook` test)."""
+    return type(extension).on_stream_result is not SchemaExtension.on_stream_result
+
+
 class NoExecutionHooks(ExecutingContextManager):
     """The execution phase when no extension hooks it: nothing to set up (strawberry would
     build an exit stack per operation for no hook at all)."""
@@ -250,6 +314,28 @@ class NoExecutionHooks(ExecutingContextManager):
 NO_EXECUTION_HOOKS = NoExecutionHooks()
 
 
+class NoStreamResultHooks(StreamResultContextManager):
+    """A streamed result (each event of each subscriber) when no extension hooks it: nothing to
+    set up (strawberry looks every extension's hook up and builds an exit stack per result)."""
+
+    def __init__(self) -> None:
+        super().__init__([], None)  # type: ignore[arg-type]
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+NO_STREAM_RESULT_HOOKS = NoStreamResultHooks()
+
+
 class ExtensionsRunner(SchemaExtensionsRunner):
     """strawberry's runner, without per-operation set-up for an execution phase nobody hooks."""
 
@@ -257,6 +343,11 @@ class ExtensionsRunner(SchemaExtensionsRunner):
         if any(hooks_execution(extension) for extension in self.extensions):
             return super().executing()
         return NO_EXECUTION_HOOKS
+
+    def on_stream_result(self, result: StreamExecutionResult) -> StreamResultContextManager:
+        if any(hooks_stream_results(extension) for extension in self.extensions):
+            return super().on_stream_result(result)
+        return NO_STREAM_RESULT_HOOKS
 
 
 class LeanExtensionsSchema(strawberry.Schema):

@@ -5,13 +5,20 @@ lean JSON POST answers as upstream's `run` does: tests/http/test_lean_post.py.""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import hashlib
 import importlib
 import inspect
+import json
+from collections.abc import AsyncGenerator
+from datetime import timedelta
 from typing import Any
 
 import strawberry
 from graphql import ExecutionResult
+from starlette.types import Message
+from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http.async_base_view import AsyncBaseHTTPView
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -23,6 +30,7 @@ from coach_graph.patches.strawberry import (
     WRITTEN_FOR,
     GraphQLTransportWSHandler,
     GraphQLWSHandler,
+    LeanWebSocketAdapter,
     shared_json,
 )
 from tests.patches.pins import assert_written_for
@@ -113,3 +121,104 @@ def test_the_http_steps_the_lean_post_follows_are_unchanged_upstream() -> None:
         assert hashlib.sha256(source.encode()).hexdigest() == expected, (
             f"strawberry changed AsyncBaseHTTPView.{name}: compare it with answer_json_post"
         )
+
+
+# sha256 of upstream's methods the lean websocket copies step for step (0.341.2).
+COPIED_WEBSOCKET_STEPS = {
+    "ASGIWebSocketAdapter.iter_json": (
+        ASGIWebSocketAdapter.iter_json,
+        "eccc1390e8d7876f24a2c6708eb293b987204182dd4e8a7f3a339639b6fa0821",
+    ),
+    "BaseGraphQLTransportWSHandler.handle": (
+        BaseGraphQLTransportWSHandler.handle,
+        "38622a72d445f675b7b55290cb8d5f75e54d61b78d1d91c7a3ea09d471080296",
+    ),
+}
+
+
+def test_the_websocket_steps_the_lean_copies_follow_are_unchanged_upstream() -> None:
+    for name, (method, expected) in COPIED_WEBSOCKET_STEPS.items():
+        source = inspect.getsource(method)
+        assert hashlib.sha256(source.encode()).hexdigest() == expected, (
+            f"strawberry changed {name}: compare it with its copy in patches/strawberry.py"
+        )
+
+
+@strawberry.type
+class _Subscription:
+    @strawberry.subscription
+    async def ticks(self) -> AsyncGenerator[int, None]:
+        yield 1
+        await asyncio.Event().wait()  # idle, as a live feed between events
+
+
+async def _idle_subscriber(
+    handler_class: type[BaseGraphQLTransportWSHandler[Any, Any]],
+    adapter_class: type[ASGIWebSocketAdapter],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A real starlette websocket served by `handler_class` until its one subscription is idle;
+    the locals then held by the handler's `handle` and by the adapter's `iter_json`."""
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    sent: list[Message] = []
+    subscribed = asyncio.Event()
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if '"type":"next"' in message.get("text", "").replace(" ", ""):
+            subscribed.set()
+
+    scope = {"type": "websocket", "path": "/graphql", "headers": [], "subprotocols": []}
+    websocket = WebSocket(scope, inbox.get, send)
+    await inbox.put({"type": "websocket.connect"})
+    await websocket.accept(subprotocol="graphql-transport-ws")
+    view = GraphQL[Any, Any](schema=strawberry.Schema(query=_Query, subscription=_Subscription))
+    handler = handler_class(
+        view=view,
+        websocket=adapter_class(view, websocket, websocket),
+        context={},
+        root_value=None,
+        schema=view.schema,
+        connection_init_wait_timeout=timedelta(minutes=1),
+    )
+    task = asyncio.create_task(handler.handle())
+    for message in (
+        {"type": "connection_init"},
+        {"id": "1", "type": "subscribe", "payload": {"query": "subscription { ticks }"}},
+    ):
+        await inbox.put({"type": "websocket.receive", "text": json.dumps(message)})
+    async with asyncio.timeout(10):
+        await subscribed.wait()
+    # The subscribe was handled before its operation ran: `handle` waits for the next message.
+    assert inbox.empty()
+    handle_locals = dict(task.get_coro().cr_frame.f_locals)  # type: ignore[union-attr]
+    readers = [
+        o
+        for o in gc.get_objects()
+        if inspect.isasyncgen(o) and o.ag_code is adapter_class.iter_json.__code__
+    ]
+    assert len(readers) == 1
+    reader_locals = dict(readers[0].ag_frame.f_locals)
+    await inbox.put({"type": "websocket.disconnect", "code": 1000})
+    async with asyncio.timeout(10):
+        await task
+    return handle_locals, reader_locals
+
+
+async def test_upstream_keeps_the_last_message_of_an_idle_connection() -> None:
+    handle_locals, reader_locals = await _idle_subscriber(
+        BaseGraphQLTransportWSHandler, ASGIWebSocketAdapter
+    )
+    assert handle_locals.get("message", {}).get("type") == "subscribe", (
+        "upstream's handle lets go of a handled message: GraphQLTransportWSHandler.handle may go"
+    )
+    assert "subscribe" in reader_locals.get("text", ""), (
+        "upstream's iter_json lets go of a received text: LeanWebSocketAdapter may go"
+    )
+
+
+async def test_the_lean_websocket_keeps_no_message_of_an_idle_connection() -> None:
+    handle_locals, reader_locals = await _idle_subscriber(
+        GraphQLTransportWSHandler, LeanWebSocketAdapter
+    )
+    assert "message" not in handle_locals
+    assert "message" not in reader_locals and "text" not in reader_locals

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 
 import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.context import ExecutingContextManager, ExtensionContextManagerBase
+from strawberry.extensions.context import (
+    ExecutingContextManager,
+    ExtensionContextManagerBase,
+    StreamResultContextManager,
+)
 from strawberry.extensions.runner import SchemaExtensionsRunner
 
 from coach_graph.patches.strawberry import (
     NO_EXECUTION_HOOKS,
+    NO_STREAM_RESULT_HOOKS,
     WRITTEN_FOR,
     ExtensionsRunner,
     LeanExtensionsSchema,
@@ -51,6 +56,14 @@ UPSTREAM = {
     "ExtensionContextManagerBase.__aexit__": (
         ExtensionContextManagerBase.__aexit__,
         "cdd9e64136a6c76a5af4a1002c27fffc0c9d6e6e2e28b0ff0870361833a744b3",
+    ),
+    "SchemaExtensionsRunner.on_stream_result": (
+        SchemaExtensionsRunner.on_stream_result,
+        "52056f5cfda7959a2bbb93c1273a2209e51891ad72bb8716459cdac65de93590",
+    ),
+    "StreamResultContextManager": (
+        StreamResultContextManager,
+        "f111c8958ca9d3bd41e1e61d1812b00b1db2e6ef0bf3eaa93a36fbb21554e027",
     ),
     "Schema.create_extensions_runner": (
         strawberry.Schema.create_extensions_runner,
@@ -121,3 +134,47 @@ async def test_without_execution_hooks_the_answer_is_upstream_s() -> None:
         ]
     runner = lean.create_extensions_runner(None, [_Parsing()])  # type: ignore[arg-type]
     assert runner.executing() is NO_EXECUTION_HOOKS
+
+
+def test_upstream_still_sets_up_each_streamed_result_nobody_hooks() -> None:
+    runner = SchemaExtensionsRunner(execution_context=None, extensions=[])  # type: ignore[arg-type]
+    assert type(runner.on_stream_result(None)) is StreamResultContextManager  # type: ignore[arg-type]
+    assert inspect.signature(ExtensionsRunner.on_stream_result) == inspect.signature(
+        SchemaExtensionsRunner.on_stream_result
+    )
+
+
+@strawberry.type
+class _Subscription:
+    @strawberry.subscription
+    async def count(self) -> AsyncGenerator[int, None]:
+        for n in range(3):
+            yield n
+
+
+class _Counting(SchemaExtension):
+    seen: list[object] = []
+
+    def on_stream_result(self, result: object) -> Iterator[None]:  # type: ignore[override]
+        _Counting.seen.append(getattr(result, "data", None))
+        yield
+
+
+async def _streamed(schema: strawberry.Schema) -> list[object]:
+    stream = await schema.stream("subscription { count }")
+    return [(r.data, r.errors) async for r in stream]  # type: ignore[union-attr]
+
+
+async def test_an_extension_hooking_streamed_results_still_sees_each() -> None:
+    _Counting.seen = []
+    schema = LeanExtensionsSchema(query=_Query, subscription=_Subscription, extensions=[_Counting])
+    assert await _streamed(schema) == [({"count": n}, None) for n in range(3)]
+    assert _Counting.seen == [{"count": n} for n in range(3)]
+
+
+async def test_without_stream_result_hooks_a_stream_is_upstream_s() -> None:
+    lean = LeanExtensionsSchema(query=_Query, subscription=_Subscription, extensions=[_Parsing])
+    upstream = strawberry.Schema(query=_Query, subscription=_Subscription, extensions=[_Parsing])
+    assert await _streamed(lean) == await _streamed(upstream)
+    runner = lean.create_extensions_runner(None, [_Parsing()])  # type: ignore[arg-type]
+    assert runner.on_stream_result(None) is NO_STREAM_RESULT_HOOKS  # type: ignore[arg-type]
