@@ -174,3 +174,42 @@ async def test_readiness_is_503_on_a_read_only_database_file(
         assert response.status_code == 503
         assert response.json()["checks"] == {"database": False, "broadcast": True}
         assert (await http.get("/healthz")).status_code == 200
+
+
+@pytest.mark.skipif(EXTERNAL_DB, reason="the write turn is SQLite's (PostgreSQL writers overlap)")
+async def test_a_writer_waiting_for_the_write_turn_gives_its_seat_to_reads(
+    settings: Settings, manual_clock: clock.ManualClock
+) -> None:
+    one_seat = settings.with_(max_active_requests=1, admission_timeout_seconds=0.5)
+    async with running(one_seat) as (app, http):
+        resources: Resources = app.state.resources
+        db = resources.db
+        token = await Practice(resources).token(await Practice(resources).coach())
+        headers = {"Authorization": f"Bearer {token}"}
+        taken, given_up, in_the_door = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+        async def other_writer() -> None:  # holds the write turn until told
+            async with db.transaction():
+                taken.set()
+                await given_up.wait()
+
+        async def writer() -> None:  # a mutation's request: seated, then a transaction
+            async with db.admitted(), db.read_scope():
+                in_the_door.set()
+                async with db.transaction() as session:
+                    await session.execute(
+                        sa.text("UPDATE alembic_version SET version_num = version_num")
+                    )
+
+        holding = asyncio.create_task(other_writer())
+        await taken.wait()
+        waiting = asyncio.create_task(writer())
+        await in_the_door.wait()  # the writer took the one seat and waits for the turn
+        read = await http.post("/graphql", json={"query": "{ viewer { id } }"}, headers=headers)
+        assert read.status_code == 200 and "errors" not in read.json(), read.text
+        assert not waiting.done()
+        given_up.set()
+        await holding
+        await waiting
+        again = await http.post("/graphql", json={"query": "{ viewer { id } }"}, headers=headers)
+        assert again.status_code == 200 and "errors" not in again.json(), again.text
