@@ -1,5 +1,6 @@
 """The write turn among processes sharing one SQLite file (coach_graph/sqlite_turn.py): two
-Databases on one file, as two workers hold them (each its own lock file descriptor)."""
+Databases on one file, as two workers hold them (each its own lock file descriptor); SQLite
+files of their own whichever engine the suite runs on."""
 
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ import sqlalchemy as sa
 
 from coach_graph.db import Database
 from coach_graph.sqlite_turn import FileTurn, turn_file
-from tests.conftest import EXTERNAL_DB
-
-pytestmark = pytest.mark.skipif(EXTERNAL_DB, reason="SQLite files only")
 
 
 @pytest.fixture
