@@ -124,6 +124,16 @@ class _ReadScope:
         self.owner: asyncio.Task[object] | None = None
         self.closed = False
 
+    async def put_down(self) -> bool:
+        """Give the connection back to the pool unless a read is on it (the next read takes one
+        again): whether the scope holds none now."""
+        if self.connection is not None and not self.lock.locked():
+            async with self.lock:
+                connection, self.connection, self.session = self.connection, None, None
+                if connection is not None:
+                    await connection.close()
+        return self.connection is None
+
 
 _read_scope: ContextVar[_ReadScope | None] = ContextVar("coach_graph_read_scope", default=None)
 # The database whose write turn this task holds (a nested transaction does not wait for it).
@@ -338,7 +348,8 @@ class Database:
         scope = _read_scope.get()
         wait = self.pool_timeout
         # Waiting holding nothing, a request gives its seat back to reads; the turn is its door.
-        if (scope is None or scope.connection is None) and self._door.step_out():
+        holds_none = scope is None or scope.db is not self or await scope.put_down()
+        if holds_none and self._door.step_out():
             wait = max(wait, self._door.timeout)
         try:
             async with asyncio.timeout(wait):
