@@ -10,7 +10,7 @@ import asyncio
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -28,10 +28,12 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from coach_graph import events
+from coach_graph.admission import Door
 from coach_graph.errors import Unavailable
 from coach_graph.migrating import run_alembic_upgrade
 from coach_graph.pagination import Cursors
 from coach_graph.patches.aiosqlite import skip_idle_rollbacks
+from coach_graph.sqlite_turn import WriteTurn, turn_file
 
 log = logging.getLogger("coach_graph.db")
 
@@ -99,6 +101,10 @@ def _on_sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _keep() -> None:
+    """The turn of a nested transaction: its outer transaction gives it up."""
+
+
 def _retry_after(seconds: float) -> int:
     return max(1, math.ceil(seconds))
 
@@ -130,9 +136,10 @@ class Database:
 
     A read scope (a request) holds one pooled connection, other reads only while they run. When
     no connection frees up within `pool_timeout` seconds, `Unavailable` is raised (HTTP 503).
-    On SQLite the writers of this process take turns (one asyncio lock, bounded by the same
-    timeout) and begin with `BEGIN IMMEDIATE`, so a writer waits for the file's write lock (busy
-    timeout) instead of failing half-way with "database is locked"; readers never wait (WAL).
+    On SQLite the writers take turns (sqlite_turn.WriteTurn: this process's, then the processes'
+    sharing the file, bounded by the same timeout) and begin with `BEGIN IMMEDIATE`, so a writer
+    never fails half-way with "database is locked" (the busy timeout covers other programs);
+    readers never wait (WAL).
     """
 
     def __init__(
@@ -149,8 +156,7 @@ class Database:
         self.url = url
         self.pool_timeout = pool_timeout
         # Requests served at once (`admitted()`); by default as many as the pool keeps.
-        self._admission = asyncio.Semaphore(admission or pool_size)
-        self.admission_timeout = admission_timeout
+        self._door = Door(admission or pool_size, admission_timeout, _retry_after(pool_timeout))
         kwargs: dict[str, Any] = {"echo": echo}
         if is_sqlite(url) and (
             url.rstrip("/").endswith(":memory:") or url == "sqlite+aiosqlite://"
@@ -166,13 +172,15 @@ class Database:
             else:
                 kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        # One writer at a time in this process (SQLite has one write lock per file anyway).
-        self._writer: asyncio.Lock | None = None
+        # One writer at a time on the file: in this process, then among those sharing it.
+        self._writer: WriteTurn | None = None
         if is_sqlite(url):
+            # A file may be shared with other processes: their writers take turns too.
+            shared = "poolclass" not in kwargs
+            self._writer = WriteTurn(turn_file(self.engine.url.database) if shared else None)
             event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
             event.listen(self.engine.sync_engine, "begin", _on_sqlite_begin)
             skip_idle_rollbacks(self.engine.sync_engine.dialect)
-            self._writer = asyncio.Lock()
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Where committed events go (the app's Realtime.publish); None: nobody listens.
         self.publisher: Publisher | None = None
@@ -267,23 +275,11 @@ class Database:
         await conn.begin()
         return conn
 
-    @asynccontextmanager
-    async def admitted(self) -> AsyncIterator[None]:
+    def admitted(self) -> AbstractAsyncContextManager[None]:
         """One request's turn: at most `admission` requests at once, the rest wait at the door,
         first come first served, at most `admission_timeout` seconds (then `Unavailable`); one
         let in finds a connection when it needs one (it never queues for the pool mid-way)."""
-        if self._admission.locked():  # a free seat is taken at once, without a timer
-            try:
-                async with asyncio.timeout(self.admission_timeout):
-                    await self._admission.acquire()
-            except TimeoutError:
-                raise Unavailable(retry_after=_retry_after(self.pool_timeout)) from None
-        else:
-            await self._admission.acquire()
-        try:
-            yield
-        finally:
-            self._admission.release()
+        return self._door.admitted()
 
     @asynccontextmanager
     async def read_scope(self) -> AsyncIterator[None]:
@@ -311,10 +307,12 @@ class Database:
         before it commits, inside it. What it asked to happen after it (`publish_after_commit`,
         `after_commit`) runs once it has committed, outside the writers' turn, never after a
         rollback."""
-        async with self._writing(), self._sessions() as session, self._bounded(), session.begin():
-            await session.connection(execution_options={_WRITE: True})
-            yield session
-            await events.dispatch(session)  # the domains that react, in this transaction
+        async with self._writing() as release, self._sessions() as session, self._bounded():
+            async with session.begin():
+                await session.connection(execution_options={_WRITE: True})
+                yield session
+                await events.dispatch(session)  # the domains that react, in this transaction
+            release()  # committed: the next writer begins while this session closes
         await self._after_commit(session.info)
 
     async def _after_commit(self, info: dict[Any, Any]) -> None:
@@ -330,22 +328,24 @@ class Database:
                 log.exception("an after-commit action failed")
 
     @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[None]:
-        """The process's turn to write on SQLite, waited for at most `pool_timeout` seconds."""
+    async def _writing(self) -> AsyncIterator[Callable[[], None]]:
+        """The process's turn to write on SQLite, then the turn among the processes sharing the
+        file (coach_graph/sqlite_turn.py), both waited for at most `pool_timeout` seconds; held
+        until the block ends or the function it yields gives it up (once committed)."""
         if self._writer is None or _writing.get() is self:
-            yield
+            yield _keep
             return
         try:
             async with asyncio.timeout(self.pool_timeout):
-                await self._writer.acquire()
+                release = await self._writer.take()
         except TimeoutError:
             raise Unavailable(retry_after=_retry_after(self.pool_timeout)) from None
         token = _writing.set(self)
         try:
-            yield
+            yield release
         finally:
             _writing.reset(token)
-            self._writer.release()
+            release()
 
     @asynccontextmanager
     async def _bounded(self) -> AsyncIterator[None]:
