@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError, parse
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
@@ -29,16 +30,46 @@ CACHE_SIZE = 256
 OperationObserver = Callable[[ExecutionContext, float], None]
 
 _parse = lru_cache(maxsize=CACHE_SIZE)(parse)
-_validate = lru_cache(maxsize=CACHE_SIZE)(validate_document)
-# An operation costs the same every time its page-size variables hold the same values.
-_page_variables = lru_cache(maxsize=CACHE_SIZE)(page_variables)
+# Costs kept per document: one per operation and values of its page-size variables.
+COSTS_PER_DOCUMENT = 64
 
 
-@lru_cache(maxsize=CACHE_SIZE * 4)
-def _cost_by_pages(
-    schema: Any, document: Any, name: str | None, pages: tuple[tuple[str, type, Any], ...]
-) -> int:
-    return operation_cost(schema, document, name, {n: value for n, _, value in pages})
+class _Facts:
+    """What is worked out once per parsed document: its validation errors (per schema and rule
+    set), the variables its cost reads (`page_variables`) and its costs by their values."""
+
+    __slots__ = ("costs", "document", "errors", "pages")
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.document = document
+        self.errors: dict[tuple[Any, ...], list[GraphQLError]] = {}
+        self.pages = page_variables(document)
+        self.costs: dict[tuple[Any, ...], int] = {}
+
+
+class _FactsByDocument:
+    """`_Facts` of the last `size` documents, by the document's identity: `_parse` hands the same
+    object back for the same text, and a document's own hash and equality walk its whole tree
+    (~44 us for a client detail page, each time an `lru_cache` keyed by it is asked)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[int, _Facts] = OrderedDict()
+
+    def __call__(self, document: DocumentNode) -> _Facts:
+        key = id(document)
+        facts = self._entries.get(key)
+        if facts is not None and facts.document is document:
+            self._entries.move_to_end(key)
+            return facts
+        facts = self._entries[key] = _Facts(document)  # new, or an id reused by another
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return facts
+
+
+_facts = _FactsByDocument(CACHE_SIZE)
 
 
 def limit_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidationRule], ...]:
@@ -65,7 +96,7 @@ def _has_lone_surrogate(value: object) -> bool:
 
 class CheckedDocuments(SchemaExtension):
     """Parses with a token limit, validates with the limit rules (both cached), then refuses an
-    operation whose static cost (it depends on the variables, so it is not cached) is over
+    operation whose static cost (kept per document and values of its page-size variables) is over
     `cost_limit`: all before anything executes or reads the database. Once the operation has
     finished, notes its name for the access log and tells each of `observers`."""
 
@@ -105,11 +136,13 @@ class CheckedDocuments(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         assert context.graphql_document is not None
-        errors = _validate(
-            context.schema._schema,
-            context.graphql_document,
-            (*context.validation_rules, *self.rules),
-        )
+        schema, rules = context.schema._schema, (*context.validation_rules, *self.rules)
+        facts = _facts(context.graphql_document)
+        errors = facts.errors.get((schema, rules))
+        if errors is None:
+            errors = facts.errors[(schema, rules)] = validate_document(
+                schema, context.graphql_document, rules
+            )
         if not errors:
             errors = self._cost_errors(context)
         context.pre_execution_errors = errors
@@ -123,12 +156,19 @@ class CheckedDocuments(SchemaExtension):
             context.operation_name,
         )
         sent = context.variables or {}
+        facts = _facts(document)
         # The value's type in the key too: 2.0 == 2, and the cost reads only an int.
-        pages = tuple((n, type(sent[n]), sent[n]) for n in _page_variables(document) if n in sent)
+        key = (schema, name, *((n, type(sent[n]), sent[n]) for n in facts.pages if n in sent))
         try:
-            cost = _cost_by_pages(schema, document, name, pages)
-        except TypeError:  # a page size sent as a list or an object: unhashable, counted as 1
+            cost = facts.costs.get(key)
+        except TypeError:  # a page size sent as a list or an object: unhashable, not kept
+            cost, key = None, None
+        if cost is None:
             cost = operation_cost(schema, document, name, sent)
+            if key is not None:
+                if len(facts.costs) >= COSTS_PER_DOCUMENT:
+                    facts.costs.clear()
+                facts.costs[key] = cost
         if cost <= self.cost_limit:
             return []
         message = (
