@@ -11,8 +11,8 @@ subscription keeps one small object, not several extensions and generators for i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
 from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
