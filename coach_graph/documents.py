@@ -158,7 +158,11 @@ class CheckedDocuments(SchemaExtension):
         sent = context.variables or {}
         facts = _facts(document)
         # The value's type in the key too: 2.0 == 2, and the cost reads only an int.
-        key = (schema, name, *((n, type(sent[n]), sent[n]) for n in facts.pages if n in sent))
+        key: tuple[Any, ...] | None = (
+            schema,
+            name,
+            *((n, type(sent[n]), sent[n]) for n in facts.pages if n in sent),
+        )
         try:
             cost = facts.costs.get(key)
         except TypeError:  # a page size sent as a list or an object: unhashable, not kept
