@@ -158,18 +158,15 @@ class CheckedDocuments(SchemaExtension):
         sent = context.variables or {}
         facts = _facts(document)
         # The value's type in the key too: 2.0 == 2, and the cost reads only an int.
-        key: tuple[Any, ...] | None = (
-            schema,
-            name,
-            *((n, type(sent[n]), sent[n]) for n in facts.pages if n in sent),
-        )
+        key = (schema, name, *((n, type(sent[n]), sent[n]) for n in facts.pages if n in sent))
         try:
             cost = facts.costs.get(key)
+            keep = True
         except TypeError:  # a page size sent as a list or an object: unhashable, not kept
-            cost, key = None, None
+            cost, keep = None, False
         if cost is None:
             cost = operation_cost(schema, document, name, sent)
-            if key is not None:
+            if keep:
                 if len(facts.costs) >= COSTS_PER_DOCUMENT:
                     facts.costs.clear()
                 facts.costs[key] = cost
