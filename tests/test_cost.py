@@ -148,6 +148,9 @@ async def test_a_document_is_costed_again_for_each_page_size_it_is_sent_with(
         *(gql(query, {"n": n, "search": None}, token) for n in (40, 80, 40, 80))
     )
     costs = [r["errors"][0]["extensions"]["cost"] if "errors" in r else None for r in results]
+    for odd in ([40], {"n": 40}):  # unhashable page sizes: costed, not kept, refused as input
+        refused = await gql.error(query, {"n": odd, "search": None}, token)
+        assert refused["extensions"]["code"] == "BAD_USER_INPUT"
     assert costs == [None, error["extensions"]["cost"]] * 2
 
 
