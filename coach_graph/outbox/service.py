@@ -213,6 +213,10 @@ async def _claim(db: Database, now: datetime, limit: int) -> list[OutboxMessage]
             )
             .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
             .limit(limit)
+            # PostgreSQL: rows another sender is claiming are passed over, not waited for and
+            # then found taken (its batch would come back empty and end its drain); SQLite's
+            # writers take turns, and it renders no FOR UPDATE.
+            .with_for_update(skip_locked=True)
         )
         ids = list((await session.scalars(due)).all())
         if not ids:

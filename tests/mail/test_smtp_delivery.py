@@ -180,6 +180,11 @@ async def test_two_senders_draining_the_same_outbox_deliver_each_mail_once(
             await scene.book(at(day, hour), 60)
     other_worker = Database(database_url)  # a second worker's own engine on the same database
     try:
+        # Both connected before they start, as two running workers are: a fresh engine's first
+        # connection (PostgreSQL's handshake) could otherwise let the first drain it all alone.
+        for engine in (db.engine, other_worker.engine):
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
         reports = await asyncio.gather(
             drain(db, smtp_sender(db, smtp_server), batch=3),
             drain(other_worker, smtp_sender(other_worker, smtp_server), batch=3),
@@ -187,7 +192,7 @@ async def test_two_senders_draining_the_same_outbox_deliver_each_mail_once(
     finally:
         await other_worker.dispose()
     assert sum(r.sent for r in reports) == 20
-    assert all(r.sent > 0 for r in reports)  # both took part
+    assert all(r.sent > 0 for r in reports), reports  # both took part
     await smtp_server.mailbox.wait_for(20)
     await asyncio.sleep(0.2)
     ids = [m["Message-ID"] for m in smtp_server.mailbox.mails]
