@@ -13,10 +13,9 @@ How a field's value is read (`FieldPlan.kind`):
   handler or info/root/parent parameter stands between).
 - RESOLVER: anything else calls the field's resolver as graphql-core does, with a real
   `GraphQLResolveInfo` built by the executor and the arguments of `get_argument_values`
-  (literal arguments of immutable values are coerced once and kept). A resolver method that
-  takes `self` and `info` alone (under the same conditions as READ) is called directly with
-  the `Info` strawberry would build (`config.info_class(_raw_info=..., _field=...)`), past
-  strawberry's argument conversion and extension chain, which have nothing to do for it.
+  (literal arguments of immutable values are coerced once and kept). A method taking `self`
+  and `info` alone (otherwise as READ) is called directly with the Info strawberry would build,
+  past its argument conversion and extension chain, which have nothing to do for it.
 - TYPENAME: `__typename`, the parent type's name.
 
 What a plan does not handle raises `Unsupported` while compiling, and graphql-core runs the
@@ -227,17 +226,8 @@ class _Compiler:
             if default_resolver is getattr:
                 return attrgetter(name)
             return lambda source: default_resolver(source, name)
-        resolver = field.base_resolver
-        if (
-            field.extensions
-            or field.arguments
-            or field.is_subscription
-            or schema.exception_handlers
-            or resolver.info_parameter
-            or resolver.parent_parameter
-            or resolver.root_parameter
-            or not callable(resolver.wrapped_func)
-        ):
+        resolver = self.plain_resolver(field)
+        if resolver is None or resolver.info_parameter:
             return None
         method: Callable[..., Any] = resolver.wrapped_func
         if resolver.self_parameter:
@@ -248,14 +238,25 @@ class _Compiler:
         """A resolver method taking `self` and `info` alone, called as strawberry calls it
         (`get_arguments` passes the source as `self` and strawberry's Info as `info`)."""
         field = (field_def.extensions or {}).get(STRAWBERRY_FIELD)
-        schema = self.strawberry
-        if field is None or schema is None or field.base_resolver is None:
+        resolver = None if field is None else self.plain_resolver(field)
+        if resolver is None or resolver.info_parameter is None or not resolver.self_parameter:
             return None
-        resolver = field.base_resolver
-        info_parameter = resolver.info_parameter
+        assert self.strawberry is not None  # plain_resolver found a resolver of its schema
+        method, name = resolver.wrapped_func, resolver.info_parameter.name
+        info_class = self.strawberry.config.info_class
+
+        def call(source: Any, raw_info: Any) -> Any:
+            return method(source, **{name: info_class(_raw_info=raw_info, _field=field)})
+
+        return call
+
+    def plain_resolver(self, field: Any) -> Any:
+        """The field's resolver when nothing stands between strawberry and it but an `info`
+        parameter: no extension, argument, exception handler, parent or root parameter."""
+        schema, resolver = self.strawberry, field.base_resolver
         if (
-            info_parameter is None
-            or not resolver.self_parameter
+            schema is None
+            or resolver is None
             or field.extensions
             or field.arguments
             or field.is_subscription
@@ -265,14 +266,7 @@ class _Compiler:
             or not callable(resolver.wrapped_func)
         ):
             return None
-        method: Callable[..., Any] = resolver.wrapped_func
-        info_class = schema.config.info_class
-        name = info_parameter.name
-
-        def call(source: Any, raw_info: Any) -> Any:
-            return method(source, **{name: info_class(_raw_info=raw_info, _field=field)})
-
-        return call
+        return resolver
 
     def literal_arguments(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any] | None:
         """The coerced arguments when they hold no variable and only immutable values."""

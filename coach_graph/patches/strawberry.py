@@ -292,12 +292,9 @@ def hooks_stream_results(extension: SchemaExtension) -> bool:
     return type(extension).on_stream_result is not SchemaExtension.on_stream_result
 
 
-class NoExecutionHooks(ExecutingContextManager):
-    """The execution phase when no extension hooks it: nothing to set up (strawberry would
-    build an exit stack per operation for no hook at all)."""
-
-    def __init__(self) -> None:
-        super().__init__([])
+class _NothingToSetUp:
+    """A phase's context manager when no extension hooks the phase: entering and leaving it do
+    nothing (strawberry looks every extension's hook up and builds an exit stack each time)."""
 
     async def __aenter__(self) -> None:
         return None
@@ -309,28 +306,23 @@ class NoExecutionHooks(ExecutingContextManager):
         exc_tb: TracebackType | None,
     ) -> None:
         return None
+
+
+class NoExecutionHooks(_NothingToSetUp, ExecutingContextManager):
+    """The execution phase of an operation no extension hooks."""
+
+    def __init__(self) -> None:
+        super().__init__([])
 
 
 NO_EXECUTION_HOOKS = NoExecutionHooks()
 
 
-class NoStreamResultHooks(StreamResultContextManager):
-    """A streamed result (each event of each subscriber) when no extension hooks it: nothing to
-    set up (strawberry looks every extension's hook up and builds an exit stack per result)."""
+class NoStreamResultHooks(_NothingToSetUp, StreamResultContextManager):
+    """A streamed result (each event of each subscriber) no extension hooks."""
 
     def __init__(self) -> None:
         super().__init__([], None)  # type: ignore[arg-type]
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        return None
 
 
 NO_STREAM_RESULT_HOOKS = NoStreamResultHooks()
