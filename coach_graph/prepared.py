@@ -6,8 +6,9 @@ loading ORM entities cost more CPU than the SQL itself on this service's pages. 
 its statement with `sa.bindparam` placeholders (expanding ones for `IN` lists); its first use on
 a dialect compiles it and picks the column types' result processors; every use binds the
 parameters through the compiled form (`construct_params`, or `construct_expanded_state` for
-`IN` lists) and asks the driver directly: aiosqlite's `execute_fetchall` (one hop to its thread
-instead of four) or asyncpg's `fetch` (its statement cache, one round trip). Rows come back
+`IN` lists) and asks the driver directly: SQLite on the event loop's thread (no hop to
+aiosqlite's: patches/aiosqlite.py `fetch_on_loop`) or asyncpg's `fetch` (its statement cache,
+one round trip). Rows come back
 through the same result processors SQLAlchemy would apply (UTC datetimes, booleans, JSON), and
 `entities()` shapes them into the model's instances, detached, as a closed session leaves them.
 
@@ -30,6 +31,7 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from coach_graph.db import Database
+from coach_graph.patches.aiosqlite import ON_LOOP, fetch_on_loop
 
 R = TypeVar("R")
 M = TypeVar("M")
@@ -188,10 +190,12 @@ async def fetch(conn: AsyncConnection, plan: _Plan, params: dict[str, Any]) -> l
         dispatch.before_cursor_execute(sync, None, sql, values, None, False)
     driver: Any = sync.connection.driver_connection
     raw: Iterable[Row]
-    if plan.driver == "aiosqlite":
-        raw = await driver.execute_fetchall(sql, values)
-    else:
+    if plan.driver != "aiosqlite":
         raw = await driver.fetch(sql, *values)
+    elif sync.info.get(ON_LOOP):  # a pooled SQLite connection: on this thread
+        raw = fetch_on_loop(driver, sql, values)
+    else:
+        raw = await driver.execute_fetchall(sql, values)
     if dispatch.after_cursor_execute:
         dispatch.after_cursor_execute(sync, None, sql, values, None, False)
     return list(raw)

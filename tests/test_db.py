@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import asyncpg
+from sqlalchemy.engine import Dialect
 from sqlmodel import col
 
 from coach_graph.accounts.models import User
-from coach_graph.db import Database
+from coach_graph.db import Database, UtcDateTime
 from tests.conftest import Practice
 
 
@@ -70,3 +75,33 @@ async def test_a_reader_that_outlives_its_scope_gets_a_session_of_its_own(
         task = asyncio.ensure_future(straggler())  # copies the scope into its context
     started.set()
     assert await task == 1
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), asyncpg.dialect()], ids=["sqlite", "pg"])
+def test_utc_times_read_back_as_the_general_processor_reads_them(dialect: Dialect) -> None:
+    """UtcDateTime's one-step reader answers exactly what SQLAlchemy's general path (the
+    dialect's parser, then process_result_value) answers, for every form a value can take."""
+    column_type = UtcDateTime().dialect_impl(dialect)  # as a statement's columns hold it
+    fast = column_type.result_processor(dialect, None)
+    general = sa.types.TypeDecorator.result_processor(column_type, dialect, None)
+    assert fast is not None
+    assert general is not None
+    paris = timezone(timedelta(hours=2))
+    values: list[object] = [None]
+    if dialect.name != "sqlite":  # the driver's datetimes
+        values += [datetime(2026, 3, 1, 9, 30, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=paris)]
+    else:  # SQLite's text
+        values += [
+            "2026-03-01 09:30:00.123456",
+            "2026-03-01 09:30:00",
+            "2026-03-01T09:30:00.5",
+            "2026-03-01 09:30:00+02:00",
+            "2026-03-01 09:30:00Z",
+        ]
+    for value in values:
+        answer = fast(value)
+        assert answer == general(value), value
+        assert answer is None or answer.tzinfo is UTC, value
+    if dialect.name == "sqlite":
+        with pytest.raises(ValueError):
+            fast("not a time")
