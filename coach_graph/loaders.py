@@ -65,9 +65,17 @@ class Loaders:
 def then(value: V | Awaitable[V], fn: Callable[[V], T]) -> T | Awaitable[T]:
     """Apply `fn` now to a value, or later to an awaitable's result (a loader's future or a
     coroutine: what has `__await__`, as `inspect.isawaitable` asks, without its ABC checks)."""
-    if hasattr(type(value), "__await__"):
+    kind = type(value)
+    awaitable = _AWAITABLE.get(kind)
+    if awaitable is None:  # once per type: a model class answers a missing name slowly
+        awaitable = _AWAITABLE[kind] = hasattr(kind, "__await__")
+    if awaitable:
         return _later(cast(Awaitable[V], value), fn)
     return fn(cast(V, value))
+
+
+# Whether values of a type are awaitable, by type (rows' model classes, futures, coroutines).
+_AWAITABLE: dict[type, bool] = {}
 
 
 async def _later(value: Awaitable[V], fn: Callable[[V], T]) -> T:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+import orjson
 import sqlalchemy as sa
 
 from coach_graph.errors import BadUserInput
@@ -69,7 +70,11 @@ class Cursors:
 
     def encode(self, *key: Any) -> str:
         """The cursor of a row whose sort key is `key`."""
-        content = json.dumps([_encode_value(v) for v in key], separators=(",", ":")).encode()
+        values = [_encode_value(v) for v in key]
+        try:
+            content = orjson.dumps(values)  # compact JSON, several times faster than json's
+        except TypeError:  # what orjson refuses (an integer beyond 64 bits)
+            content = json.dumps(values, separators=(",", ":")).encode()
         signed = self._signature(content) + content
         return base64.urlsafe_b64encode(signed).decode().rstrip("=")
 
