@@ -13,7 +13,8 @@ from sqlalchemy.engine import Dialect
 from sqlmodel import col
 
 from coach_graph.accounts.models import User
-from coach_graph.db import Database, UtcDateTime
+from coach_graph.db import Database
+from coach_graph.fields import UtcDateTime
 from tests.conftest import Practice
 
 

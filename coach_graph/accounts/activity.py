@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph.accounts.models import User
-from coach_graph.db import Database, UtcDateTime
+from coach_graph.db import Database
+from coach_graph.fields import UtcDateTime
 from coach_graph.writebehind import WriteBehind
 
 # Rows per UPDATE statement (keeps the statement's parameters well under SQLite's limit).

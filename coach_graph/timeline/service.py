@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from coach_graph.clock import as_utc
-from coach_graph.db import Database, UtcDateTime
+from coach_graph.db import Database
 from coach_graph.errors import BadUserInput
+from coach_graph.fields import UtcDateTime
 from coach_graph.homework.models import Homework, Lesson, Module
 from coach_graph.journals.models import JournalEntry
 from coach_graph.loaders import Loaders
