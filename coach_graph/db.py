@@ -220,6 +220,14 @@ class Database:
             async with self._bounded():
                 yield scope.connection
 
+    def connection_now(self) -> AsyncConnection | None:
+        """The read scope's connection when it is checked out and nobody has its turn: a read
+        that runs without awaiting (prepared.Read on SQLite) needs no turn; else None."""
+        scope = _read_scope.get()
+        if scope is None or scope.db is not self or scope.closed or scope.lock.locked():
+            return None
+        return scope.connection
+
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[_ReadScope | None]:
         """This task's turn on the read scope, its connection checked out; None outside one."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import instance_state
@@ -145,8 +145,14 @@ class Read(Generic[R]):
 
     async def all(self, db: Database, **params: Any) -> list[R]:
         """Every row, shaped."""
-        async with db.connection() as conn:
-            rows = await run(conn, self._plan(conn.dialect), params)
+        idle = db.connection_now()
+        sync = idle.sync_connection if idle is not None else None
+        if sync is not None and sync.info.get(ON_LOOP):  # at once: no turn, no await
+            plan = self._plan(sync.dialect)
+            rows = plan.shape(fetch_now(sync, plan, params))
+        else:
+            async with db.connection() as conn:
+                rows = await run(conn, self._plan(conn.dialect), params)
         shape = self._shape
         return [shape(r) for r in rows]
 
@@ -182,23 +188,39 @@ async def run(conn: AsyncConnection, plan: _Plan, params: dict[str, Any]) -> lis
 
 async def fetch(conn: AsyncConnection, plan: _Plan, params: dict[str, Any]) -> list[Row]:
     """Run a plan on one of `_DRIVERS` as `run` does; the rows as the driver returned them."""
-    sql, values = plan.bind(params)
     sync = conn.sync_connection
     assert sync is not None
-    dispatch = sync.dispatch
-    if dispatch.before_cursor_execute:
-        dispatch.before_cursor_execute(sync, None, sql, values, None, False)
+    if plan.driver == "aiosqlite" and sync.info.get(ON_LOOP):
+        return fetch_now(sync, plan, params)
+    sql, values = plan.bind(params)
+    _before(sync, sql, values)
     driver: Any = sync.connection.driver_connection
     raw: Iterable[Row]
-    if plan.driver != "aiosqlite":
-        raw = await driver.fetch(sql, *values)
-    elif sync.info.get(ON_LOOP):  # a pooled SQLite connection: on this thread
-        raw = fetch_on_loop(driver, sql, values)
-    else:
+    if plan.driver == "aiosqlite":
         raw = await driver.execute_fetchall(sql, values)
-    if dispatch.after_cursor_execute:
-        dispatch.after_cursor_execute(sync, None, sql, values, None, False)
+    else:
+        raw = await driver.fetch(sql, *values)
+    _after(sync, sql, values)
     return list(raw)
+
+
+def fetch_now(sync: Connection, plan: _Plan, params: dict[str, Any]) -> list[Row]:
+    """`fetch` on a pooled SQLite connection: on this thread, at once (patches/aiosqlite.py)."""
+    sql, values = plan.bind(params)
+    _before(sync, sql, values)
+    raw = fetch_on_loop(sync.connection.driver_connection, sql, values)
+    _after(sync, sql, values)
+    return raw
+
+
+def _before(sync: Connection, sql: str, values: list[Any]) -> None:
+    if sync.dispatch.before_cursor_execute:
+        sync.dispatch.before_cursor_execute(sync, None, sql, values, None, False)
+
+
+def _after(sync: Connection, sql: str, values: list[Any]) -> None:
+    if sync.dispatch.after_cursor_execute:
+        sync.dispatch.after_cursor_execute(sync, None, sql, values, None, False)
 
 
 def rows(statement: sa.Select[Any]) -> Read[Row]:

@@ -3,6 +3,7 @@ driver, rows shaped by the column types; and the read scope's one connection the
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -159,3 +160,36 @@ async def test_a_failed_read_spoils_no_later_read_of_the_scope(
         assert [u.id for u in await USERS_BY_ID.all(db, ids=[coach.id])] == [coach.id]
         async with db.session() as session:
             assert (await session.get(User, coach.id)) is not None
+
+
+async def test_a_read_waits_while_another_task_has_the_scopes_turn(
+    db: Database, practice: Practice
+) -> None:
+    """A prepared read runs at once on the scope's connection only when nobody has its turn:
+    while another task holds the scope's session across awaits, the read waits for it."""
+    coach = await practice.coach()
+    held, release = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    async def holder() -> None:
+        async with db.read() as session:
+            await session.get(User, coach.id)
+            held.set()
+            await release.wait()
+            order.append("holder done")
+
+    async def reader() -> None:
+        await held.wait()
+        assert [u.id for u in await USERS_BY_ID.all(db, ids=[coach.id])] == [coach.id]
+        order.append("read")
+
+    async with db.read_scope():
+        await USERS_BY_ID.all(db, ids=[coach.id])  # the scope's connection is checked out
+        tasks = [asyncio.create_task(holder()), asyncio.create_task(reader())]
+        await held.wait()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert order == []  # the reader waits for the holder's turn
+        release.set()
+        await asyncio.gather(*tasks)
+    assert order == ["holder done", "read"]
