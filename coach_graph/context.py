@@ -53,7 +53,7 @@ class Context:
     # notes its client once. Made at the first note: an idle websocket holds none.
     _audited: set[tuple[int, AuditAction]] | None = None
     # Whether the field being resolved asks for private notes (sessions/types/session.py).
-    notes_asked_by: object = None
+    notes_asked_at: object = None
     notes_asked: bool = False
 
     @property

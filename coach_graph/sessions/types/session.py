@@ -276,8 +276,10 @@ def asks_private_notes(info: Info) -> bool:
     answers, or of the nodes of the connection it answers). Decided once per field: a page's
     rows share the answer."""
     context = info.context
-    if context.notes_asked_by is not info:
-        context.notes_asked_by = info
+    # Kept by the field's path (the same field, the same selection), not by its info: an info
+    # kept by the context would hold the context in a cycle, freed only by the cyclic collector.
+    if context.notes_asked_at is not info.path:
+        context.notes_asked_at = info.path
         asked = requested_node_fields(info) | requested_fields(info)
         context.notes_asked = not asked.isdisjoint(_NOTES)
     return context.notes_asked
