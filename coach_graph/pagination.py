@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import json
 from collections.abc import Awaitable, Callable, Sequence
@@ -63,10 +64,21 @@ class Cursors:
     def __init__(self, key: bytes) -> None:
         if len(key) < MIN_KEY_BYTES:
             raise ValueError(f"a cursor key needs at least {MIN_KEY_BYTES} bytes")
-        self._key = key
+        # HMAC's two keyed SHA-256 states (RFC 2104), computed once: `_signature` continues
+        # copies of them, where `hmac.digest` derives them again for every cursor (a third of
+        # the cost; a page signs one per edge: My Clients 50, the client detail 70).
+        block = hashlib.sha256().block_size
+        padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
 
     def _signature(self, content: bytes) -> bytes:
-        return hmac.digest(self._key, content, "sha256")[:SIGNATURE_BYTES]  # OpenSSL's one-shot
+        """HMAC-SHA-256 of `content` under the key, cut to SIGNATURE_BYTES."""
+        inner = self._inner.copy()
+        inner.update(content)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()[:SIGNATURE_BYTES]
 
     def encode(self, *key: Any) -> str:
         """The cursor of a row whose sort key is `key`."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hmac
 import json
 import string
 from collections.abc import AsyncIterator
@@ -286,3 +287,18 @@ def test_cursor_secret_is_read_from_the_environment_and_kept_out_of_reprs() -> N
     assert Settings.from_env({"CURSOR_SECRET": ""}).cursor_secret is None
     with pytest.raises(ValueError, match="CURSOR_SECRET"):
         Settings.from_env({"CURSOR_SECRET": "short"})
+
+
+@pytest.mark.parametrize("key_bytes", [16, 32, 63, 64, 65, 200])
+def test_a_cursor_is_signed_with_hmac_sha256_of_its_content_under_any_key(key_bytes: int) -> None:
+    """The signature is RFC 2104's HMAC-SHA-256 (as `hmac.digest` computes it), whatever the
+    key's length (a key longer than SHA-256's block is hashed first), cut to 16 bytes."""
+    key = bytes(range(256))[:key_bytes] if key_bytes <= 256 else b""
+    cursors = Cursors(key)
+    cursor = cursors.encode({"t": "2026-03-02T10:00:00+00:00"}, 42, "Zoë")
+    signed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    signature, content = signed[:SIGNATURE_BYTES], signed[SIGNATURE_BYTES:]
+    assert signature == hmac.digest(key, content, "sha256")[:SIGNATURE_BYTES]
+    for message in (b"", b"x" * 1000, content):
+        expected = hmac.digest(key, message, "sha256")[:SIGNATURE_BYTES]
+        assert cursors._signature(message) == expected
