@@ -1,27 +1,25 @@
 """Compiling a validated query into a completion plan, once per document and operation.
 
-The plan is what graphql-core works out again for every object of every request: which fields
-an object's selection asks for (fragments, aliases, @skip/@include applied), each field's
-definition, how its value is read and how it is completed. graphql-core's own `collect_fields`
-and `collect_subfields` do the collecting, so merging and conditions are exactly its own.
+The plan is what graphql-core works out again for every object of every request: the fields an
+object's selection asks for (fragments, aliases, @skip/@include applied, by graphql-core's own
+`collect_fields` / `collect_subfields`), each field's definition, how its value is read and how
+it is completed.
 
 How a field's value is read (`FieldPlan.kind`):
-- READ: what strawberry itself does without an info object: a field without a resolver reads
-  its attribute (strawberry's `_get_basic_result`: `config.default_resolver(source,
-  python_name)`), and a resolver method that takes nothing but `self` is called with the source
-  (strawberry's `get_arguments` passes only the source; no extension, argument, exception
-  handler or info/root/parent parameter stands between).
-- RESOLVER: anything else calls the field's resolver as graphql-core does, with a real
-  `GraphQLResolveInfo` built by the executor and the arguments of `get_argument_values`
-  (literal arguments of immutable values are coerced once and kept). A method taking `self`
-  and `info` alone (otherwise as READ) is called directly with the Info strawberry would build,
-  past its argument conversion and extension chain, which have nothing to do for it.
+- READ: what strawberry does without an info object: a field without a resolver reads its
+  attribute (`_get_basic_result`: `config.default_resolver(source, python_name)`); a resolver
+  method taking nothing but `self` is called with the source (`get_arguments` passes only the
+  source; no extension, argument, exception handler or info/root/parent parameter between).
+- RESOLVER: anything else calls the resolver as graphql-core does, with the executor's
+  `GraphQLResolveInfo` and `get_argument_values`' arguments (immutable literal ones coerced
+  once). A method taking `self` and `info` alone (otherwise as READ) is called directly with the
+  Info strawberry would build, past its argument conversion and extensions (nothing to do).
 - TYPENAME: `__typename`, the parent type's name.
 
-What a plan does not handle raises `Unsupported` while compiling, and graphql-core runs the
-operation: mutations and subscriptions, operation directives, introspection (`__schema`,
-`__type`), interfaces and unions, object types with `is_type_of`, @defer/@stream, fragment
-variables, fields without a resolver of strawberry's.
+What a plan does not handle raises `Unsupported` while compiling and graphql-core runs the
+operation: mutations, subscriptions, operation directives, introspection (`__schema`, `__type`),
+interfaces and unions, `is_type_of`, @defer/@stream, fragment variables, fields without a
+resolver of strawberry's.
 """
 
 from __future__ import annotations
@@ -102,26 +100,28 @@ class FieldPlan:
         self.resolve: Callable[..., Any] | None = None
         self.field_def: GraphQLField | None = None
         self.field_nodes: list[FieldNode] = []
-        # The coerced literal arguments, or None: coerced for each call.
-        self.arguments: dict[str, Any] | None = None
+        self.arguments: dict[str, Any] | None = None  # coerced literals; None: at each call
         self.shape: Shape | None = None
         self.needs_path = False
-        # A scalar or enum field: its coercion, whether it is non-null, and the exact types of
-        # value that are never awaitable (completed at once, without the shapes).
+        # A scalar or enum: its coercion, non-null or not, the value types completed at once.
         self.leaf: Callable[[Any], Any] | None = None
         self.non_null = False
         self.plain: frozenset[type] = frozenset()
 
 
+# What a run reads of each field (ObjectPlan.rows), in this order, then the FieldPlan itself.
+_ROW = attrgetter("kind", "key", "typename", "needs_path", "read", "leaf", "plain", "non_null")
+
+
 class ObjectPlan:
     """The fields asked of one object type at one place in the operation, in response order."""
 
-    __slots__ = ("fields", "needs_path", "typename")
+    __slots__ = ("needs_path", "rows", "typename")
 
     def __init__(self, typename: str, fields: Sequence[FieldPlan]) -> None:
         self.typename = typename
-        self.fields = tuple(fields)
-        self.needs_path = any(f.needs_path for f in self.fields)
+        self.rows = tuple((*_ROW(f), f.shape, f) for f in fields)  # unpacked at once by a run
+        self.needs_path = any(f.needs_path for f in fields)
 
 
 def compile_operation(executor: Executor[Any]) -> ObjectPlan:

@@ -107,28 +107,24 @@ class Run:
     ) -> None:
         is_awaitable = self.is_awaitable
         pending = self.pending
-        for field in plan.fields:
-            kind = field.kind
-            key = field.key
+        for kind, key, typename, needs_path, read, leaf, plain, non_null, shape, field in plan.rows:
             if kind == TYPENAME:
-                out[key] = field.typename
+                out[key] = typename
                 continue
-            field_path = Path(path, key, field.typename) if field.needs_path else None
-            read = field.read
+            field_path = Path(path, key, typename) if needs_path else None
             value = read(source) if read is not None else self._call(field, source, field_path)
-            leaf = field.leaf
-            if leaf is not None and type(value) in field.plain:  # most fields: a plain leaf
+            if leaf is not None and type(value) in plain:  # most fields: a plain leaf
                 if value is not None:
                     out[key] = leaf(value)
-                elif field.non_null:
+                elif non_null:
                     raise Abandon("null for a non-null type")
                 else:
                     out[key] = None
             elif is_awaitable(value):
                 out[key] = None  # its place in the answer's order, filled once awaited
-                pending.append((value, field.shape, out, key, field_path))  # type: ignore[arg-type]
+                pending.append((value, shape, out, key, field_path))
             else:
-                field.shape.complete(self, value, out, key, field_path)  # type: ignore[union-attr]
+                shape.complete(self, value, out, key, field_path)
 
     def _call(self, field: FieldPlan, source: Any, path: Path | None) -> Any:
         """The field's resolver, called as graphql-core's `execute_field` calls it."""
