@@ -15,7 +15,7 @@ from coach_graph.auth import require_viewer
 from coach_graph.clients.access import ClientView, load_consents, shares_data
 from coach_graph.clients.types import ClientNode, client_node
 from coach_graph.gql import Connection, Info, enum, requested_fields, requested_node_fields
-from coach_graph.loaders import then
+from coach_graph.loaders import Loaders, then
 from coach_graph.sessions import access, history, reschedule
 from coach_graph.sessions.history import Sort
 from coach_graph.sessions.loaders import (
@@ -69,11 +69,15 @@ class Session:
     row: strawberry.Private[CoachingSession]
     viewer: strawberry.Private[ViewerData]
     meeting_url: strawberry.Private[str]  # MEETING_URL_TEMPLATE
+    # The request's loaders: the fields below that load (service, names) need no info.
+    loaders: strawberry.Private[Loaders]
 
     @classmethod
-    def of(cls, row: CoachingSession, viewer: ViewerData, meeting_url: str) -> Session:
+    def of(
+        cls, row: CoachingSession, viewer: ViewerData, meeting_url: str, loaders: Loaders
+    ) -> Session:
         """`meeting_url` is the MEETING_URL_TEMPLATE setting."""
-        return cls(row=row, viewer=viewer, meeting_url=meeting_url)
+        return cls(row=row, viewer=viewer, meeting_url=meeting_url, loaders=loaders)
 
     @strawberry.field(description="The session's id.")
     def id(self) -> strawberry.ID:
@@ -168,20 +172,20 @@ class Session:
         description='The client\'s name (or e-mail); "Deleted Client" once deleted.',
         graphql_type=str,
     )
-    def client_name(self, info: Info) -> str | Awaitable[str]:
+    def client_name(self) -> str | Awaitable[str]:
         if self.row.client_id is None:
             return access.DELETED_CLIENT
-        user = info.context.loaders.now_or_later(load_users, self.row.client_id)
+        user = self.loaders.now_or_later(load_users, self.row.client_id)
         return then(user, lambda u: (u.name or u.email) if u else access.DELETED_CLIENT)
 
     @strawberry.field(
         description="The client's e-mail, whatever the consent; null once deleted.",
         graphql_type=str | None,
     )
-    def client_email(self, info: Info) -> str | Awaitable[str | None] | None:
+    def client_email(self) -> str | Awaitable[str | None] | None:
         if self.row.client_id is None:
             return None
-        user = info.context.loaders.now_or_later(load_users, self.row.client_id)
+        user = self.loaders.now_or_later(load_users, self.row.client_id)
         return then(user, lambda u: u.email if u else None)
 
     @strawberry.field(description="The coach whose session it is.", graphql_type=CoachNode)
@@ -189,17 +193,17 @@ class Session:
         return coach_of(info, self.row.coach_id)
 
     @strawberry.field(description="The service booked.", graphql_type=Service)
-    def service(self, info: Info) -> Service | Awaitable[Service]:
-        row = info.context.loaders.now_or_later(load_services, self.row.service_id)
+    def service(self) -> Service | Awaitable[Service]:
+        row = self.loaders.now_or_later(load_services, self.row.service_id)
         return then(row, service_of)
 
     @strawberry.field(
         description="The calendar the session is on, if any.", graphql_type=Calendar | None
     )
-    def calendar(self, info: Info) -> Calendar | Awaitable[Calendar | None] | None:
+    def calendar(self) -> Calendar | Awaitable[Calendar | None] | None:
         if self.row.calendar_id is None:
             return None
-        row = info.context.loaders.now_or_later(load_calendars, self.row.calendar_id)
+        row = self.loaders.now_or_later(load_calendars, self.row.calendar_id)
         return then(row, lambda r: Calendar.of(r) if r else None)
 
     @strawberry.field(description="The client's reschedule request awaiting the coach, if any.")
@@ -261,10 +265,11 @@ class Series:
 def session_of(info: Info, row: CoachingSession) -> Session:
     """The session as the request's viewer sees it. Private notes answered (asked for, and
     there are some) are noted on the client's audit trail, once per request and client."""
-    viewer = require_viewer(info.context.viewer)
-    session = Session.of(row, viewer, info.context.settings.meeting_url_template)
+    context = info.context
+    viewer = require_viewer(context.viewer)
+    session = Session.of(row, viewer, context.settings.meeting_url_template, context.loaders)
     if row.client_id is not None and session.private_notes() and asks_private_notes(info):
-        info.context.audit_read(row.client_id, AuditAction.READ_PRIVATE_NOTES)
+        context.audit_read(row.client_id, AuditAction.READ_PRIVATE_NOTES)
     return session
 
 
