@@ -68,7 +68,11 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.context import ExecutingContextManager, StreamResultContextManager
+from strawberry.extensions.context import (
+    ExecutingContextManager,
+    OperationContextManager,
+    StreamResultContextManager,
+)
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseView
@@ -88,6 +92,7 @@ from strawberry.types import ExecutionContext, StreamExecutionResult
 
 from coach_graph.context import Context
 from coach_graph.patches.graphql_core_events import shared_json
+from coach_graph.patches.strawberry_streams import OneHookOperation
 
 # The upstream versions this module was written for (pinned in pyproject.toml).
 WRITTEN_FOR = {"strawberry-graphql": "0.341.2"}
@@ -343,6 +348,10 @@ class ExtensionsRunner(SchemaExtensionsRunner):
         if any(hooks_execution(extension) for extension in self.extensions):
             return super().executing()
         return NO_EXECUTION_HOOKS
+
+    def operation(self) -> OperationContextManager:
+        """The operation phase, a single hook entered without an exit stack (strawberry_streams)."""
+        return OneHookOperation(self.extensions)
 
     def on_stream_result(self, result: StreamExecutionResult) -> StreamResultContextManager:
         if any(hooks_stream_results(extension) for extension in self.extensions):
