@@ -66,7 +66,7 @@ delivering: contextvars.ContextVar[object | None] = contextvars.ContextVar(
 RECIPIENT = "recipientId"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source(Generic[V]):
     """Where one subscriber's items come from.
 
