@@ -10,7 +10,8 @@ backend reconnects it reads again, so nothing published during the outage is los
 
 An event wakes only its owner's subscribers (`Realtime.subscribe(owner=...)`). Many subscribers
 of one owner wake up for the same event: they share one read (`_shared`), whose result depends
-only on the source's scope and the ids, so fan-out costs one query per owner, not one per socket;
+only on the source's scope and the ids, so fan-out costs one query per owner, not one per socket
+(started as the event reaches the first idle subscriber, which wake once it is done: `gate`);
 and each item of such a read is delivered as the same object to all of them (`delivering`), so
 the GraphQL layer completes and encodes it once per document and viewer, not once per socket.
 """
@@ -147,15 +148,9 @@ class _SharedRead:
                 waiter.set_result(task.result())
 
 
-async def _shared(
-    db: Database, source: Source[V], after_id: int, named: tuple[int, ...]
-) -> list[V]:
-    """`source.since` for an event, done once per process for all subscribers of one scope.
-
-    Safe to share: the key holds the ids the event names, so any read under it began after they
-    were committed. It runs in a task of its own, so a subscriber that goes away mid-read does
-    not cancel it for the others.
-    """
+def _started(db: Database, source: Source[V], after_id: int, named: tuple[int, ...]) -> _SharedRead:
+    """The event-driven read of `source.since(after_id, named)`, started now unless it is
+    already under way or done (kept `SHARED_FOR_SECONDS`)."""
     loop = asyncio.get_running_loop()
     # The database and loop themselves (not their ids) are in the key: a read never crosses to
     # another database or event loop, as can happen between test runs in one process.
@@ -166,13 +161,26 @@ async def _shared(
             del _reads[stale]
         read = _reads[key] = _SharedRead(asyncio.ensure_future(source.since(after_id, named, PAGE)))
         loop.call_later(SHARED_FOR_SECONDS, _forget, key, read)
+    return read
+
+
+async def _shared(
+    db: Database, source: Source[V], after_id: int, named: tuple[int, ...]
+) -> list[V]:
+    """`source.since` for an event, done once per process for all subscribers of one scope.
+
+    Safe to share: the key holds the ids the event names, so any read under it began after they
+    were committed. It runs in a task of its own, so a subscriber that goes away mid-read does
+    not cancel it for the others.
+    """
+    read = _started(db, source, after_id, named)
     task = read.task
-    if task.done():  # the usual case for all subscribers but the first few
+    if task.done():  # the usual case: the read was started as the event arrived (`_Follower`)
         if task.cancelled():
             raise asyncio.CancelledError("the shared read was cancelled")
         done: list[V] = task.result()  # raises the read's error, if it failed
         return done
-    waiter: asyncio.Future[list[V]] = loop.create_future()
+    waiter: asyncio.Future[list[V]] = asyncio.get_running_loop().create_future()
     read.waiters.append(waiter)
     return await waiter
 
@@ -185,13 +193,16 @@ def _forget(key: tuple[Any, ...], read: _SharedRead) -> None:
         task.exception()  # retrieved: a failed read was reported to its waiters already
 
 
-class _Sent:
-    """The ids a feed has sent: the highest, and a bounded memory of the recent ones (a dict
-    keeps them in the order they were sent; one small dict per idle subscriber)."""
+class _Follower(Generic[V]):
+    """One subscriber's state: the ids it has sent (the highest, and a bounded memory of the
+    recent ones: a dict keeps them in the order they were sent; one small dict per idle
+    subscriber), and the gate its events pass as they arrive (`arrived`)."""
 
-    __slots__ = ("_ids", "watermark")
+    __slots__ = ("_ids", "db", "source", "watermark")
 
-    def __init__(self, watermark: int) -> None:
+    def __init__(self, db: Database, source: Source[V], watermark: int) -> None:
+        self.db = db
+        self.source = source
         self.watermark = watermark
         self._ids: dict[int, None] = {}
 
@@ -206,6 +217,30 @@ class _Sent:
         if len(self._ids) > REMEMBERED:
             del self._ids[next(iter(self._ids))]
         self.watermark = max(self.watermark, item_id)
+
+    def named(self, event: dict[str, Any]) -> tuple[int, ...]:
+        """The ids `event` names that this subscriber has not sent."""
+        ids = event.get(self.source.ids_field, ())
+        return tuple(sorted({int(i) for i in ids} - self.ids()))
+
+    def arrived(self, event: dict[str, Any]) -> asyncio.Future[Any] | None:
+        """Called as an event reaches this idle subscriber (`Subscription.gate`): the shared
+        read the subscriber will make for it, started now, so the subscriber wakes once it is
+        done (one wake-up per event, not one to ask and one to receive: with 10,000 sockets of
+        one coach that second pass over every socket delayed them all). None when the event
+        needs no shared read (or is malformed: the subscriber finds out itself)."""
+        source = self.source
+        if event is RESYNC or event.get("__resync__"):
+            return None
+        if event.get(source.owner_field) != source.owner_id:
+            return None
+        try:
+            named = self.named(event)
+        except (TypeError, ValueError):
+            return None
+        if not named:
+            return None
+        return _started(self.db, source, self.watermark, named).task
 
 
 async def follow(
@@ -229,7 +264,8 @@ async def follow(
     owner = (source.owner_field, source.owner_id)
     async with realtime.subscribe(source.channel, resync=True, owner=owner) as events:
         start = after_id if after_id is not None else await source.latest()
-        sent = _Sent(start)
+        sent = _Follower(db, source, start)
+        events.gate = sent.arrived
         async for item in _read(db, source, sent, (), shared=False):
             yield deliver(item)
         async for event in events:
@@ -240,7 +276,7 @@ async def follow(
                 continue
             if event.get(source.owner_field) != source.owner_id:
                 continue
-            named = tuple(sorted({int(i) for i in event.get(source.ids_field, ())} - sent.ids()))
+            named = sent.named(event)
             if not named:
                 continue
             # Keyed by the ids the event names, a shared read always started after they were
@@ -256,7 +292,7 @@ async def follow(
 
 
 async def _read(
-    db: Database, source: Source[V], sent: _Sent, named: tuple[int, ...], *, shared: bool
+    db: Database, source: Source[V], sent: _Follower[V], named: tuple[int, ...], *, shared: bool
 ) -> AsyncIterator[V]:
     """Every item above the watermark (page by page) and those `named`, each once.
 
