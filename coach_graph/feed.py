@@ -96,32 +96,51 @@ class Addressed(Protocol):
 A = TypeVar("A", bound=Addressed)
 
 
+class _Received(Generic[A]):
+    """Reads of the items of `table` one person receives (bound methods of one small object: a
+    subscriber holds them for hours, and closures would cost twice as much)."""
+
+    __slots__ = ("db", "recipient_id", "table")
+
+    def __init__(self, db: Database, recipient_id: int, table: type[A]) -> None:
+        self.db = db
+        self.recipient_id = recipient_id
+        self.table = table
+
+    async def since(self, after_id: int, also: tuple[int, ...], limit: int) -> list[A]:
+        table = self.table
+        ident, recipient = col(table.id), col(table.recipient_id)
+        condition = ident > after_id
+        if also:
+            condition = sa.or_(condition, ident.in_(list(also)))
+        async with self.db.read() as session:
+            rows = await session.scalars(
+                sa.select(table).where(recipient == self.recipient_id, condition).order_by(ident)
+                .limit(limit)
+            )  # fmt: skip
+            return list(rows.all())
+
+    async def latest(self) -> int:
+        table = self.table
+        async with self.db.read() as session:
+            newest = await session.scalar(
+                sa.select(sa.func.max(col(table.id))).where(
+                    col(table.recipient_id) == self.recipient_id
+                )
+            )
+        return int(newest or 0)
+
+
 def of_recipient(
     channel: str, ids_field: str, db: Database, recipient_id: int, table: type[A]
 ) -> Source[A]:
     """The source of the items of `table` one person receives, whose events are
     `{"recipientId": id, ids_field: [...]}`."""
-
-    async def since(after_id: int, also: tuple[int, ...], limit: int) -> list[A]:
-        ident, recipient = col(table.id), col(table.recipient_id)
-        condition = ident > after_id
-        if also:
-            condition = sa.or_(condition, ident.in_(list(also)))
-        async with db.read() as session:
-            rows = await session.scalars(
-                sa.select(table).where(recipient == recipient_id, condition).order_by(ident)
-                .limit(limit)
-            )  # fmt: skip
-            return list(rows.all())
-
-    async def latest() -> int:
-        async with db.read() as session:
-            newest = await session.scalar(
-                sa.select(sa.func.max(col(table.id))).where(col(table.recipient_id) == recipient_id)
-            )
-        return int(newest or 0)
-
-    return Source(channel, RECIPIENT, ids_field, recipient_id, (recipient_id,), since, latest)
+    received = _Received(db, recipient_id, table)
+    return Source(
+        channel, RECIPIENT, ids_field, recipient_id, (recipient_id,), received.since,
+        received.latest,
+    )  # fmt: skip
 
 
 class _SharedRead:
