@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, KeysView
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -212,6 +212,22 @@ def _forget(key: tuple[Any, ...], read: _SharedRead) -> None:
         task.exception()  # retrieved: a failed read was reported to its waiters already
 
 
+# The ids of the last event read (one event reaches every subscriber of its owner in turn).
+_last_ids: tuple[dict[str, Any], str, tuple[int, ...]] | None = None
+
+
+def _event_ids(event: dict[str, Any], field: str) -> tuple[int, ...]:
+    """The ids `event` names in `field`, sorted, each once; read once per event, not once per
+    subscriber (the event is one object for all of them)."""
+    global _last_ids
+    last = _last_ids
+    if last is not None and last[0] is event and last[1] == field:
+        return last[2]
+    ids = tuple(sorted({int(i) for i in event.get(field, ())}))
+    _last_ids = (event, field, ids)
+    return ids
+
+
 class _Follower(Generic[V]):
     """One subscriber's state: the ids it has sent (the highest, and a bounded memory of the
     recent ones: a dict keeps them in the order they were sent; one small dict per idle
@@ -228,9 +244,6 @@ class _Follower(Generic[V]):
     def __contains__(self, item_id: int) -> bool:
         return item_id in self._ids
 
-    def ids(self) -> KeysView[int]:
-        return self._ids.keys()
-
     def add(self, item_id: int) -> None:
         self._ids[item_id] = None
         if len(self._ids) > REMEMBERED:
@@ -238,9 +251,9 @@ class _Follower(Generic[V]):
         self.watermark = max(self.watermark, item_id)
 
     def named(self, event: dict[str, Any]) -> tuple[int, ...]:
-        """The ids `event` names that this subscriber has not sent."""
-        ids = event.get(self.source.ids_field, ())
-        return tuple(sorted({int(i) for i in ids} - self.ids()))
+        """The ids `event` names that this subscriber has not sent, in order."""
+        sent = self._ids
+        return tuple([i for i in _event_ids(event, self.source.ids_field) if i not in sent])
 
     def arrived(self, event: dict[str, Any]) -> asyncio.Future[Any] | None:
         """Called as an event reaches this idle subscriber (`Subscription.gate`): the shared
