@@ -11,7 +11,7 @@ backend reconnects it reads again, so nothing published during the outage is los
 An event wakes only its owner's subscribers (`Realtime.subscribe(owner=...)`). Many subscribers
 of one owner wake up for the same event: they share one read (`_shared`), whose result depends
 only on the source's scope and the ids, so fan-out costs one query per owner, not one per socket
-(started as the event reaches the first idle subscriber, which wake once it is done: `gate`);
+(started as the event reaches the first idle subscriber; they wake once it is done: `gate`);
 and each item of such a read is delivered as the same object to all of them (`delivering`), so
 the GraphQL layer completes and encodes it once per document and viewer, not once per socket.
 """
