@@ -10,7 +10,8 @@ backend reconnects it reads again, so nothing published during the outage is los
 
 An event wakes only its owner's subscribers (`Realtime.subscribe(owner=...)`). Many subscribers
 of one owner wake up for the same event: they share one read (`_shared`), whose result depends
-only on the source's scope and the ids, so fan-out costs one query per owner, not one per socket;
+only on the source's scope and the ids, so fan-out costs one query per owner, not one per socket
+(started as the event reaches the first idle subscriber; they wake once it is done: `gate`);
 and each item of such a read is delivered as the same object to all of them (`delivering`), so
 the GraphQL layer completes and encodes it once per document and viewer, not once per socket.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, KeysView
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -66,7 +67,7 @@ delivering: contextvars.ContextVar[object | None] = contextvars.ContextVar(
 RECIPIENT = "recipientId"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source(Generic[V]):
     """Where one subscriber's items come from.
 
@@ -95,32 +96,51 @@ class Addressed(Protocol):
 A = TypeVar("A", bound=Addressed)
 
 
+class _Received(Generic[A]):
+    """Reads of the items of `table` one person receives (bound methods of one small object: a
+    subscriber holds them for hours, and closures would cost twice as much)."""
+
+    __slots__ = ("db", "recipient_id", "table")
+
+    def __init__(self, db: Database, recipient_id: int, table: type[A]) -> None:
+        self.db = db
+        self.recipient_id = recipient_id
+        self.table = table
+
+    async def since(self, after_id: int, also: tuple[int, ...], limit: int) -> list[A]:
+        table = self.table
+        ident, recipient = col(table.id), col(table.recipient_id)
+        condition = ident > after_id
+        if also:
+            condition = sa.or_(condition, ident.in_(list(also)))
+        async with self.db.read() as session:
+            rows = await session.scalars(
+                sa.select(table).where(recipient == self.recipient_id, condition).order_by(ident)
+                .limit(limit)
+            )  # fmt: skip
+            return list(rows.all())
+
+    async def latest(self) -> int:
+        table = self.table
+        async with self.db.read() as session:
+            newest = await session.scalar(
+                sa.select(sa.func.max(col(table.id))).where(
+                    col(table.recipient_id) == self.recipient_id
+                )
+            )
+        return int(newest or 0)
+
+
 def of_recipient(
     channel: str, ids_field: str, db: Database, recipient_id: int, table: type[A]
 ) -> Source[A]:
     """The source of the items of `table` one person receives, whose events are
     `{"recipientId": id, ids_field: [...]}`."""
-
-    async def since(after_id: int, also: tuple[int, ...], limit: int) -> list[A]:
-        ident, recipient = col(table.id), col(table.recipient_id)
-        condition = ident > after_id
-        if also:
-            condition = sa.or_(condition, ident.in_(list(also)))
-        async with db.read() as session:
-            rows = await session.scalars(
-                sa.select(table).where(recipient == recipient_id, condition).order_by(ident)
-                .limit(limit)
-            )  # fmt: skip
-            return list(rows.all())
-
-    async def latest() -> int:
-        async with db.read() as session:
-            newest = await session.scalar(
-                sa.select(sa.func.max(col(table.id))).where(col(table.recipient_id) == recipient_id)
-            )
-        return int(newest or 0)
-
-    return Source(channel, RECIPIENT, ids_field, recipient_id, (recipient_id,), since, latest)
+    received = _Received(db, recipient_id, table)
+    return Source(
+        channel, RECIPIENT, ids_field, recipient_id, (recipient_id,), received.since,
+        received.latest,
+    )  # fmt: skip
 
 
 class _SharedRead:
@@ -147,15 +167,9 @@ class _SharedRead:
                 waiter.set_result(task.result())
 
 
-async def _shared(
-    db: Database, source: Source[V], after_id: int, named: tuple[int, ...]
-) -> list[V]:
-    """`source.since` for an event, done once per process for all subscribers of one scope.
-
-    Safe to share: the key holds the ids the event names, so any read under it began after they
-    were committed. It runs in a task of its own, so a subscriber that goes away mid-read does
-    not cancel it for the others.
-    """
+def _started(db: Database, source: Source[V], after_id: int, named: tuple[int, ...]) -> _SharedRead:
+    """The event-driven read of `source.since(after_id, named)`, started now unless it is
+    already under way or done (kept `SHARED_FOR_SECONDS`)."""
     loop = asyncio.get_running_loop()
     # The database and loop themselves (not their ids) are in the key: a read never crosses to
     # another database or event loop, as can happen between test runs in one process.
@@ -166,13 +180,26 @@ async def _shared(
             del _reads[stale]
         read = _reads[key] = _SharedRead(asyncio.ensure_future(source.since(after_id, named, PAGE)))
         loop.call_later(SHARED_FOR_SECONDS, _forget, key, read)
+    return read
+
+
+async def _shared(
+    db: Database, source: Source[V], after_id: int, named: tuple[int, ...]
+) -> list[V]:
+    """`source.since` for an event, done once per process for all subscribers of one scope.
+
+    Safe to share: the key holds the ids the event names, so any read under it began after they
+    were committed. It runs in a task of its own, so a subscriber that goes away mid-read does
+    not cancel it for the others.
+    """
+    read = _started(db, source, after_id, named)
     task = read.task
-    if task.done():  # the usual case for all subscribers but the first few
+    if task.done():  # the usual case: the read was started as the event arrived (`_Follower`)
         if task.cancelled():
             raise asyncio.CancelledError("the shared read was cancelled")
         done: list[V] = task.result()  # raises the read's error, if it failed
         return done
-    waiter: asyncio.Future[list[V]] = loop.create_future()
+    waiter: asyncio.Future[list[V]] = asyncio.get_running_loop().create_future()
     read.waiters.append(waiter)
     return await waiter
 
@@ -185,27 +212,67 @@ def _forget(key: tuple[Any, ...], read: _SharedRead) -> None:
         task.exception()  # retrieved: a failed read was reported to its waiters already
 
 
-class _Sent:
-    """The ids a feed has sent: the highest, and a bounded memory of the recent ones (a dict
-    keeps them in the order they were sent; one small dict per idle subscriber)."""
+# The ids of the last event read (one event reaches every subscriber of its owner in turn).
+_last_ids: tuple[dict[str, Any], str, tuple[int, ...]] | None = None
 
-    __slots__ = ("_ids", "watermark")
 
-    def __init__(self, watermark: int) -> None:
+def _event_ids(event: dict[str, Any], field: str) -> tuple[int, ...]:
+    """The ids `event` names in `field`, sorted, each once; read once per event, not once per
+    subscriber (the event is one object for all of them)."""
+    global _last_ids
+    last = _last_ids
+    if last is not None and last[0] is event and last[1] == field:
+        return last[2]
+    ids = tuple(sorted({int(i) for i in event.get(field, ())}))
+    _last_ids = (event, field, ids)
+    return ids
+
+
+class _Follower(Generic[V]):
+    """One subscriber's state: the ids it has sent (the highest, and a bounded memory of the
+    recent ones: a dict keeps them in the order they were sent; one small dict per idle
+    subscriber), and the gate its events pass as they arrive (`arrived`)."""
+
+    __slots__ = ("_ids", "db", "source", "watermark")
+
+    def __init__(self, db: Database, source: Source[V], watermark: int) -> None:
+        self.db = db
+        self.source = source
         self.watermark = watermark
         self._ids: dict[int, None] = {}
 
     def __contains__(self, item_id: int) -> bool:
         return item_id in self._ids
 
-    def ids(self) -> KeysView[int]:
-        return self._ids.keys()
-
     def add(self, item_id: int) -> None:
         self._ids[item_id] = None
         if len(self._ids) > REMEMBERED:
             del self._ids[next(iter(self._ids))]
         self.watermark = max(self.watermark, item_id)
+
+    def named(self, event: dict[str, Any]) -> tuple[int, ...]:
+        """The ids `event` names that this subscriber has not sent, in order."""
+        sent = self._ids
+        return tuple([i for i in _event_ids(event, self.source.ids_field) if i not in sent])
+
+    def arrived(self, event: dict[str, Any]) -> asyncio.Future[Any] | None:
+        """Called as an event reaches this idle subscriber (`Subscription.gate`): the shared
+        read the subscriber will make for it, started now, so the subscriber wakes once it is
+        done (one wake-up per event, not one to ask and one to receive: with 10,000 sockets of
+        one coach that second pass over every socket delayed them all). None when the event
+        needs no shared read (or is malformed: the subscriber finds out itself)."""
+        source = self.source
+        if event is RESYNC or event.get("__resync__"):
+            return None
+        if event.get(source.owner_field) != source.owner_id:
+            return None
+        try:
+            named = self.named(event)
+        except (TypeError, ValueError):
+            return None
+        if not named:
+            return None
+        return _started(self.db, source, self.watermark, named).task
 
 
 async def follow(
@@ -229,7 +296,8 @@ async def follow(
     owner = (source.owner_field, source.owner_id)
     async with realtime.subscribe(source.channel, resync=True, owner=owner) as events:
         start = after_id if after_id is not None else await source.latest()
-        sent = _Sent(start)
+        sent = _Follower(db, source, start)
+        events.gate = sent.arrived
         async for item in _read(db, source, sent, (), shared=False):
             yield deliver(item)
         async for event in events:
@@ -240,7 +308,7 @@ async def follow(
                 continue
             if event.get(source.owner_field) != source.owner_id:
                 continue
-            named = tuple(sorted({int(i) for i in event.get(source.ids_field, ())} - sent.ids()))
+            named = sent.named(event)
             if not named:
                 continue
             # Keyed by the ids the event names, a shared read always started after they were
@@ -256,7 +324,7 @@ async def follow(
 
 
 async def _read(
-    db: Database, source: Source[V], sent: _Sent, named: tuple[int, ...], *, shared: bool
+    db: Database, source: Source[V], sent: _Follower[V], named: tuple[int, ...], *, shared: bool
 ) -> AsyncIterator[V]:
     """Every item above the watermark (page by page) and those `named`, each once.
 

@@ -27,6 +27,7 @@ import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, NoReturn
 from urllib.parse import urlparse
 
@@ -98,6 +99,7 @@ class Subscription:
         "_waiter",
         "channel",
         "closer",
+        "gate",
         "overflowed",
         "owner",
         "resync",
@@ -119,6 +121,9 @@ class Subscription:
         self.overflowed = False
         self._backlog: deque[dict[str, Any]] | None = None
         self._waiter: asyncio.Future[None] | None = None
+        # Called with an event as it reaches the idle subscriber: a future the subscriber will
+        # wait for anyway (a read it will need), to wake it only once that is done; or None.
+        self.gate: Callable[[dict[str, Any]], asyncio.Future[Any] | None] | None = None
 
     def offer(self, event: dict[str, Any]) -> bool:
         """Queue an event without waiting; False (and cut off) when the backlog is full."""
@@ -133,7 +138,12 @@ class Subscription:
         backlog.append(event)
         waiter = self._waiter
         if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+            gate = self.gate
+            held = gate(event) if gate is not None else None
+            if held is None or held.done():
+                waiter.set_result(None)
+            else:
+                held.add_done_callback(partial(_release, waiter))
         return True
 
     async def __aenter__(self) -> Subscription:
@@ -161,6 +171,11 @@ class Subscription:
         if not backlog:
             self._backlog = None
         return event
+
+
+def _release(waiter: asyncio.Future[None], held: asyncio.Future[Any]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 class Realtime:

@@ -29,6 +29,7 @@ from coach_graph.notifications import types as notifications
 from coach_graph.observability.metrics import count_error
 from coach_graph.patches.graphql_core import CompiledQueryExecutor
 from coach_graph.patches.strawberry import LeanExtensionsSchema
+from coach_graph.patches.strawberry_streams import close_streams_with_aclosing
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
 from coach_graph.waitlist import types as waitlist
@@ -136,6 +137,8 @@ def build_schema(
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    # Subscriptions' result streams closed by a slotted object, not a generator each.
+    close_streams_with_aclosing()
     return CoachGraphSchema(
         query=Query,
         mutation=Mutation,

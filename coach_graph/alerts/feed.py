@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
 from functools import partial
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from coach_graph import feed
 from coach_graph.alerts.service import (
@@ -24,26 +24,48 @@ from coach_graph.realtime import RESYNC, Realtime
 T = TypeVar("T")
 
 
+class _CoachAlerts:
+    """Reads of one coach's alerts (bound methods of one small object: a subscriber holds them
+    for hours, and closures would cost twice as much)."""
+
+    __slots__ = ("coach", "db")
+
+    def __init__(self, db: Database, coach: Viewer) -> None:
+        self.db = db
+        self.coach = coach
+
+    async def since(self, after_id: int, also: tuple[int, ...], limit: int) -> list[AlertView]:
+        return await alerts_since(self.db, self.coach, after_id, also, limit=limit)
+
+    async def latest(self) -> int:
+        return await latest_alert_id(self.db, self.coach.id)
+
+
 def source(db: Database, coach: Viewer) -> feed.Source[AlertView]:
     """The coach's alerts as a feed source (events: `{"coachId", "alertIds"}`)."""
-
-    async def since(after_id: int, also: tuple[int, ...], limit: int) -> list[AlertView]:
-        return await alerts_since(db, coach, after_id, also, limit=limit)
-
-    async def latest() -> int:
-        return await latest_alert_id(db, coach.id)
-
+    alerts = _CoachAlerts(db, coach)
     return feed.Source(
-        ALERTS_CHANNEL, "coachId", "alertIds", coach.id, (coach.id, coach.time_zone), since, latest
+        ALERTS_CHANNEL,
+        "coachId",
+        "alertIds",
+        coach.id,
+        (coach.id, coach.time_zone),
+        alerts.since,
+        alerts.latest,
     )
 
 
-def _counted(deliver: Callable[[AlertView], T]) -> Callable[[AlertView], T]:
-    def counted(view: AlertView) -> T:
-        ALERTS_DELIVERED.inc()
-        return deliver(view)
+class _Counted(Generic[T]):
+    """`deliver`, counting each delivered alert."""
 
-    return counted
+    __slots__ = ("deliver",)
+
+    def __init__(self, deliver: Callable[[AlertView], T]) -> None:
+        self.deliver = deliver
+
+    def __call__(self, view: AlertView) -> T:
+        ALERTS_DELIVERED.inc()
+        return self.deliver(view)
 
 
 def follow(
@@ -57,7 +79,7 @@ def follow(
     `deliver`. An `after_id` that is not one of the coach's alerts is NOT_FOUND, before anything
     is sent (checked as the feed starts)."""
     check = None if after_id is None else partial(require_own_alert, db, coach, after_id)
-    return feed.follow(db, realtime, source(db, coach), after_id, _counted(deliver), check)
+    return feed.follow(db, realtime, source(db, coach), after_id, _Counted(deliver), check)
 
 
 async def follow_changes(

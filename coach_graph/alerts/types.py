@@ -14,6 +14,7 @@ from coach_graph.alerts.models import AlertCategory, AlertSeverity, AlertStatus
 from coach_graph.alerts.service import AlertView
 from coach_graph.auth import require_coach
 from coach_graph.clients.types import ClientNode, client_node
+from coach_graph.feed import delivering
 from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id, parse_optional_id
 
 enum(
@@ -80,6 +81,24 @@ class Alert:
             resolved_at=a.resolved_at,
             client=client_node(view.client) if view.client else None,
         )
+
+
+# The alert of the last view delivered to every subscriber of its scope (`delivering`).
+_last_shared: tuple[AlertView, Alert] | None = None
+
+
+def _shared_alert(view: AlertView) -> Alert:
+    """`Alert.of(view)`, made once for all the subscribers that deliver the very same view (one
+    event of a shared read, coach_graph/feed.py `delivering`), not once per socket."""
+    global _last_shared
+    if delivering.get() is not view:
+        return Alert.of(view)
+    last = _last_shared
+    if last is not None and last[0] is view:
+        return last[1]
+    alert = Alert.of(view)
+    _last_shared = (view, alert)
+    return alert
 
 
 @strawberry.type(description="One alert rule: on or off, and its threshold in whole days.")
@@ -235,7 +254,7 @@ class Subscription:
         def deliver(view: AlertView) -> Alert:
             # The connection lives long: reload anything a Client field loads per event.
             context.fresh_loaders()
-            return Alert.of(view)
+            return _shared_alert(view)
 
         return feed.follow(context.db, context.resources.realtime, coach, after, deliver)
 

@@ -40,7 +40,9 @@ What upstream does, and what these handlers change:
   looked up, an exit stack) for every result streamed: each live event of each subscriber.
   `ExtensionsRunner` answers with one shared manager that does nothing when no extension hooks
   the phase, and upstream's otherwise; `LeanExtensionsSchema` is a `strawberry.Schema` whose
-  `create_extensions_runner` (upstream's, step for step) builds that runner.
+  `create_extensions_runner` (upstream's, step for step) builds that runner. Likewise
+  `get_extensions_results`, called for every streamed result, awaits each extension's
+  `get_results` only when one overrides SchemaExtension's (which gives `{}`).
 
 To remove: when upstream closes rejected graphql-ws connections with 4403 and drops its finished
 connection_init task, delete the websocket handlers, their guard tests and the two
@@ -56,7 +58,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from json import JSONDecodeError
 from types import TracebackType
-from typing import cast
+from typing import Any, cast
 
 import strawberry
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -66,7 +68,11 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.context import ExecutingContextManager, StreamResultContextManager
+from strawberry.extensions.context import (
+    ExecutingContextManager,
+    OperationContextManager,
+    StreamResultContextManager,
+)
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseView
@@ -86,6 +92,7 @@ from strawberry.types import ExecutionContext, StreamExecutionResult
 
 from coach_graph.context import Context
 from coach_graph.patches.graphql_core_events import shared_json
+from coach_graph.patches.strawberry_streams import OneHookOperation
 
 # The upstream versions this module was written for (pinned in pyproject.toml).
 WRITTEN_FOR = {"strawberry-graphql": "0.341.2"}
@@ -328,18 +335,35 @@ class NoStreamResultHooks(_NothingToSetUp, StreamResultContextManager):
 NO_STREAM_RESULT_HOOKS = NoStreamResultHooks()
 
 
+def reports_results(extension: SchemaExtension) -> bool:
+    """Whether the extension adds to each result's `extensions` (overrides `get_results`)."""
+    return type(extension).get_results is not SchemaExtension.get_results
+
+
 class ExtensionsRunner(SchemaExtensionsRunner):
-    """strawberry's runner, without per-operation set-up for an execution phase nobody hooks."""
+    """strawberry's runner, without per-operation set-up for an execution phase nobody hooks,
+    and without asking each extension for results none of them reports."""
 
     def executing(self) -> ExecutingContextManager:
         if any(hooks_execution(extension) for extension in self.extensions):
             return super().executing()
         return NO_EXECUTION_HOOKS
 
+    def operation(self) -> OperationContextManager:
+        """The operation phase, a single hook entered without an exit stack (strawberry_streams)."""
+        return OneHookOperation(self.extensions)
+
     def on_stream_result(self, result: StreamExecutionResult) -> StreamResultContextManager:
         if any(hooks_stream_results(extension) for extension in self.extensions):
             return super().on_stream_result(result)
         return NO_STREAM_RESULT_HOOKS
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        """Upstream's merge; each extension's `get_results` (SchemaExtension's gives `{}`) is
+        awaited only when one overrides it: once per streamed result of every subscriber."""
+        if any(reports_results(extension) for extension in self.extensions):
+            return await super().get_extensions_results(ctx)
+        return {**ctx.extensions_results}
 
 
 class LeanExtensionsSchema(strawberry.Schema):

@@ -36,10 +36,14 @@ def main() -> None:
         tracemalloc.take_snapshot().dump(str(folder / f"{taken}.snap"))
         counts: Counter[str] = Counter()
         sizes: Counter[str] = Counter()
+        # The app freezes what survives a full collection (coach_graph/runtime.py), and frozen
+        # objects are out of gc.get_objects()' sight: thawed while counted, frozen again after.
+        gc.unfreeze()
         for obj in gc.get_objects():
             name = f"{type(obj).__module__}.{type(obj).__qualname__}"
             counts[name] += 1
             sizes[name] += sys.getsizeof(obj)
+        gc.freeze()
         (folder / f"{taken}.types").write_text(json.dumps({"counts": counts, "sizes": sizes}))
         taken += 1
         (folder / f"{taken - 1}.done").touch()

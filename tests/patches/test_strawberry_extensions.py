@@ -19,6 +19,7 @@ from strawberry.extensions.context import (
     StreamResultContextManager,
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.types import ExecutionContext
 
 from coach_graph.patches.strawberry import (
     NO_EXECUTION_HOOKS,
@@ -64,6 +65,14 @@ UPSTREAM = {
     "StreamResultContextManager": (
         StreamResultContextManager,
         "f111c8958ca9d3bd41e1e61d1812b00b1db2e6ef0bf3eaa93a36fbb21554e027",
+    ),
+    "SchemaExtensionsRunner.get_extensions_results": (
+        SchemaExtensionsRunner.get_extensions_results,
+        "bdc106aa3f99fc6b4eb0ae68c11eec2f5ac46987ebc685b2144b1724d5c06730",
+    ),
+    "SchemaExtension.get_results": (
+        SchemaExtension.get_results,
+        "30073d0e64ebd3b621a553ab3552469a2c0bdd6961a02c094f2ccc2ee8f1daf6",
     ),
     "Schema.create_extensions_runner": (
         strawberry.Schema.create_extensions_runner,
@@ -178,3 +187,30 @@ async def test_without_stream_result_hooks_a_stream_is_upstream_s() -> None:
     assert await _streamed(lean) == await _streamed(upstream)
     runner = lean.create_extensions_runner(None, [_Parsing()])  # type: ignore[arg-type]
     assert runner.on_stream_result(None) is NO_STREAM_RESULT_HOOKS  # type: ignore[arg-type]
+
+
+class _Reporting(SchemaExtension):
+    def get_results(self) -> dict[str, object]:
+        return {"reported": True}
+
+
+async def test_an_extension_reporting_results_still_adds_them_to_each() -> None:
+    schema = LeanExtensionsSchema(
+        query=_Query, subscription=_Subscription, extensions=[_Reporting, _Parsing]
+    )
+    stream = await schema.stream("subscription { count }")
+    extensions = [r.extensions async for r in stream]  # type: ignore[union-attr]
+    assert extensions == [{"reported": True}] * 3
+    assert (await schema.execute("{ hello }")).extensions == {"reported": True}
+
+
+async def test_without_reported_results_each_result_s_extensions_are_upstream_s() -> None:
+    schema = LeanExtensionsSchema(query=_Query, extensions=[_Parsing])
+    context = ExecutionContext(
+        query="{ hello }", schema=schema, allowed_operations=(), extensions_results={"cost": 3}
+    )
+    runner = ExtensionsRunner(execution_context=context, extensions=[_Parsing()])
+    upstream = SchemaExtensionsRunner(execution_context=context, extensions=[_Parsing()])
+    ours = await runner.get_extensions_results(context)
+    assert ours == await upstream.get_extensions_results(context) == {"cost": 3}
+    assert ours is not context.extensions_results

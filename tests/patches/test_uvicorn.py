@@ -8,6 +8,7 @@ import asyncio
 import gc
 import inspect
 import re
+import sys
 from typing import Any
 
 import uvicorn
@@ -18,7 +19,13 @@ from websockets.protocol import Protocol, State
 from websockets.server import ServerProtocol
 from websockets.streams import StreamReader
 
-from coach_graph.patches.uvicorn import WRITTEN_FOR, _Flag, _Inbox, _text_frame
+from coach_graph.patches.uvicorn import (
+    WRITTEN_FOR,
+    LeanWebSocketProtocol,
+    _Flag,
+    _Inbox,
+    _text_frame,
+)
 from tests.patches.pins import assert_written_for
 from tests.ws import until
 
@@ -101,6 +108,11 @@ async def test_the_protocol_keeps_no_handshake_request_and_still_reads_frames() 
             ]
             # Only the client side's own request object may remain (it keeps its handshake).
             assert len(server_requests) <= 1
+            (protocol,) = server.server_state.connections
+            assert isinstance(protocol, LeanWebSocketProtocol)
+            # Its attributes in a dictionary sized for them (measured, not timed).
+            attributes = vars(protocol)
+            assert sys.getsizeof(attributes) <= sys.getsizeof(dict(attributes.items()))
     finally:
         server.should_exit = True
         await serving

@@ -78,6 +78,37 @@ async def test_an_event_reaches_only_its_owners_subscriptions_and_those_without_
         await realtime.disconnect()
 
 
+async def test_a_gated_subscriber_wakes_once_what_its_gate_returned_is_done() -> None:
+    """`Subscription.gate` is told of each event reaching an idle subscriber; the subscriber
+    wakes at once when it returns None or a done future, else once that future is done."""
+    realtime = await _connected("memory://")
+    loop = asyncio.get_running_loop()
+    try:
+        async with realtime.subscribe("a") as gated, realtime.subscribe("a") as plain:
+            read: asyncio.Future[None] = loop.create_future()
+            told: list[dict[str, Any]] = []
+
+            def gate(event: dict[str, Any]) -> asyncio.Future[None] | None:
+                told.append(event)
+                return read if event["n"] == 1 else None
+
+            gated.gate = gate
+            waiting = asyncio.ensure_future(anext(gated))
+            await asyncio.sleep(0)  # idle: waiting for an event
+            await realtime.publish("a", {"n": 1})
+            assert await _next(plain) == {"n": 1}
+            await asyncio.sleep(0.05)
+            assert told == [{"n": 1}] and not waiting.done()
+            read.set_result(None)
+            assert await asyncio.wait_for(waiting, 5) == {"n": 1}
+            # None from the gate: woken at once.
+            await realtime.publish("a", {"n": 2})
+            assert await _next(gated) == {"n": 2}
+            assert told == [{"n": 1}, {"n": 2}]
+    finally:
+        await realtime.disconnect()
+
+
 async def test_a_slow_subscriber_is_cut_off_and_its_socket_closed_while_others_go_on() -> None:
     realtime = await _connected("memory://", queue_size=3)
     closed: list[tuple[int, str]] = []
