@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
@@ -17,12 +17,15 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from coach_graph.context import Context
 from coach_graph.errors import AppError, ErrorCode, NotFound
+from coach_graph.loaders import BatchFn
 from coach_graph.pagination import Page
 
 log = logging.getLogger("coach_graph.errors")
 
 Info: TypeAlias = strawberry.Info[Context, None]
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 M = TypeVar("M")
 E = TypeVar("E", bound=Enum)
 
@@ -171,6 +174,14 @@ def inside_a_list(info: Info) -> bool:
     """Whether the current field sits under a list item (its path holds an index): a page
     inside a list of clients batches through DataLoaders; a page on its own primes its rows."""
     return any(isinstance(key, int) for key in info.path.as_list())
+
+
+def load(info: Info, batch: BatchFn[K, V], key: K) -> Awaitable[V]:
+    """`key`'s value for the field being resolved: through the request's DataLoader when a list
+    repeats the field (the items' keys go out in one batch), else read at once on its own
+    (`Loaders.alone`: no loader turn to wait for)."""
+    loaders = info.context.loaders
+    return loaders(batch).load(key) if inside_a_list(info) else loaders.alone(batch, key)
 
 
 def requested_node_fields(info: Info) -> set[str]:

@@ -4,6 +4,7 @@ so every list resolves in a constant number of statements (no N+1)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -45,6 +46,28 @@ class Loaders:
         if keys:
             values = await batch(self._db, keys)
             self(batch).prime_many(dict(zip(keys, values, strict=True)))
+
+    async def alone(self, batch: BatchFn[K, V], key: K) -> V:
+        """The value of `key`, read now in a batch of its own, for a field no list repeats
+        (`gql.load`): nothing would join its batch, so it skips the loader's turn (a task and
+        two turns of the loop, ~30 us). Its future goes into the loader's cache first, so that
+        a field asking for the same key meanwhile waits for this read rather than reading."""
+        loader = self(batch)
+        future = loader.cache_map.get(key)
+        if future is not None and not future.cancelled():
+            return await future
+        future = asyncio.get_running_loop().create_future()
+        loader.cache_map.set(key, future)
+        try:
+            (value,) = await batch(self._db, [key])
+        except Exception as error:
+            future.set_exception(error)
+        except BaseException:  # cancelled: a later asker reads again
+            future.cancel()
+            raise
+        else:
+            future.set_result(value)
+        return await future
 
     def now_or_later(self, batch: BatchFn[K, V], key: K) -> V | Awaitable[V]:
         """The value when this request's loader already holds it, else an awaitable of it. A

@@ -10,7 +10,7 @@ import strawberry
 
 from coach_graph import clock
 from coach_graph.clients.access import ClientView
-from coach_graph.gql import Info, enum, parse_id
+from coach_graph.gql import Info, enum, load, parse_id
 from coach_graph.homework import service
 from coach_graph.homework.service import HomeworkItem, LessonItem
 from coach_graph.homework.status import (
@@ -118,9 +118,7 @@ class HomeworkClientFields:
         description="Every assignment (by the viewing coach), newest first, with lesson and module."
     )
     async def homework(self, info: Info) -> list[Homework]:
-        items = await info.context.loaders(service.client_homework).load(
-            (self.view.coach_id, self.view.id)
-        )
+        items = await load(info, service.client_homework, (self.view.coach_id, self.view.id))
         return [Homework.of(item) for item in items]
 
 

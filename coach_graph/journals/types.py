@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from coach_graph.auditing import AuditAction
-from coach_graph.gql import After, Connection, Info, PageSize, enum, parse_id
+from coach_graph.gql import After, Connection, Info, PageSize, enum, load, parse_id
 from coach_graph.journals import emotions as emotion_series
 from coach_graph.journals import models, reads, service
 from coach_graph.journals.emotions import EmotionPointData, EmotionRange
@@ -188,7 +188,7 @@ class JournalClientFields:
 
     @strawberry.field(description="The client's journal summaries, newest first.")
     async def summaries(self, info: Info) -> list[JournalSummary]:
-        rows = await info.context.loaders(reads.summaries_of).load(self.view.id)
+        rows = await load(info, reads.summaries_of, self.view.id)
         if rows:
             info.context.audit_read(self.view.id, AuditAction.READ_JOURNAL)
         return [JournalSummary.of(s) for s in rows]
@@ -198,7 +198,7 @@ class JournalClientFields:
         "no summary covers yet."
     )
     async def can_generate_summary(self, info: Info) -> bool:
-        n = await info.context.loaders(reads.uncovered_counts).load(self.view.id)
+        n = await load(info, reads.uncovered_counts, self.view.id)
         return n >= service.MIN_SUMMARY_ENTRIES
 
     @strawberry.field(
@@ -213,7 +213,7 @@ class JournalClientFields:
         ] = 15,
     ) -> list[EmotionPoint]:
         key = reads.RecentKey(self.view.id, emotion_series.check_last(last))
-        rows = await info.context.loaders(reads.recent_emotions).load(key)
+        rows = await load(info, reads.recent_emotions, key)
         if rows:
             info.context.audit_read(self.view.id, AuditAction.READ_EMOTIONS)
         return [EmotionPoint.of(p) for p in emotion_series.entry_points(rows, self.view.time_zone)]
@@ -231,7 +231,7 @@ class JournalClientFields:
     ) -> list[EmotionPoint]:
         tz = self.view.time_zone
         key = reads.SinceKey(self.view.id, emotion_series.range_start(range, tz))
-        rows = await info.context.loaders(reads.emotions_since).load(key)
+        rows = await load(info, reads.emotions_since, key)
         if rows:
             info.context.audit_read(self.view.id, AuditAction.READ_EMOTIONS)
         return [EmotionPoint.of(p) for p in emotion_series.daily_points(rows, tz)]

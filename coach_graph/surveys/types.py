@@ -10,7 +10,7 @@ import strawberry
 from coach_graph.auditing import AuditAction
 from coach_graph.clients.access import ClientView
 from coach_graph.errors import NotFound
-from coach_graph.gql import Info, parse_id
+from coach_graph.gql import Info, load, parse_id
 from coach_graph.surveys import models, service
 
 
@@ -100,9 +100,7 @@ class SurveyClientFields:
 
     @strawberry.field(description="The client's survey submissions, newest first.")
     async def survey_submissions(self, info: Info) -> list[SurveySubmission]:
-        rows = await info.context.loaders(service.client_submissions).load(
-            (self.view.coach_id, self.view.id)
-        )
+        rows = await load(info, service.client_submissions, (self.view.coach_id, self.view.id))
         if rows:
             info.context.audit_read(self.view.id, AuditAction.READ_SURVEYS)
         return [SurveySubmission.of(s) for s in rows]

@@ -286,4 +286,4 @@ async def test_one_client_s_history_page_primes_its_rows(scene: Scene) -> None:
     with count_tasks() as created:
         data = await scene.as_coach(query, id=str(scene.client.id))
     assert len(data["client"]["sessions"]["edges"]) == 8
-    assert len(created) == 1  # the page's own batched load; none for its 8 rows
+    assert created == []  # the page reads at once (Loaders.alone), and none for its 8 rows

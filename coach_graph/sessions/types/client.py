@@ -6,7 +6,7 @@ import strawberry
 
 from coach_graph.auth import require_viewer
 from coach_graph.clients.access import ClientView
-from coach_graph.gql import After, Connection, Info, PageSize, inside_a_list
+from coach_graph.gql import After, Connection, Info, PageSize, inside_a_list, load
 from coach_graph.pagination import page_size
 from coach_graph.sessions import history
 from coach_graph.sessions.history import Sort
@@ -42,20 +42,17 @@ class SessionClientFields:
             size=page_size(first, 50),
             after=history.cursor_key(order, after, info.context.db.cursors),
         )
-        loaders = info.context.loaders
-        rows = list(await loaders(history.client_session_pages).load(key))
+        rows = list(await load(info, history.client_session_pages, key))
         if not inside_a_list(info):
             await prime_rows(info, rows)
 
         async def count() -> int:
-            return await loaders(history.client_session_counts).load(key.count_key)
+            return await load(info, history.client_session_counts, key.count_key)
 
         page = key.page(rows, count, info.context.db.cursors)
         return Connection.of(page, lambda row: session_of(info, row))
 
     @strawberry.field(description="Totals of the client's sessions.")
     async def session_stats(self, info: Info) -> SessionStats:
-        stats = await info.context.loaders(load_session_stats).load(
-            (self.view.id, self.view.coach_id or 0)
-        )
+        stats = await load(info, load_session_stats, (self.view.id, self.view.coach_id or 0))
         return SessionStats.of(stats, info.context.settings.default_currency)
