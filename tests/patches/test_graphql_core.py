@@ -145,7 +145,7 @@ def test_the_plan_reads_plain_fields_and_methods_and_calls_resolvers_with_argume
     executor = Executor.build(schema._schema, parse('{ plain method echo(text: "x") }'))
     assert isinstance(executor, Executor)
     plan = compile_operation(executor)
-    kinds = {field.key: field.kind for field in plan.fields}
+    kinds = {field.key: field.kind for *_, field in plan.rows}
     assert kinds == {"plain": READ, "method": READ, "echo": RESOLVER}
 
 
