@@ -119,19 +119,22 @@ async def seed(resources: Resources, clients: int, per_client: int) -> tuple[int
 
 
 def history_floor(con: sqlite3.Connection, coach_id: int, client_id: int, now: str) -> bytes:
-    """The history page by hand: the same 50 rows, the same JSON shape."""
+    """The history page by hand: the same 50 rows, the same JSON shape. `status || ''` keeps
+    SQLite on the (client, coach, start) index whatever order the indexes were created in, as
+    the app's reads do (coach_graph/sessions/history.py): else one database in eight, its floor
+    too, counted over every session of the coach."""
     page = con.execute(
         "SELECT s.id, s.starts_at, s.duration_minutes, s.status, "
         "substr(s.private_notes, 1, 80), v.name FROM coaching_session s "
         "JOIN coaching_service v ON v.id = s.service_id "
         "WHERE s.coach_id = ? AND s.client_id = ? "
-        "AND s.status IN ('COMPLETED', 'CANCELLED', 'NO_SHOW') AND s.starts_at < ? "
+        "AND (s.status || '') IN ('COMPLETED', 'CANCELLED', 'NO_SHOW') AND s.starts_at < ? "
         "ORDER BY s.starts_at, s.id LIMIT 51",
         (coach_id, client_id, now),
     ).fetchall()
     total = con.execute(
         "SELECT count(*) FROM coaching_session WHERE coach_id = ? AND client_id = ? "
-        "AND status IN ('COMPLETED', 'CANCELLED', 'NO_SHOW') AND starts_at < ?",
+        "AND (status || '') IN ('COMPLETED', 'CANCELLED', 'NO_SHOW') AND starts_at < ?",
         (coach_id, client_id, now),
     ).fetchone()[0]
     edges = [
