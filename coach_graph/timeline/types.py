@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
 from coach_graph.auditing import AuditAction
 from coach_graph.clients.access import ClientView
-from coach_graph.gql import After, Info, PageInfo, PageSize, enum, requested_node_fields
-from coach_graph.pagination import Page
+from coach_graph.gql import After, Edge, Info, PageInfo, PageSize, enum, requested_node_fields
 from coach_graph.timeline import service
 from coach_graph.timeline.service import TimelineKind
 
@@ -59,18 +57,8 @@ class TimelineItem:
 
 
 @strawberry.type(description="One timeline item and the cursor that points at it.")
-class TimelineEdge:
-    row: strawberry.Private[Any]
-    page: strawberry.Private[Page[Any]]
-    item: strawberry.Private[TimelineItem]
-
-    @strawberry.field(description="Pass it as `after` to continue after this item.")
-    def cursor(self) -> str:
-        return self.page.cursor(self.row)
-
-    @strawberry.field(description="The item.")
-    def node(self) -> TimelineItem:
-        return self.item
+class TimelineEdge(Edge[TimelineItem]):
+    """gql.Edge of a timeline item, under the contract's name."""
 
 
 @strawberry.type(description="A page of a client's timeline, newest first (Relay cursors).")
