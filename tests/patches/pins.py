@@ -1,11 +1,15 @@
 """What every patch's guard test checks first: the installed version of each framework a patch
-was written for is that version, and pyproject.toml pins exactly it."""
+was written for is that version, and pyproject.toml pins exactly it; and the digest by which a
+guard pins the upstream code a patch mirrors (`source_digest`)."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import Requirement
 
@@ -37,3 +41,9 @@ def assert_written_for(written_for: dict[str, str]) -> None:
             "check what it relies on (its docstring) against the new version, then update the "
             "patch, its pin and WRITTEN_FOR together"
         )
+
+
+def source_digest(code: Any) -> str:
+    """sha256 of the source of an upstream function, method or class: a guard compares it with
+    the digest of the code its patch was written against."""
+    return hashlib.sha256(inspect.getsource(code).encode()).hexdigest()

@@ -5,8 +5,6 @@ uses still behave as it expects."""
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +26,7 @@ from coach_graph.execution import EXECUTIONS, compile_operation
 from coach_graph.execution.check import COMPILED
 from coach_graph.execution.plan import READ, RESOLVER, STRAWBERRY_BASIC_RESOLVER
 from coach_graph.patches.graphql_core import WRITTEN_FOR, CompiledQueryExecutor
-from tests.patches.pins import assert_written_for
+from tests.patches.pins import assert_written_for, source_digest
 
 # sha256 of each upstream function in graphql-core 3.3.2 / strawberry 0.341.2 whose behaviour
 # coach_graph/execution/ reproduces or relies on: a change means reading it against the plans.
@@ -110,9 +108,7 @@ def test_the_installed_versions_are_those_the_plans_were_written_for() -> None:
 
 def test_the_upstream_code_the_plans_reproduce_is_unchanged() -> None:
     changed = [
-        name
-        for name, (function, digest) in UPSTREAM.items()
-        if hashlib.sha256(inspect.getsource(function).encode()).hexdigest() != digest
+        name for name, (function, digest) in UPSTREAM.items() if source_digest(function) != digest
     ]
     assert not changed, f"changed upstream, read it against coach_graph/execution/: {changed}"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import hashlib
 import importlib
 import inspect
 import json
@@ -33,7 +32,7 @@ from coach_graph.patches.strawberry import (
     LeanWebSocketAdapter,
     shared_json,
 )
-from tests.patches.pins import assert_written_for
+from tests.patches.pins import assert_written_for, source_digest
 
 # sha256 of upstream's BaseGraphQLWSHandler.handle_connection_init in 0.341.2, which
 # GraphQLWSHandler copies step for step: any change upstream means re-reading the copy.
@@ -45,8 +44,8 @@ def test_the_installed_strawberry_is_the_version_the_handlers_were_written_for()
 
 
 def test_the_graphql_ws_connection_init_we_copy_is_unchanged_upstream() -> None:
-    source = inspect.getsource(BaseGraphQLWSHandler.handle_connection_init)
-    assert hashlib.sha256(source.encode()).hexdigest() == COPIED_CONNECTION_INIT, (
+    digest = source_digest(BaseGraphQLWSHandler.handle_connection_init)
+    assert digest == COPIED_CONNECTION_INIT, (
         "strawberry changed handle_connection_init: compare it with GraphQLWSHandler's copy"
     )
     assert inspect.signature(GraphQLWSHandler.handle_connection_init) == inspect.signature(
@@ -117,8 +116,7 @@ MIRRORED_HTTP_STEPS = {
 
 def test_the_http_steps_the_lean_post_follows_are_unchanged_upstream() -> None:
     for name, expected in MIRRORED_HTTP_STEPS.items():
-        source = inspect.getsource(getattr(AsyncBaseHTTPView, name))
-        assert hashlib.sha256(source.encode()).hexdigest() == expected, (
+        assert source_digest(getattr(AsyncBaseHTTPView, name)) == expected, (
             f"strawberry changed AsyncBaseHTTPView.{name}: compare it with answer_json_post"
         )
 
@@ -138,8 +136,7 @@ COPIED_WEBSOCKET_STEPS = {
 
 def test_the_websocket_steps_the_lean_copies_follow_are_unchanged_upstream() -> None:
     for name, (method, expected) in COPIED_WEBSOCKET_STEPS.items():
-        source = inspect.getsource(method)
-        assert hashlib.sha256(source.encode()).hexdigest() == expected, (
+        assert source_digest(method) == expected, (
             f"strawberry changed {name}: compare it with its copy in patches/strawberry.py"
         )
 

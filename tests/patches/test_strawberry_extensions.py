@@ -6,7 +6,6 @@ the same."""
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 from collections.abc import AsyncGenerator, Iterator
 
@@ -28,7 +27,7 @@ from coach_graph.patches.strawberry import (
     ExtensionsRunner,
     LeanExtensionsSchema,
 )
-from tests.patches.pins import assert_written_for
+from tests.patches.pins import assert_written_for, source_digest
 
 # sha256 of upstream's source in strawberry-graphql 0.341.2: what the runner replaces
 # (`executing`), what its no-op manager stands in for (the manager, its base's set-up, hook
@@ -88,8 +87,7 @@ def test_the_installed_strawberry_is_the_version_the_runner_was_written_for() ->
 @pytest.mark.parametrize("name", sorted(UPSTREAM))
 def test_the_upstream_code_the_runner_mirrors_is_unchanged(name: str) -> None:
     code, digest = UPSTREAM[name]
-    source = inspect.getsource(code)
-    assert hashlib.sha256(source.encode()).hexdigest() == digest, (
+    assert source_digest(code) == digest, (
         f"strawberry changed {name}: re-read ExtensionsRunner / LeanExtensionsSchema against it"
     )
 

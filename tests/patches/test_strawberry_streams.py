@@ -5,7 +5,6 @@ the same errors."""
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 
@@ -27,7 +26,7 @@ from coach_graph.patches.strawberry_streams import (
     OneHookOperation,
     close_streams_with_aclosing,
 )
-from tests.patches.pins import assert_written_for
+from tests.patches.pins import assert_written_for, source_digest
 
 # sha256 of upstream's source in strawberry-graphql 0.341.2: what the stand-ins replace, and the
 # two streams that call `aclosing` by its module-level name.
@@ -67,8 +66,7 @@ def test_the_installed_strawberry_is_the_version_the_module_was_written_for() ->
 @pytest.mark.parametrize("name", sorted(UPSTREAM))
 def test_the_upstream_code_the_module_stands_in_for_is_unchanged(name: str) -> None:
     code, digest = UPSTREAM[name]
-    source = inspect.getsource(code)
-    assert hashlib.sha256(source.encode()).hexdigest() == digest, (
+    assert source_digest(code) == digest, (
         f"strawberry changed {name}: re-read coach_graph/patches/strawberry_streams.py against it"
     )
 
