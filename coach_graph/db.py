@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
-from coach_graph import events
+from coach_graph import events, postgres
 from coach_graph.admission import Door
 from coach_graph.errors import Unavailable
 from coach_graph.fields import UtcDateTime as UtcDateTime  # migrations name db.UtcDateTime
@@ -118,7 +118,8 @@ class Database:
     On SQLite the writers take turns (sqlite_turn.WriteTurn: this process's, then the processes'
     sharing the file, bounded by the same timeout) and begin with `BEGIN IMMEDIATE`, so a writer
     never fails half-way with "database is locked" (the busy timeout covers other programs);
-    readers never wait (WAL).
+    readers never wait (WAL). On PostgreSQL each connection plans a statement once and is pinged
+    only after sitting idle (postgres.py).
     """
 
     def __init__(
@@ -131,6 +132,7 @@ class Database:
         pool_timeout: float = 5.0,
         admission: int | None = None,
         admission_timeout: float = 30.0,
+        ping_after_idle: float = postgres.PING_AFTER_IDLE,
     ) -> None:
         self.url = url
         self.pool_timeout = pool_timeout
@@ -149,8 +151,10 @@ class Database:
             if is_sqlite(url):
                 kwargs["connect_args"] = {"timeout": 10, "check_same_thread": False}
             else:
-                kwargs["pool_pre_ping"] = True
+                kwargs["connect_args"] = postgres.connect_args()
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.dialect == "postgresql":
+            postgres.ping_after_idle(self.engine.sync_engine, ping_after_idle)
         self._writer: WriteTurn | None = None  # one writer at a time, here then among processes
         if is_sqlite(url):
             shared = "poolclass" not in kwargs  # a file other processes' writers may share
