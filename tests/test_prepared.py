@@ -14,11 +14,17 @@ from sqlalchemy.orm.attributes import instance_state
 from coach_graph.accounts.models import User
 from coach_graph.db import Database
 from coach_graph.journals.models import JournalEntry
-from coach_graph.prepared import columns, entities, rows, table
+from coach_graph.prepared import columns, entities, records, rows, table
 from tests.conftest import Practice, count_statements
 
 _users, _entries = table(User), table(JournalEntry)
 USERS_BY_ID = entities(
+    User,
+    sa.select(*columns(User))
+    .where(_users.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_users.c.id),
+)
+USER_RECORDS = records(
     User,
     sa.select(*columns(User))
     .where(_users.c.id.in_(sa.bindparam("ids", expanding=True)))
@@ -114,6 +120,25 @@ async def test_entities_are_detached_instances_equal_to_what_the_orm_loads(
         prepared.name = "Ada L."
     (again,) = await USERS_BY_ID.all(db, ids=[coach.id])
     assert again.name == "Ada L."
+
+
+async def test_records_hold_what_the_orm_loads_for_concurrent_readers_and_no_orm_state(
+    db: Database, practice: Practice
+) -> None:
+    people = [await practice.coach("Ada"), await practice.client(name="Grace", is_premium=True)]
+    ids = [p.id for p in people]
+    async with db.session() as session:
+        loaded = [await session.get(User, i) for i in ids]
+        expected = [{c.key: getattr(u, c.key) for c in _users.c} for u in loaded]
+
+    answers = await asyncio.gather(*(USER_RECORDS.all(db, ids=ids) for _ in range(20)))
+
+    for found in answers:
+        assert [{c.key: getattr(r, c.key) for c in _users.c} for r in found] == expected
+    record = answers[0][0]
+    assert type(record).__name__ == "UserRecord" and repr(record) == f"<UserRecord {ids[0]}>"
+    assert record != answers[1][0]  # each read's own record, equal only to itself
+    assert sa.inspect(record, raiseerr=False) is None  # no ORM state: not for a unit of work
 
 
 async def test_every_prepared_read_is_counted_as_a_statement(

@@ -17,7 +17,7 @@ from coach_graph import clock
 from coach_graph.auth import Viewer, require_viewer
 from coach_graph.db import Database
 from coach_graph.pagination import Cursors, Keyset, Page, SortKey, page_size
-from coach_graph.prepared import Read, Row, entities, rows, table
+from coach_graph.prepared import Read, Row, records, rows, table
 from coach_graph.sessions.access import viewer_scope
 from coach_graph.sessions.models import CoachingSession, SessionStatus
 from coach_graph.sessions.status import STATUS_ORDER
@@ -244,7 +244,7 @@ def _page_read(shape: _Shape, sort: Sort, after: bool, many: bool) -> Read[Coach
             .where(ranked.c.rank <= rows_wanted)
             .order_by(ranked.c.client_id, ranked.c.rank)
         )
-    read = _PAGE_READS[(shape, sort, after, many)] = entities(CoachingSession, query)
+    read = _PAGE_READS[(shape, sort, after, many)] = records(CoachingSession, query)
     return read
 
 

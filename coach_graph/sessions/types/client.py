@@ -13,7 +13,7 @@ from coach_graph.sessions.history import Sort
 from coach_graph.sessions.stats import load_session_stats
 from coach_graph.sessions.types.arguments import HistoryFilter, HistorySort
 from coach_graph.sessions.types.filters import SessionFilter
-from coach_graph.sessions.types.session import Session, prime_rows, session_of
+from coach_graph.sessions.types.session import Session, prime_rows, sessions_of
 from coach_graph.sessions.types.stats import SessionStats
 
 
@@ -50,7 +50,7 @@ class SessionClientFields:
             return await load(info, history.client_session_counts, key.count_key)
 
         page = key.page(rows, count, info.context.db.cursors)
-        return Connection.of(page, lambda row: session_of(info, row))
+        return Connection.of(page, sessions_of(info))
 
     @strawberry.field(description="Totals of the client's sessions.")
     async def session_stats(self, info: Info) -> SessionStats:

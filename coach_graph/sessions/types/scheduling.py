@@ -11,7 +11,7 @@ import strawberry
 from coach_graph.gql import Info, parse_id, parse_optional_id
 from coach_graph.sessions import exceptions, rules
 from coach_graph.sessions.exceptions import ExceptionView
-from coach_graph.sessions.types.session import Session, session_of
+from coach_graph.sessions.types.session import Session, sessions_of
 
 
 @strawberry.type(
@@ -41,7 +41,7 @@ class AvailabilityException:
             ends_at=row.ends_at,
             available=row.available,
             note=row.note,
-            conflicts=[session_of(info, s) for s in view.conflicts],
+            conflicts=list(map(sessions_of(info), view.conflicts)),
         )
 
 

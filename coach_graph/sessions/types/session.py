@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import strawberry
@@ -71,13 +71,6 @@ class Session:
     meeting_url: strawberry.Private[str]  # MEETING_URL_TEMPLATE
     # The request's loaders: the fields below that load (service, names) need no info.
     loaders: strawberry.Private[Loaders]
-
-    @classmethod
-    def of(
-        cls, row: CoachingSession, viewer: ViewerData, meeting_url: str, loaders: Loaders
-    ) -> Session:
-        """`meeting_url` is the MEETING_URL_TEMPLATE setting."""
-        return cls(row=row, viewer=viewer, meeting_url=meeting_url, loaders=loaders)
 
     @strawberry.field(description="The session's id.")
     def id(self) -> strawberry.ID:
@@ -250,7 +243,8 @@ class Series:
         assert self.row.id is not None
         rows = await info.context.loaders(load_series_sessions).load(self.row.id)
         seen = self.viewer.id
-        return [session_of(info, r) for r in rows if seen in (r.coach_id, r.client_id)]
+        of = sessions_of(info)
+        return [of(r) for r in rows if seen in (r.coach_id, r.client_id)]
 
     @strawberry.field(
         description="Occurrences not booked, earliest first: the time was taken or outside the "
@@ -265,12 +259,24 @@ class Series:
 def session_of(info: Info, row: CoachingSession) -> Session:
     """The session as the request's viewer sees it. Private notes answered (asked for, and
     there are some) are noted on the client's audit trail, once per request and client."""
+    return sessions_of(info)(row)
+
+
+def sessions_of(info: Info) -> Callable[[CoachingSession], Session]:
+    """`session_of` for the rows of one field: what they share (the viewer, the settings,
+    whether private notes are asked for) looked up once, not once a row."""
     context = info.context
     viewer = require_viewer(context.viewer)
-    session = Session.of(row, viewer, context.settings.meeting_url_template, context.loaders)
-    if row.client_id is not None and session.private_notes() and asks_private_notes(info):
-        context.audit_read(row.client_id, AuditAction.READ_PRIVATE_NOTES)
-    return session
+    meeting_url, loaders = context.settings.meeting_url_template, context.loaders
+    notes_asked = asks_private_notes(info)
+
+    def of(row: CoachingSession) -> Session:
+        session = Session(row=row, viewer=viewer, meeting_url=meeting_url, loaders=loaders)
+        if notes_asked and row.client_id is not None and session.private_notes():
+            context.audit_read(row.client_id, AuditAction.READ_PRIVATE_NOTES)
+        return session
+
+    return of
 
 
 _NOTES = frozenset({"privateNotes", "notesPreview"})
@@ -346,7 +352,7 @@ async def session_page(
         after,
     )
     await prime_rows(info, page.rows)
-    return Connection.of(page, lambda row: session_of(info, row))
+    return Connection.of(page, sessions_of(info))
 
 
 async def prime_rows(info: Info, rows: list[CoachingSession]) -> None:
