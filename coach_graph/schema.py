@@ -29,6 +29,7 @@ from coach_graph.notifications import types as notifications
 from coach_graph.observability.metrics import count_error
 from coach_graph.patches.graphql_core import CompiledQueryExecutor
 from coach_graph.patches.strawberry import LeanExtensionsSchema
+from coach_graph.patches.strawberry_arguments import convert_arguments_once_planned
 from coach_graph.patches.strawberry_streams import close_streams_with_aclosing
 from coach_graph.sessions import types as sessions
 from coach_graph.surveys import types as surveys
@@ -139,6 +140,8 @@ def build_schema(
         extensions.append(DisableIntrospection)
     # Subscriptions' result streams closed by a slotted object, not a generator each.
     close_streams_with_aclosing()
+    # Resolvers' arguments converted from a plan per field, not worked out at each call.
+    convert_arguments_once_planned()
     return CoachGraphSchema(
         query=Query,
         mutation=Mutation,
