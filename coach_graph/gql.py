@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
 from typing import Annotated, Any, Generic, TypeAlias, TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    SelectionNode,
+)
 from strawberry.types.lazy_type import LazyType
-from strawberry.types.nodes import SelectedField, Selection
 
 from coach_graph.context import Context
 from coach_graph.errors import AppError, ErrorCode, NotFound
@@ -56,10 +62,10 @@ def _parse_datetime(value: object) -> datetime:
 
 def _serialize_datetime(value: datetime) -> str:
     zone = value.tzinfo
-    if zone is None:  # stored values are UTC
-        value = value.replace(tzinfo=UTC)
-    elif zone is not UTC:
-        value = value.astimezone(UTC)
+    if zone is UTC:  # what the database gives: its isoformat ends in "+00:00"
+        return value.isoformat()[:-6] + "Z"
+    # A naive value is UTC, as stored; another zone is turned to UTC.
+    value = value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
     return value.isoformat().replace("+00:00", "Z")
 
 
@@ -184,40 +190,60 @@ def load(info: Info, batch: BatchFn[K, V], key: K) -> Awaitable[V]:
     return loaders(batch).load(key) if inside_a_list(info) else loaders.alone(batch, key)
 
 
-def requested_node_fields(info: Info) -> set[str]:
+def requested_node_fields(info: Info) -> frozenset[str]:
     """The names of the fields asked of `edges { node { ... } }` under the current field,
     fragments included: a list resolver preloads only what its rows will be asked."""
-    names: set[str] = set()
-
-    def walk(selections: Sequence[Selection], depth: int) -> None:
-        for selection in selections:
-            if isinstance(selection, SelectedField):
-                if depth == 2:
-                    names.add(selection.name)
-                elif (depth, selection.name) in ((0, "edges"), (1, "node")):
-                    walk(selection.selections, depth + 1)
-            else:  # a fragment: same depth
-                walk(selection.selections, depth)
-
-    for field in info.selected_fields:
-        walk(field.selections, 0)
-    return names
+    return _asked(info).of_nodes
 
 
-def requested_fields(info: Info) -> set[str]:
+def requested_fields(info: Info) -> frozenset[str]:
     """The names of the fields asked of the current field's value, fragments included."""
-    names: set[str] = set()
+    return _asked(info).of_value
 
-    def walk(selections: Sequence[Selection]) -> None:
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    nodes: tuple[FieldNode, ...]  # held, so their ids stay theirs while remembered
+    of_value: frozenset[str]
+    of_nodes: frozenset[str]
+
+
+# By the ids of a field's nodes: documents are parsed once and cached, so each field of each
+# cached document is walked once. Directives are not evaluated (as strawberry's selected_fields).
+_ASKED: dict[tuple[int, ...], _Asked] = {}
+_ASKED_KEPT = 4096
+
+
+def _asked(info: Info) -> _Asked:
+    raw = info._raw_info
+    nodes = raw.field_nodes
+    key = tuple(map(id, nodes))
+    found = _ASKED.get(key)
+    if found is not None:
+        return found
+    fragments = raw.fragments
+
+    def names(selections: Sequence[SelectionNode], path: tuple[str, ...]) -> Iterator[str]:
+        """The names selected `path` below the selections (fragments spread in place)."""
         for selection in selections:
-            if isinstance(selection, SelectedField):
-                names.add(selection.name)
-            else:  # a fragment: its fields are the value's too
-                walk(selection.selections)
+            if isinstance(selection, FieldNode):
+                if not path:
+                    yield selection.name.value
+                elif selection.name.value == path[0] and selection.selection_set:
+                    yield from names(selection.selection_set.selections, path[1:])
+            elif isinstance(selection, InlineFragmentNode):
+                yield from names(selection.selection_set.selections, path)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments[selection.name.value]
+                yield from names(fragment.selection_set.selections, path)
 
-    for field in info.selected_fields:
-        walk(field.selections)
-    return names
+    below = [s for node in nodes if node.selection_set for s in node.selection_set.selections]
+    if len(_ASKED) >= _ASKED_KEPT:
+        _ASKED.clear()
+    found = _ASKED[key] = _Asked(
+        tuple(nodes), frozenset(names(below, ())), frozenset(names(below, ("edges", "node")))
+    )
+    return found
 
 
 def code_error(error: GraphQLError, request_id: str) -> None:

@@ -21,7 +21,7 @@ every statement (with `cursor` and `context` None), so statement counts and SQL 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
@@ -268,15 +268,17 @@ class Records(Generic[M]):
     """Builds a model's records from row values (its table's columns, in order, from `offset`)."""
 
     def __init__(self, model: type[M], offset: int = 0) -> None:
-        self.keys = _attribute_keys(sa.inspect(model))
+        keys = _attribute_keys(sa.inspect(model))
         self.offset = offset
-        self.end = offset + len(self.keys)
-        self._class = type(f"{model.__name__}Record", (Record,), {})
+        self.end = offset + len(keys)
+        # A dataclass for its generated __init__: the values in column order, assigned in one
+        # call (~0.3 us for 23 columns, where updating a new object's __dict__ took ~1.5 us).
+        self._class = make_dataclass(
+            f"{model.__name__}Record", keys, bases=(Record,), repr=False, eq=False
+        )
 
     def __call__(self, row: Row) -> M:
-        record = self._class()
-        record.__dict__.update(zip(self.keys, row[self.offset : self.end], strict=True))
-        return cast(M, record)
+        return cast(M, self._class(*row[self.offset : self.end]))
 
 
 def _attribute_keys(mapper: Mapper[Any]) -> tuple[str, ...]:
@@ -286,7 +288,7 @@ def _attribute_keys(mapper: Mapper[Any]) -> tuple[str, ...]:
 def records(model: type[M], statement: sa.Select[Any]) -> Read[M]:
     """A read of `model`'s rows as records, for a page that reads many rows and writes none:
     the same attributes as `entities` gives, typed as the model, at a fraction of the cost (an
-    ORM instance took ~3 us to build and ~0.2 us an attribute read, a record ~1 us and ~0.04 us:
+    ORM instance took ~3 us to build and ~0.2 us an attribute read, a record ~0.3 us and ~0.04 us:
     12 % of a client's history page). Unlike a detached instance a record cannot join a unit of
     work (it has no ORM state), and it equals only itself. `statement` selects `columns(model)`."""
     return Read(statement, Records(model))

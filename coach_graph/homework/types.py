@@ -97,7 +97,7 @@ class HomeworkClientFields:
     view: strawberry.Private[ClientView]
 
     @staticmethod
-    async def prime_columns(info: Info, views: Sequence[ClientView], asked: set[str]) -> None:
+    async def prime_columns(info: Info, views: Sequence[ClientView], asked: frozenset[str]) -> None:
         """My Clients' homeworkBadge column, loaded for the whole page at once (Loaders.prime)."""
         if "homeworkBadge" in asked:
             keys = [(v.coach_id, v.id) for v in views]

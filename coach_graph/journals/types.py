@@ -163,7 +163,7 @@ class JournalClientFields:
         view: ClientView
 
     @staticmethod
-    async def prime_columns(info: Info, views: Sequence[ClientView], asked: set[str]) -> None:
+    async def prime_columns(info: Info, views: Sequence[ClientView], asked: frozenset[str]) -> None:
         """My Clients' lastJournalAt column, loaded for the whole page at once (Loaders.prime)."""
         if "lastJournalAt" in asked:
             await info.context.loaders.prime(reads.last_journal_at, [v.id for v in views])
